@@ -1,0 +1,68 @@
+"""Partitions: per-game data by game date (US Eastern), season-level data by season ``2024-25``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+import polars as pl
+
+FIRST_SEASON_START_YEAR = 1996  # play-by-play exists from 1996-97 on
+TIMEZONE = "America/New_York"
+
+# end_offset=1 keeps today's date launchable while tonight's games finish.
+game_date_partitions = dg.DailyPartitionsDefinition(
+    start_date=f"{FIRST_SEASON_START_YEAR}-10-01", timezone=TIMEZONE, end_offset=1
+)
+
+
+def season_label(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+def current_season_start_year(today: dt.date | None = None) -> int:
+    today = today or dt.date.today()
+    # Schedules for the next season are published in August.
+    return today.year if today.month >= 8 else today.year - 1
+
+
+season_partitions = dg.StaticPartitionsDefinition(
+    [season_label(y) for y in range(FIRST_SEASON_START_YEAR, current_season_start_year() + 1)]
+)
+
+SEASON_TYPES = {"1": "Pre Season", "2": "Regular Season", "3": "All-Star", "4": "Playoffs", "5": "PlayIn"}
+
+
+def season_of_game(game_id: str) -> str:
+    """``0022200552`` -> ``2022-23``: the 4th and 5th digits are the season's start year."""
+    if len(game_id) != 10 or not game_id.isdigit():
+        raise ValueError(f"not an NBA game id: {game_id!r} (expected 10 digits such as 0022200552)")
+    yy = int(game_id[3:5])
+    return season_label(1900 + yy if yy >= 46 else 2000 + yy)
+
+
+def season_of_game_expr(game_id: pl.Expr) -> pl.Expr:
+    yy = game_id.str.slice(3, 2).cast(pl.Int32)
+    start = pl.when(yy >= 46).then(1900 + yy).otherwise(2000 + yy)
+    return pl.format("{}-{}", start, ((start + 1) % 100).cast(pl.String).str.zfill(2))
+
+
+def season_type_expr(game_id: pl.Expr) -> pl.Expr:
+    return game_id.str.slice(2, 1).replace_strict(SEASON_TYPES, default="Unknown")
+
+
+def seasons_possibly_containing(game_date: dt.date) -> list[str]:
+    """Seasons whose games can fall on ``game_date``.
+
+    A season starts in the autumn and usually ends in June, but 2019-20 ended in October 2020,
+    so autumn dates are looked up in the previous season too.
+    """
+    start = game_date.year if game_date.month >= 8 else game_date.year - 1
+    seasons = [season_label(start)]
+    if game_date.month >= 8:
+        seasons.insert(0, season_label(start - 1))
+    return seasons
+
+
+def parse_game_date(key: str) -> dt.date:
+    return dt.date.fromisoformat(key)

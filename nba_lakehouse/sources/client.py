@@ -1,0 +1,340 @@
+"""The NBA client resource: nba_api endpoint classes for request building, our own request hygiene.
+
+nba_api knows each endpoint's name and parameters; its HTTP classes build the URL and send it.
+What nba_api does not do, and the stats API needs, is done here: configurable browser-like
+headers, connect/read timeouts, a throttle shared by every client in the process, retries with
+exponential backoff and jitter, a hard deadline per request, and refusing empty or error payloads.
+Responses are parsed from the raw JSON by dataset name elsewhere (``payloads``); nba_api's
+DataFrame helpers are not used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import dagster as dg
+import requests
+from nba_api.live.nba.endpoints import boxscore as live_boxscore
+from nba_api.live.nba.endpoints import playbyplay as live_playbyplay
+from nba_api.live.nba.library.http import NBALiveHTTP
+from nba_api.stats.endpoints import (
+    boxscoresummaryv2,
+    boxscoretraditionalv2,
+    boxscoretraditionalv3,
+    leaguegamefinder,
+    playbyplayv2,
+    playbyplayv3,
+    scheduleleaguev2,
+    scoreboardv3,
+)
+from nba_api.stats.library.http import NBAStatsHTTP
+from pydantic import Field
+
+from nba_lakehouse.lake import DEFAULT_REPLAY_DIR
+from nba_lakehouse.sources.errors import (
+    FeedUnavailableError,
+    HTTPStatusError,
+    RequestDeadlineError,
+    RetriesExhaustedError,
+)
+from nba_lakehouse.sources.payloads import check_not_empty, decode_payload, scoreboard_games
+from nba_lakehouse.sources.replay import RefuseAdapter, ReplayAdapter, recorded_games
+
+DEFAULT_STATS_HEADERS = {
+    "User-Agent": (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/145.0.0.0 Safari/537.36"
+    ),
+    "Accept": "application/json, text/plain, */*",
+    "Accept-Language": "en-US,en;q=0.9",
+    "Referer": "https://www.nba.com/",
+    "Origin": "https://www.nba.com",
+    "Connection": "keep-alive",
+    "Cache-Control": "no-cache",
+    "Pragma": "no-cache",
+}
+# The CDN answers 403 without the nba.com Referer (since 2026-05).
+DEFAULT_CDN_HEADERS = {**DEFAULT_STATS_HEADERS, "Accept": "application/json, */*"}
+
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+NO_DATA_STATUS = {403, 404}
+
+
+@dataclass(frozen=True)
+class NBARequest:
+    """One request: which feed, which endpoint (or CDN path), which parameters."""
+
+    feed: Literal["stats", "cdn"]
+    endpoint: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def label(self) -> str:
+        if self.feed == "cdn":
+            return f"CDN feed {self.endpoint}"
+        shown = {k: v for k, v in self.params if v not in (None, "")}
+        return f"stats endpoint {self.endpoint} with parameters {shown}"
+
+    @property
+    def archive_name(self) -> str:
+        """Folder name of the endpoint in bronze: ``playbyplayv3``, ``cdn_playbyplay``."""
+        if self.feed == "cdn":
+            return "cdn_" + self.endpoint.split("/", 1)[0].lower()
+        return self.endpoint.lower()
+
+
+@dataclass(frozen=True)
+class NBAResponse:
+    request: NBARequest
+    url: str
+    body: bytes
+    payload: dict
+    mode: str
+    fetched_at: dt.datetime
+
+
+def stats_request(endpoint_cls, **kwargs) -> NBARequest:
+    """Let nba_api build the endpoint name and its full parameter set, without sending anything."""
+    endpoint = endpoint_cls(**kwargs, get_request=False)
+    return NBARequest("stats", endpoint_cls.endpoint, tuple(endpoint.parameters.items()))
+
+
+def cdn_request(endpoint_cls, game_id: str) -> NBARequest:
+    return NBARequest("cdn", endpoint_cls.endpoint_url.format(game_id=game_id))
+
+
+class _Throttle:
+    """Minimum spacing between requests to one host, shared by every client in this process."""
+
+    _locks: dict[str, threading.Lock] = {}
+    _last: dict[str, float] = {}
+    _guard = threading.Lock()
+
+    @classmethod
+    def wait(cls, host: str, min_interval: float, jitter: float) -> None:
+        if min_interval <= 0 and jitter <= 0:
+            return
+        with cls._guard:
+            lock = cls._locks.setdefault(host, threading.Lock())
+        with lock:
+            spacing = min_interval + random.uniform(0, jitter)
+            wait = cls._last.get(host, 0.0) + spacing - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            cls._last[host] = time.monotonic()
+
+
+class _SessionHTTP:
+    """nba_api's HTTP classes, bound to our session and base URL instead of the global ones."""
+
+    def __init__(self, base_cls, session: requests.Session, base_url: str):
+        outer = self
+
+        class Bound(base_cls):  # type: ignore[misc, valid-type]
+            def get_session(self):  # shadows nba_api's class-wide session
+                return outer.session
+
+        self.session = session
+        self.http = Bound()
+        self.http.base_url = base_url.rstrip("/") + "/{endpoint}"
+
+    def send(self, request: NBARequest, headers: dict, timeout) -> tuple[int | None, str, str]:
+        response = self.http.send_api_request(
+            endpoint=request.endpoint,
+            parameters=dict(request.params),
+            headers=headers,
+            timeout=timeout,
+        )
+        return response._status_code, response.get_response(), response.get_url()
+
+
+class _Session(requests.Session):
+    last_retry_after: str | None = None
+
+
+def _utf8_by_default(response: requests.Response) -> None:
+    # JSON is UTF-8; without this, requests guesses and can mangle names such as Vučević.
+    if response.encoding is None or response.encoding.lower() == "iso-8859-1":
+        response.encoding = "utf-8"
+
+
+class NBAClient(dg.ConfigurableResource):
+    """NBA stats API and CDN live-data client, live or replayed.
+
+    ``replay`` (the default) answers from recorded responses under ``replay_dir`` through the
+    same code path as ``live``; only the transport differs.
+    """
+
+    mode: Literal["live", "replay"] = Field(default="replay", description="live: real HTTP; replay: recorded responses")
+    replay_dir: str = Field(default=DEFAULT_REPLAY_DIR, description="Directory of recorded responses")
+    stats_base_url: str = "https://stats.nba.com/stats"
+    cdn_base_url: str = "https://cdn.nba.com/static/json/liveData"
+    stats_headers: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_STATS_HEADERS))
+    cdn_headers: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CDN_HEADERS))
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 20.0
+    min_interval_s: float | None = Field(
+        default=None, description="Minimum seconds between requests to a host; default 1.0 live, 0 replay"
+    )
+    jitter_s: float | None = Field(default=None, description="Random extra spacing; default 0.25 live, 0 replay")
+    max_retries: int = 4
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 30.0
+    deadline_s: float = Field(default=90.0, description="Hard limit on one request, retries included")
+
+    # ------------------------------------------------------------------ plumbing
+    def _session(self) -> _Session:
+        session = _Session()
+
+        def remember(response, *args, **kwargs):
+            _utf8_by_default(response)
+            # nba_api hands back only status and text; keep the one header the retry loop honours.
+            session.last_retry_after = response.headers.get("Retry-After")
+
+        session.hooks["response"].append(remember)
+        if self.mode == "replay":
+            session.mount("http://", RefuseAdapter())
+            session.mount("https://", RefuseAdapter())
+            session.mount(self.stats_base_url, ReplayAdapter(self.replay_dir, "stats", self.stats_base_url))
+            session.mount(self.cdn_base_url, ReplayAdapter(self.replay_dir, "cdn", self.cdn_base_url))
+        return session
+
+    def _spacing(self) -> tuple[float, float]:
+        live = self.mode == "live"
+        interval = self.min_interval_s if self.min_interval_s is not None else (1.0 if live else 0.0)
+        jitter = self.jitter_s if self.jitter_s is not None else (0.25 if live else 0.0)
+        return interval, jitter
+
+    def fetch(self, request: NBARequest, require: str | None = None) -> NBAResponse:
+        """Send one request with throttle, retries and deadline; return the validated payload.
+
+        ``require`` names the part of the payload that must be non-empty for the response to
+        count (see ``payloads.check_not_empty``).
+        """
+        session = self._session()
+        base_cls, base_url, headers = (
+            (NBAStatsHTTP, self.stats_base_url, self.stats_headers)
+            if request.feed == "stats"
+            else (NBALiveHTTP, self.cdn_base_url, self.cdn_headers)
+        )
+        http = _SessionHTTP(base_cls, session, base_url)
+        interval, jitter = self._spacing()
+        deadline = time.monotonic() + self.deadline_s
+        attempt = 0
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                while True:
+                    attempt += 1
+                    _Throttle.wait(request.feed, interval, jitter)
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise RequestDeadlineError(request.label, f"deadline of {self.deadline_s}s passed after {attempt - 1} attempts")
+                    timeout = (min(self.connect_timeout_s, remaining), min(self.read_timeout_s, remaining))
+                    future = pool.submit(http.send, request, headers, timeout)
+                    retry_after = None
+                    try:
+                        status, text, url = future.result(timeout=remaining)
+                    except FutureTimeout:
+                        raise RequestDeadlineError(
+                            request.label, f"no complete answer within the deadline of {self.deadline_s}s (attempt {attempt})"
+                        ) from None
+                    except (requests.Timeout, requests.ConnectionError) as exc:
+                        problem = f"{type(exc).__name__}: {exc}"
+                    else:
+                        if status == 200:
+                            payload = decode_payload(request.label, text)
+                            if require:
+                                check_not_empty(request.label, payload, require)
+                            return NBAResponse(
+                                request=request,
+                                url=url,
+                                body=text.encode("utf-8"),
+                                payload=payload,
+                                mode=self.mode,
+                                fetched_at=dt.datetime.now(dt.timezone.utc),
+                            )
+                        if status in NO_DATA_STATUS:
+                            raise FeedUnavailableError(request.label, f"HTTP {status}")
+                        if status not in RETRYABLE_STATUS:
+                            raise HTTPStatusError(request.label, f"HTTP {status}: {text[:200]!r}")
+                        problem = f"HTTP {status}"
+                        retry_after = _seconds(session.last_retry_after)
+                    if attempt > self.max_retries:
+                        raise RetriesExhaustedError(request.label, f"gave up after {attempt} attempts; last error: {problem}")
+                    backoff = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
+                    sleep = max(retry_after or 0.0, random.uniform(backoff / 2, backoff))
+                    if time.monotonic() + sleep >= deadline:
+                        raise RequestDeadlineError(
+                            request.label,
+                            f"deadline of {self.deadline_s}s would pass before retry {attempt + 1}; last error: {problem}",
+                        )
+                    time.sleep(sleep)
+        finally:
+            session.close()
+
+    # --------------------------------------------------------------- endpoints
+    def play_by_play_v3(self, game_id: str) -> NBAResponse:
+        return self.fetch(stats_request(playbyplayv3.PlayByPlayV3, game_id=game_id), require="game.actions")
+
+    def play_by_play_v2(self, game_id: str) -> NBAResponse:
+        return self.fetch(stats_request(playbyplayv2.PlayByPlayV2, game_id=game_id), require="resultSets:PlayByPlay")
+
+    def box_score_traditional_v3(self, game_id: str) -> NBAResponse:
+        return self.fetch(
+            stats_request(boxscoretraditionalv3.BoxScoreTraditionalV3, game_id=game_id),
+            require="boxScoreTraditional.homeTeam.players",
+        )
+
+    def box_score_traditional_v2(self, game_id: str) -> NBAResponse:
+        return self.fetch(
+            stats_request(boxscoretraditionalv2.BoxScoreTraditionalV2, game_id=game_id),
+            require="resultSets:PlayerStats",
+        )
+
+    def box_score_summary_v2(self, game_id: str) -> NBAResponse:
+        return self.fetch(stats_request(boxscoresummaryv2.BoxScoreSummaryV2, game_id=game_id), require="resultSets:GameSummary")
+
+    def cdn_play_by_play(self, game_id: str) -> NBAResponse:
+        return self.fetch(cdn_request(live_playbyplay.PlayByPlay, game_id), require="game.actions")
+
+    def cdn_box_score(self, game_id: str) -> NBAResponse:
+        return self.fetch(cdn_request(live_boxscore.BoxScore, game_id), require="game.homeTeam.players")
+
+    def scoreboard_v3(self, game_date: dt.date | str) -> NBAResponse:
+        # An empty games list is a real answer (no games that day), so nothing is required.
+        return self.fetch(stats_request(scoreboardv3.ScoreboardV3, game_date=str(game_date)))
+
+    def league_game_finder(self, **kwargs) -> NBAResponse:
+        return self.fetch(stats_request(leaguegamefinder.LeagueGameFinder, **kwargs))
+
+    def schedule_league_v2(self, season: str) -> NBAResponse:
+        return self.fetch(
+            stats_request(scheduleleaguev2.ScheduleLeagueV2, season=season), require="leagueSchedule.gameDates"
+        )
+
+    # --------------------------------------------------------------- discovery
+    def final_games_on(self, game_date: dt.date) -> list[str]:
+        """Game ids of the completed games on a date.
+
+        Live: ScoreboardV3 for the date, games with status 3 (final). Replay: the recorded games'
+        table of contents (``games.csv``), since a scoreboard is rarely recorded for the same day
+        as a whole game.
+        """
+        if self.mode == "replay":
+            return sorted(g for g, d in recorded_games(self.replay_dir).items() if d == game_date)
+        games = scoreboard_games(self.scoreboard_v3(game_date).payload)
+        return sorted(g["gameId"] for g in games if g.get("gameStatus") == 3)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:  # an HTTP date; rare from the NBA, fall back to our backoff
+        return None

@@ -1,0 +1,124 @@
+"""Replay: a ``requests`` transport adapter that answers from recorded responses.
+
+The client mounts this adapter in place of the network adapter, so a replayed request goes
+through exactly the code a live one does (nba_api's request building, headers, throttle, retries,
+payload validation); only the socket is replaced.
+
+Directory layout (documented in the README)::
+
+    <replay_dir>/stats/<endpoint>/<query>.json        stats.nba.com/stats/<endpoint>?<query>
+    <replay_dir>/cdn/<path>                           cdn.nba.com/static/json/liveData/<path>
+    <replay_dir>/games.csv                            game_id,game_date of the recorded games
+
+``<query>`` is the request's query string with parameters sorted by name, empty values and the
+neutral defaults in ``NEUTRAL_PARAMETERS`` left out, values URL-encoded as in a query string,
+e.g. ``GameID=0022200552.json`` or ``PlayerOrTeam=T&Season=2023-24&SeasonType=Regular+Season.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from urllib.parse import parse_qsl, quote_plus, urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+
+from nba_lakehouse.sources.errors import ReplayMissError
+
+# Parameters whose value, when it is this default, does not change what the endpoint returns.
+NEUTRAL_PARAMETERS = {
+    "LeagueID": "00",
+    "StartPeriod": "0",
+    "EndPeriod": "0",
+    "StartRange": "0",
+    "EndRange": "0",
+    "RangeType": "0",
+    "DayOffset": "0",
+    "Counter": "0",
+    "Sorter": "DATE",
+    "Direction": "ASC",
+}
+
+
+def replay_query(params: list[tuple[str, str]] | dict[str, object]) -> str:
+    items = params.items() if isinstance(params, dict) else params
+    kept = sorted(
+        (str(k), str(v))
+        for k, v in items
+        if v not in (None, "") and NEUTRAL_PARAMETERS.get(str(k)) != str(v)
+    )
+    return "&".join(f"{k}={quote_plus(v)}" for k, v in kept)
+
+
+def stats_replay_path(replay_dir: str | Path, endpoint: str, params) -> Path:
+    query = replay_query(params)
+    return Path(replay_dir) / "stats" / endpoint.lower() / f"{query or '_'}.json"
+
+
+def cdn_replay_path(replay_dir: str | Path, cdn_path: str) -> Path:
+    return Path(replay_dir) / "cdn" / cdn_path.lstrip("/")
+
+
+class ReplayAdapter(BaseAdapter):
+    """Serves ``GET <base_url>/...`` from files under ``<replay_dir>/<kind>/``."""
+
+    def __init__(self, replay_dir: str | Path, kind: str, base_url: str):
+        super().__init__()
+        self.replay_dir = Path(replay_dir)
+        self.kind = kind
+        self.base_path = urlsplit(base_url).path.rstrip("/")
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        url = urlsplit(request.url)
+        relative = url.path[len(self.base_path):].lstrip("/")
+        params = parse_qsl(url.query, keep_blank_values=True)
+        if self.kind == "stats":
+            path = stats_replay_path(self.replay_dir, relative, params)
+            what = f"stats endpoint {relative} with parameters {dict(params)}"
+        else:
+            path = cdn_replay_path(self.replay_dir, relative)
+            what = f"CDN feed {relative}"
+        if not path.is_file():
+            raise ReplayMissError(
+                what, f"no recorded response in replay mode (expected the file {path})"
+            )
+        response = requests.Response()
+        response.status_code = 200
+        response._content = path.read_bytes()
+        response.headers["Content-Type"] = "application/json; charset=utf-8"
+        response.encoding = "utf-8"
+        response.url = request.url
+        response.request = request
+        response.reason = "OK (replayed)"
+        return response
+
+    def close(self):
+        pass
+
+
+class RefuseAdapter(BaseAdapter):
+    """In replay mode, any URL outside the replayed feeds is refused instead of reaching the network."""
+
+    def send(self, request, **kwargs):
+        raise ReplayMissError(f"URL {request.url}", "replay mode serves only the stats and CDN feeds")
+
+    def close(self):
+        pass
+
+
+def recorded_games(replay_dir: str | Path) -> dict[str, dt.date]:
+    """``games.csv``: which recorded game belongs to which game date."""
+    path = Path(replay_dir) / "games.csv"
+    if not path.is_file():
+        return {}
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    games = {}
+    for line, row in enumerate(rows, start=2):
+        try:
+            games[row["game_id"].strip()] = dt.date.fromisoformat(row["game_date"].strip())
+        except (KeyError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{path}, line {line}: expected game_id,game_date (YYYY-MM-DD): {exc}") from exc
+    return games
