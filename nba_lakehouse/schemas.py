@@ -54,6 +54,16 @@ class Table:
             compat_level=pl.CompatLevel.oldest()
         ).schema.field(column).type
 
+    def cast(self, df: pl.DataFrame) -> pl.DataFrame:
+        """Cast the declared columns ``df`` has to their declared types, in declared order.
+
+        Partial frames are welcome (parsers produce rows without the partition columns); columns
+        the table does not declare are kept at the end for ``enforce`` to reject.
+        """
+        declared = [c for c in self.column_names if c in df.columns]
+        undeclared = [c for c in df.columns if c not in self.column_index]
+        return df.select(declared + undeclared).cast({c: self.column_index[c].dtype for c in declared})
+
     def empty(self) -> pl.DataFrame:
         return pl.DataFrame(schema=self.polars_schema)
 

@@ -131,6 +131,18 @@ class _Throttle:
             cls._last[host] = time.monotonic()
 
 
+class _NoWaitPool(ThreadPoolExecutor):
+    """Leaving the block does not wait for the worker.
+
+    A plain ``with ThreadPoolExecutor`` joins the worker on exit, so a server that trickles bytes
+    (no single read ever times out) would hold the caller far past the deadline.
+    """
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        self.shutdown(wait=False, cancel_futures=True)
+        return False
+
+
 class _SessionHTTP:
     """nba_api's HTTP classes, bound to our session and base URL instead of the global ones."""
 
@@ -229,7 +241,7 @@ class NBAClient(dg.ConfigurableResource):
         deadline = time.monotonic() + self.deadline_s
         attempt = 0
         try:
-            with ThreadPoolExecutor(max_workers=1) as pool:
+            with _NoWaitPool(max_workers=1) as pool:
                 while True:
                     attempt += 1
                     _Throttle.wait(request.feed, interval, jitter)

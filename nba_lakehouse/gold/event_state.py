@@ -1,0 +1,96 @@
+"""Game state after every event: the feature table for win-probability and game-flow work."""
+
+from __future__ import annotations
+
+import polars as pl
+
+REGULATION_PERIOD_SECONDS = 720.0
+OVERTIME_PERIOD_SECONDS = 300.0
+REGULATION_PERIODS = 4
+
+HOME, AWAY = 0, 1
+
+# Events whose acting team had the ball while they happened.
+OFFENSIVE_EVENTS = ["made_shot", "missed_shot", "free_throw", "turnover"]
+
+
+def _side(team: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(team == pl.col("home_team_id")).then(pl.lit(HOME, pl.Int8))
+        .when(team == pl.col("away_team_id")).then(pl.lit(AWAY, pl.Int8))
+    )
+
+
+def _other(side: pl.Expr) -> pl.Expr:
+    return (1 - side).cast(pl.Int8)
+
+
+def _inferred_possession() -> pl.Expr:
+    """Possession from who acted, for feeds that do not state it (V2, V3).
+
+    During a shot, free throw or turnover the acting team has the ball; a rebound gives it to
+    the rebounding team. After a made field goal, the last free throw of a trip when made, or a
+    turnover, the ball belongs to the other team until someone acts. Events in between (fouls,
+    substitutions, timeouts) inherit the latest state within the period.
+    """
+    acting = _side(pl.col("team_id"))
+    during = (
+        pl.when(pl.col("event_type").is_in(OFFENSIVE_EVENTS) | (pl.col("event_type") == "rebound"))
+        .then(acting)
+    )
+    last_free_throw = pl.col("event_subtype").fill_null("").str.contains(r"(1 of 1|2 of 2|3 of 3)$")
+    after = (
+        pl.when(pl.col("event_type") == "made_shot").then(_other(acting))
+        .when(pl.col("event_type") == "turnover").then(_other(acting))
+        .when((pl.col("event_type") == "free_throw") & pl.col("shot_made") & last_free_throw).then(_other(acting))
+        .when(pl.col("event_type") == "rebound").then(acting)
+    )
+    carried = after.forward_fill().shift(1).over("game_id", "period", order_by="event_order")
+    return pl.coalesce(during, carried)
+
+
+def build_event_state(pbp: pl.DataFrame, games: pl.DataFrame) -> pl.DataFrame:
+    """``pbp`` is silver play_by_play, ``games`` silver games (for sides and the final result)."""
+    period = pl.col("period").cast(pl.Float64)
+    clock = pl.col("clock_seconds")
+    in_overtime = pl.col("period") > REGULATION_PERIODS
+    period_length = pl.when(in_overtime).then(OVERTIME_PERIOD_SECONDS).otherwise(REGULATION_PERIOD_SECONDS)
+    elapsed_before = (
+        (period - 1).clip(upper_bound=REGULATION_PERIODS) * REGULATION_PERIOD_SECONDS
+        + (period - 1 - REGULATION_PERIODS).clip(lower_bound=0) * OVERTIME_PERIOD_SECONDS
+    )
+    home_score = pl.col("home_score").forward_fill().over("game_id", order_by="event_order").fill_null(0)
+    away_score = pl.col("away_score").forward_fill().over("game_id", order_by="event_order").fill_null(0)
+    feed_possession = _side(pl.col("possession_team_id"))
+    final_winner = (
+        pl.when(pl.col("status") != "final").then(None)
+        .when(pl.col("winner_team_id") == pl.col("home_team_id")).then(pl.lit(HOME, pl.Int8))
+        .when(pl.col("winner_team_id") == pl.col("away_team_id")).then(pl.lit(AWAY, pl.Int8))
+    )
+    joined = pbp.join(
+        games.select("game_id", "home_team_id", "away_team_id", "status", "winner_team_id"),
+        on="game_id", how="left",
+    )
+    state = joined.with_columns(home_score=home_score, away_score=away_score).with_columns(
+        point_differential=pl.col("home_score") - pl.col("away_score"),
+    )
+    return state.select(
+        "season",
+        "game_date",
+        "game_id",
+        "event_order",
+        "period",
+        "event_type",
+        "team_id",
+        seconds_remaining_period=clock,
+        seconds_remaining_game=pl.when(in_overtime).then(clock)
+        .otherwise(clock + (REGULATION_PERIODS - period) * REGULATION_PERIOD_SECONDS),
+        seconds_elapsed_game=elapsed_before + period_length - clock,
+        home_score="home_score",
+        away_score="away_score",
+        point_differential="point_differential",
+        possession_side=pl.when(pl.col("source") == "cdn").then(feed_possession).otherwise(_inferred_possession()),
+        current_winning_team=pl.when(pl.col("point_differential") > 0).then(pl.lit(HOME, pl.Int8))
+        .when(pl.col("point_differential") < 0).then(pl.lit(AWAY, pl.Int8)),
+        final_winning_team=final_winner,
+    ).sort("game_id", "event_order")

@@ -1,0 +1,239 @@
+"""Play-by-play from the V2, V3 and CDN feeds into one silver schema.
+
+Every function here works on whole frames (many games at once); nothing loops over events.
+The raw-frame builders pick the needed fields from the raw JSON; the ``normalize_*`` functions
+map a raw frame to ``schemas.PLAY_BY_PLAY`` (without the partition columns, which the asset adds).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from nba_lakehouse.schemas import PLAY_BY_PLAY
+from nba_lakehouse.sources.payloads import result_set
+
+# NBA team ids are 1610612737..1610612766; the feeds put a team id in the person field for
+# team rebounds, team turnovers and timeouts.
+TEAM_ID_MIN, TEAM_ID_MAX = 1610612737, 1610612766
+
+V2_EVENT_TYPES = {
+    1: "made_shot", 2: "missed_shot", 3: "free_throw", 4: "rebound", 5: "turnover", 6: "foul",
+    7: "violation", 8: "substitution", 9: "timeout", 10: "jump_ball", 11: "ejection",
+    12: "period_start", 13: "period_end", 18: "instant_replay",
+}
+V3_EVENT_TYPES = {
+    "Made Shot": "made_shot", "Missed Shot": "missed_shot", "Free Throw": "free_throw",
+    "Rebound": "rebound", "Turnover": "turnover", "Foul": "foul", "Violation": "violation",
+    "Substitution": "substitution", "Timeout": "timeout", "Jump Ball": "jump_ball",
+    "Ejection": "ejection", "Instant Replay": "instant_replay",
+}
+CDN_EVENT_TYPES = {
+    "freethrow": "free_throw", "rebound": "rebound", "turnover": "turnover", "steal": "steal",
+    "block": "block", "foul": "foul", "violation": "violation", "substitution": "substitution",
+    "timeout": "timeout", "jumpball": "jump_ball", "ejection": "ejection", "stoppage": "stoppage",
+    "instantreplay": "instant_replay", "memo": "memo",
+}
+
+V3_RAW_SCHEMA = {
+    "actionId": pl.Int64, "actionNumber": pl.Int64, "clock": pl.String, "period": pl.Int64,
+    "teamId": pl.Int64, "teamTricode": pl.String, "personId": pl.Int64, "playerName": pl.String,
+    "shotResult": pl.String, "isFieldGoal": pl.Int64, "scoreHome": pl.String, "scoreAway": pl.String,
+    "location": pl.String, "description": pl.String, "actionType": pl.String, "subType": pl.String,
+    "shotValue": pl.Int64,
+}
+CDN_RAW_SCHEMA = {
+    "actionNumber": pl.Int64, "orderNumber": pl.Int64, "clock": pl.String, "period": pl.Int64,
+    "teamId": pl.Int64, "teamTricode": pl.String, "personId": pl.Int64, "playerName": pl.String,
+    "actionType": pl.String, "subType": pl.String, "shotResult": pl.String,
+    "scoreHome": pl.String, "scoreAway": pl.String, "possession": pl.Int64, "description": pl.String,
+    "assistPersonId": pl.Int64, "foulDrawnPersonId": pl.Int64,
+}
+V2_RAW_SCHEMA = {
+    "GAME_ID": pl.String, "EVENTNUM": pl.Int64, "EVENTMSGTYPE": pl.Int64, "EVENTMSGACTIONTYPE": pl.Int64,
+    "PERIOD": pl.Int64, "PCTIMESTRING": pl.String, "HOMEDESCRIPTION": pl.String,
+    "NEUTRALDESCRIPTION": pl.String, "VISITORDESCRIPTION": pl.String, "SCORE": pl.String,
+    "PERSON1TYPE": pl.Int64, "PLAYER1_ID": pl.Int64, "PLAYER1_NAME": pl.String,
+    "PLAYER1_TEAM_ID": pl.Int64, "PLAYER1_TEAM_ABBREVIATION": pl.String,
+    "PERSON2TYPE": pl.Int64, "PLAYER2_ID": pl.Int64,
+}
+
+
+# --------------------------------------------------------------------------- raw frames
+def v3_actions(actions: list[dict], game_id: str) -> pl.DataFrame:
+    """PlayByPlayV3 ``game.actions`` (or a bulk file's bare action list) as a raw frame."""
+    return pl.from_dicts(actions, schema=V3_RAW_SCHEMA).with_columns(game_id=pl.lit(game_id))
+
+
+def cdn_actions(actions: list[dict], game_id: str) -> pl.DataFrame:
+    return pl.from_dicts(actions, schema=CDN_RAW_SCHEMA).with_columns(game_id=pl.lit(game_id))
+
+
+def v2_events(payload: dict) -> pl.DataFrame:
+    frame = result_set(payload, "PlayByPlay")
+    return frame.select(pl.col(c).cast(t, strict=False) if c in frame.columns else pl.lit(None, t).alias(c)
+                        for c, t in V2_RAW_SCHEMA.items()).with_row_index("row_order")
+
+
+# ------------------------------------------------------------------------ shared pieces
+def _iso_clock_seconds(clock: pl.Expr) -> pl.Expr:
+    """``PT11M42.50S`` -> 702.5"""
+    minutes = clock.str.extract(r"PT(\d+)M", 1).cast(pl.Float64)
+    seconds = clock.str.extract(r"M([\d.]+)S", 1).cast(pl.Float64)
+    return (minutes * 60 + seconds).fill_null(0.0)
+
+
+def _mmss_seconds(clock: pl.Expr) -> pl.Expr:
+    """``11:42`` (or ``0:42.5``) -> seconds"""
+    parts = clock.str.split_exact(":", 1)
+    return (parts.struct.field("field_0").cast(pl.Float64) * 60
+            + parts.struct.field("field_1").cast(pl.Float64)).fill_null(0.0)
+
+
+def _is_team_id(value: pl.Expr) -> pl.Expr:
+    return value.is_between(TEAM_ID_MIN, TEAM_ID_MAX)
+
+
+def _score(text: pl.Expr) -> pl.Expr:
+    return pl.when(text.str.strip_chars() == "").then(None).otherwise(text).cast(pl.Int32, strict=False)
+
+
+def _finish(frame: pl.DataFrame, order_by: str) -> pl.DataFrame:
+    """Sort by game and the feed's order key and number events 1..n within each game."""
+    frame = frame.sort(["game_id", order_by], maintain_order=True)
+    return frame.with_columns(event_order=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("game_id"))
+
+
+OUTPUT_COLUMNS = [
+    "game_id", "event_order", "source", "source_event_id", "period", "clock_seconds", "event_type",
+    "event_subtype", "team_id", "team_tricode", "location", "player_id", "player_name", "player2_id",
+    "shot_made", "shot_value", "home_score", "away_score", "possession_team_id", "description",
+]
+
+
+# --------------------------------------------------------------------------- normalizers
+def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
+    action = pl.col("actionType").str.strip_chars()
+    desc = pl.col("description")
+    person_is_team = _is_team_id(pl.col("personId"))
+    is_fg = action.is_in(["Made Shot", "Missed Shot"])
+    event_type = (
+        pl.when(action == "period").then(pl.format("period_{}", pl.col("subType")))
+        # Block and steal rows have an empty actionType and repeat the shot's actionNumber.
+        .when(action == "").then(
+            pl.when(desc.str.contains("STEAL")).then(pl.lit("steal"))
+            .when(desc.str.contains("BLOCK")).then(pl.lit("block"))
+            .otherwise(pl.lit("other"))
+        )
+        .otherwise(action.replace_strict(V3_EVENT_TYPES, default="other"))
+    )
+    return _finish(raw, "actionId").select(
+        "game_id",
+        "event_order",
+        source=pl.lit("v3"),
+        source_event_id=pl.col("actionId"),
+        period=pl.col("period"),
+        clock_seconds=_iso_clock_seconds(pl.col("clock")),
+        event_type=event_type,
+        event_subtype=pl.col("subType").str.strip_chars().replace("", None),
+        team_id=pl.when(pl.col("teamId") > 0).then(pl.col("teamId"))
+        .when(person_is_team).then(pl.col("personId")),
+        team_tricode=pl.col("teamTricode").replace("", None),
+        location=pl.col("location").replace_strict({"h": "home", "v": "away"}, default=None),
+        player_id=pl.when((pl.col("personId") > 0) & ~person_is_team).then(pl.col("personId")),
+        player_name=pl.col("playerName").replace("", None),
+        player2_id=pl.lit(None, pl.Int64),
+        shot_made=pl.when(is_fg).then(action == "Made Shot")
+        .when(action == "Free Throw").then(~desc.str.starts_with("MISS")),
+        shot_value=pl.when(is_fg).then(
+            pl.coalesce(
+                pl.col("shotValue").replace(0, None),
+                pl.when(desc.str.contains("3PT")).then(3).otherwise(2),
+            )
+        ).when(action == "Free Throw").then(1),
+        home_score=_score(pl.col("scoreHome")),
+        away_score=_score(pl.col("scoreAway")),
+        possession_team_id=pl.lit(None, pl.Int64),
+        description=desc,
+    )
+
+
+def normalize_cdn(raw: pl.DataFrame) -> pl.DataFrame:
+    action = pl.col("actionType")
+    is_fg = action.is_in(["2pt", "3pt"])
+    event_type = (
+        pl.when(is_fg).then(pl.when(pl.col("shotResult") == "Made").then(pl.lit("made_shot")).otherwise(pl.lit("missed_shot")))
+        .when(action == "period").then(pl.format("period_{}", pl.col("subType")))
+        .when(action == "game").then(pl.format("game_{}", pl.col("subType")))
+        .otherwise(action.replace_strict(CDN_EVENT_TYPES, default="other"))
+    )
+    return _finish(raw, "orderNumber").select(
+        "game_id",
+        "event_order",
+        source=pl.lit("cdn"),
+        source_event_id=pl.col("actionNumber"),
+        period=pl.col("period"),
+        clock_seconds=_iso_clock_seconds(pl.col("clock")),
+        event_type=event_type,
+        event_subtype=pl.col("subType").replace("", None),
+        team_id=pl.col("teamId").replace(0, None),
+        team_tricode=pl.col("teamTricode").replace("", None),
+        location=pl.lit(None, pl.String),
+        player_id=pl.when((pl.col("personId") > 0) & ~_is_team_id(pl.col("personId"))).then(pl.col("personId")),
+        player_name=pl.col("playerName").replace("", None),
+        player2_id=pl.coalesce("assistPersonId", "foulDrawnPersonId"),
+        shot_made=pl.when(is_fg | (action == "freethrow")).then(pl.col("shotResult") == "Made"),
+        shot_value=pl.when(action == "2pt").then(2).when(action == "3pt").then(3).when(action == "freethrow").then(1),
+        home_score=_score(pl.col("scoreHome")),
+        away_score=_score(pl.col("scoreAway")),
+        possession_team_id=pl.col("possession").replace(0, None),
+        description=pl.col("description"),
+    )
+
+
+def normalize_v2(raw: pl.DataFrame) -> pl.DataFrame:
+    msg = pl.col("EVENTMSGTYPE")
+    desc = pl.concat_str(
+        [pl.col("HOMEDESCRIPTION"), pl.col("NEUTRALDESCRIPTION"), pl.col("VISITORDESCRIPTION")],
+        separator=" | ", ignore_nulls=True,
+    ).replace("", None)
+    person_type = pl.col("PERSON1TYPE")
+    is_player = person_type.is_in([4, 5])
+    is_team = person_type.is_in([2, 3])
+    # SCORE is "VISITOR - HOME", only on scoring rows.
+    score = pl.col("SCORE").str.split_exact(" - ", 1)
+    return _finish(raw.rename({"GAME_ID": "game_id"}), "row_order").select(
+        "game_id",
+        "event_order",
+        source=pl.lit("v2"),
+        source_event_id=pl.col("EVENTNUM"),
+        period=pl.col("PERIOD"),
+        clock_seconds=_mmss_seconds(pl.col("PCTIMESTRING")),
+        event_type=msg.replace_strict(V2_EVENT_TYPES, default="other"),
+        event_subtype=pl.col("EVENTMSGACTIONTYPE").cast(pl.String),
+        team_id=pl.when(is_player).then(pl.col("PLAYER1_TEAM_ID")).when(is_team).then(pl.col("PLAYER1_ID")),
+        team_tricode=pl.col("PLAYER1_TEAM_ABBREVIATION"),
+        location=pl.when(person_type.is_in([2, 4])).then(pl.lit("home"))
+        .when(person_type.is_in([3, 5])).then(pl.lit("away")),
+        player_id=pl.when(is_player).then(pl.col("PLAYER1_ID")),
+        player_name=pl.when(is_player).then(pl.col("PLAYER1_NAME")),
+        player2_id=pl.when(pl.col("PERSON2TYPE").is_in([4, 5])).then(pl.col("PLAYER2_ID")),
+        shot_made=pl.when(msg == 1).then(True).when(msg == 2).then(False)
+        .when(msg == 3).then(~desc.str.contains("MISS ")),
+        shot_value=pl.when(msg.is_in([1, 2])).then(pl.when(desc.str.contains("3PT")).then(3).otherwise(2))
+        .when(msg == 3).then(1),
+        home_score=score.struct.field("field_1").cast(pl.Int32, strict=False),
+        away_score=score.struct.field("field_0").cast(pl.Int32, strict=False),
+        possession_team_id=pl.lit(None, pl.Int64),
+        description=desc,
+    )
+
+
+def play_by_play_from_payload(payload: dict, feed: str, game_id: str) -> pl.DataFrame:
+    """One game's raw response (already validated) to silver rows, by feed."""
+    if feed == "v3":
+        return PLAY_BY_PLAY.cast(normalize_v3(v3_actions(payload["game"]["actions"], game_id)))
+    if feed == "cdn":
+        return PLAY_BY_PLAY.cast(normalize_cdn(cdn_actions(payload["game"]["actions"], game_id)))
+    if feed == "v2":
+        return PLAY_BY_PLAY.cast(normalize_v2(v2_events(payload)))
+    raise ValueError(f"unknown play-by-play feed {feed!r} for game {game_id} (expected v2, v3 or cdn)")
