@@ -27,6 +27,7 @@ import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from nba_lakehouse.partitions import seasons_possibly_containing
 from nba_lakehouse.schemas import Table
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -124,12 +125,19 @@ class Lake:
         parts = [f"{col}={val}" for col, val in zip(table.partition_by, values, strict=True)]
         return self.path(table.layer, table.name, *parts)
 
-    def write_table(self, table: Table, df: pl.DataFrame, replace: Iterable[Sequence[str]] = ()) -> dict:
-        """Write ``df`` as one file per hive partition, after enforcing the table's schema.
+    def write_table(
+        self,
+        table: Table,
+        df: pl.DataFrame,
+        dates: Iterable[dt.date] = (),
+        seasons: Iterable[str] = (),
+    ) -> dict[tuple[str, ...], int]:
+        """Write ``df`` as one Parquet file per hive partition, after enforcing the table's schema.
 
-        ``replace`` names partitions (value tuples) this write owns: any of them that ``df`` has no
-        rows for is emptied, so a re-run that finds fewer games leaves nothing stale behind.
-        Returns ``{partition values: row count}`` of what was written.
+        ``dates`` (for tables by season and game date) or ``seasons`` (for tables by season) name
+        the partitions this write owns: any of them ``df`` has no rows for is emptied, so a
+        re-run that finds fewer games leaves nothing stale behind. Each file is replaced
+        atomically. Returns ``{partition values: rows}`` of what was written.
         """
         df = table.enforce(df)
         written: dict[tuple[str, ...], int] = {}
@@ -137,28 +145,21 @@ class Lake:
         if df.height:
             for values, part in df.partition_by(keys, as_dict=True, maintain_order=True).items():
                 str_values = tuple(_partition_value(v) for v in values)
-                self._write_parquet(self.partition_dir(table, str_values), part.drop(keys), table)
+                self._write_parquet(self.partition_dir(table, str_values), part.drop(keys))
                 written[str_values] = part.height
-        for values in replace:
-            values = tuple(values)
-            if values not in written:
+        owned = [(s,) for s in seasons] + [
+            (season, d.isoformat()) for d in dates for season in seasons_possibly_containing(d)
+        ]
+        for values in owned:
+            if len(values) == len(keys) and values not in written:
                 self.delete_file(f"{self.partition_dir(table, values)}/{PART_FILE}")
         return written
 
-    def _write_parquet(self, directory: str, df: pl.DataFrame, table: Table) -> None:
+    def _write_parquet(self, directory: str, df: pl.DataFrame) -> None:
         arrow = df.to_arrow(compat_level=pl.CompatLevel.oldest())
         sink = pa.BufferOutputStream()
         pq.write_table(arrow, sink, compression="zstd")
         self.write_bytes(f"{directory}/{PART_FILE}", sink.getvalue().to_pybytes())
-
-    def delete_partitions(self, table: Table, match: dict[str, str]) -> int:
-        """Delete the files of every partition whose values include ``match`` (any season)."""
-        count = 0
-        for path in self.partition_files(table):
-            if all(f"{k}={v}" in path.split("/") for k, v in match.items()):
-                self.fs.delete_file(path)
-                count += 1
-        return count
 
     def partition_files(self, table: Table, seasons: Iterable[str] | None = None) -> list[str]:
         roots = [self.table_dir(table)] if seasons is None else [
@@ -176,11 +177,23 @@ class Lake:
         seasons: Iterable[str] | None = None,
         game_dates: Iterable[dt.date | str] | None = None,
     ) -> pl.DataFrame:
-        """Read a table (or some seasons / dates of it) with the declared column types."""
-        files = self.partition_files(table, seasons)
+        """Read a table (or some seasons / dates of it) with the declared column types.
+
+        Date reads look up each date's partition path directly rather than listing the table,
+        which keeps them cheap on object stores.
+        """
         if game_dates is not None and "game_date" in table.partition_by:
-            wanted = {f"game_date={_partition_value(d)}" for d in game_dates}
-            files = [f for f in files if wanted.intersection(f.split("/"))]
+            dates = [d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in game_dates]
+            candidates = {
+                (season, d.isoformat()) for d in dates for season in seasons_possibly_containing(d)
+                if seasons is None or season in seasons
+            }
+            files = [
+                path for values in sorted(candidates)
+                if self.exists(path := f"{self.partition_dir(table, values)}/{PART_FILE}")
+            ]
+        else:
+            files = self.partition_files(table, seasons)
         if not files:
             return table.empty()
         partitioning = pads.partitioning(

@@ -33,6 +33,7 @@ from nba_lakehouse.sources.errors import (
     EmptyResponseError,
     ErrorPayloadError,
     FeedUnavailableError,
+    HTTPStatusError,
     ReplayMissError,
     RequestDeadlineError,
     RetriesExhaustedError,
@@ -174,6 +175,22 @@ def trickle(path: Path, chunk: int = 64, every_s: float = 0.1) -> Behaviour:
             handler.wfile.write(data[start : start + chunk])
             handler.wfile.flush()
             stop.wait(every_s)
+        handler.close_connection = True
+
+    return behaviour
+
+
+def truncated(path: Path) -> Behaviour:
+    """Announce a real response's full length, send half of it, and close the connection."""
+    data = path.read_bytes()
+
+    def behaviour(handler, stop):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data[: len(data) // 2])
+        handler.wfile.flush()
         handler.close_connection = True
 
     return behaviour
@@ -373,6 +390,48 @@ def test_always_500_exhausts_retries_naming_endpoint_and_game(server, make_clien
     seen = server.requests_to(STATS_PBP_V3)
     assert len(seen) == max_retries + 1
     _assert_backoff(backoff_draws, gaps(seen))  # the 4th retry is capped at backoff_max_s
+
+
+def test_retry_after_beyond_the_deadline_fails_at_once(server, make_client):
+    server.on(STATS_PBP_V3, then=answer(429, b"", None, headers={"Retry-After": "30"}))
+
+    start = time.monotonic()
+    with pytest.raises(RequestDeadlineError) as info:
+        make_client(deadline_s=2.0).play_by_play_v3(GAME_V3)
+
+    assert time.monotonic() - start < 1.0  # did not sleep towards the deadline first
+    assert "HTTP 429" in str(info.value) and GAME_V3 in str(info.value)
+    assert len(server.requests_to(STATS_PBP_V3)) == 1
+
+
+def test_other_4xx_is_an_http_status_error_and_not_retried(server, make_client):
+    server.on(STATS_PBP_V3, then=answer(400, b"GameID is required", "text/plain"))
+
+    with pytest.raises(HTTPStatusError) as info:
+        make_client().play_by_play_v3(GAME_V3)
+
+    assert "HTTP 400" in str(info.value) and "playbyplayv3" in str(info.value)
+    assert len(server.requests_to(STATS_PBP_V3)) == 1
+
+
+def test_connection_broken_mid_body_is_retried(server, make_client):
+    server.on(STATS_PBP_V3, truncated(PBP_V3_FILE), serve_file(PBP_V3_FILE))
+
+    response = make_client().play_by_play_v3(GAME_V3)
+
+    assert response.body == PBP_V3_FILE.read_bytes()
+    assert len(server.requests_to(STATS_PBP_V3)) == 2
+
+
+def test_connection_broken_mid_body_every_time_exhausts_retries(server, make_client):
+    server.on(STATS_PBP_V3, then=truncated(PBP_V3_FILE))
+
+    with pytest.raises(RetriesExhaustedError) as info:
+        make_client(max_retries=2).play_by_play_v3(GAME_V3)
+
+    assert "playbyplayv3" in str(info.value) and GAME_V3 in str(info.value)
+    assert "ChunkedEncodingError" in str(info.value)
+    assert len(server.requests_to(STATS_PBP_V3)) == 3
 
 
 # --------------------------------------------------------------------------- 5: timeouts

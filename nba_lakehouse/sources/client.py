@@ -257,7 +257,8 @@ class NBAClient(dg.ConfigurableResource):
                         raise RequestDeadlineError(
                             request.label, f"no complete answer within the deadline of {self.deadline_s}s (attempt {attempt})"
                         ) from None
-                    except (requests.Timeout, requests.ConnectionError) as exc:
+                    # ChunkedEncodingError: the connection broke mid-body (a truncated answer).
+                    except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                         problem = f"{type(exc).__name__}: {exc}"
                     else:
                         if status == 200:

@@ -1,0 +1,143 @@
+"""The bronze archive: every response verbatim (gzip), with a manifest beside it.
+
+A response is complete once its manifest exists: the body is written first, the manifest last,
+each atomically, so an interrupted write leaves either nothing or a body without a manifest that
+the next run overwrites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+
+from nba_lakehouse.lake import Lake
+from nba_lakehouse.partitions import season_of_game, seasons_possibly_containing
+from nba_lakehouse.sources.client import NBAClient, NBAResponse
+from nba_lakehouse.sources.errors import FeedUnavailableError
+from nba_lakehouse.sources.payloads import decode_payload
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str  # v2, v3, cdn
+    endpoint: str  # folder under bronze/
+    client_method: str
+
+
+# In order of preference: the CDN feed states possession and secondary players, V3 is the stats
+# API's current feed, V2 is retired but holds history.
+GAME_FEEDS: dict[str, dict[str, Feed]] = {
+    "play_by_play": {
+        "cdn": Feed("cdn", "cdn_playbyplay", "cdn_play_by_play"),
+        "v3": Feed("v3", "playbyplayv3", "play_by_play_v3"),
+        "v2": Feed("v2", "playbyplayv2", "play_by_play_v2"),
+    },
+    "box_score": {
+        "cdn": Feed("cdn", "cdn_boxscore", "cdn_box_score"),
+        "v3": Feed("v3", "boxscoretraditionalv3", "box_score_traditional_v3"),
+        "v2": Feed("v2", "boxscoretraditionalv2", "box_score_traditional_v2"),
+    },
+}
+DEFAULT_FEED_ORDER = ["cdn", "v3", "v2"]
+
+
+class ArchiveCorruptError(RuntimeError):
+    pass
+
+
+def _stem(game_date: dt.date, game_id: str) -> str:
+    return f"{game_date.isoformat()}_{game_id}"
+
+
+def _paths(lake: Lake, endpoint: str, game_id: str, game_date: dt.date, season: str | None = None) -> tuple[str, str]:
+    directory = lake.bronze_dir(endpoint, season or season_of_game(game_id), game_date.month)
+    stem = _stem(game_date, game_id)
+    return f"{directory}/{stem}.json.gz", f"{directory}/{stem}.manifest.json"
+
+
+def archive_game_response(
+    lake: Lake, response: NBAResponse, *, kind: str, feed: Feed, game_id: str, game_date: dt.date
+) -> dict:
+    body_path, manifest_path = _paths(lake, feed.endpoint, game_id, game_date)
+    # mtime=0 makes the archive byte-for-byte reproducible for the same response.
+    lake.write_bytes(body_path, gzip.compress(response.body, mtime=0))
+    manifest = {
+        "kind": kind,
+        "feed": feed.name,
+        "endpoint": feed.endpoint,
+        "request": response.request.label,
+        "url": response.url,
+        "parameters": {k: v for k, v in response.request.params},
+        "source_mode": response.mode,
+        "fetched_at": response.fetched_at.isoformat(),
+        "bytes": len(response.body),
+        "sha256": hashlib.sha256(response.body).hexdigest(),
+        "game_id": game_id,
+        "game_date": game_date.isoformat(),
+        "season": season_of_game(game_id),
+        "body_path": body_path.rsplit("/", 1)[1],
+    }
+    lake.write_bytes(manifest_path, json.dumps(manifest, indent=2, sort_keys=True).encode())
+    return manifest
+
+
+def find_archived(lake: Lake, kind: str, game_id: str, game_date: dt.date) -> dict | None:
+    """The manifest of the game's archived response of this kind, whichever feed it came from."""
+    for feed in GAME_FEEDS[kind].values():
+        _, manifest_path = _paths(lake, feed.endpoint, game_id, game_date)
+        if lake.exists(manifest_path):
+            return json.loads(lake.read_bytes(manifest_path))
+    return None
+
+
+def archived_for_date(lake: Lake, kind: str, game_date: dt.date) -> list[dict]:
+    """Manifests of every archived response of this kind for the date, one per game.
+
+    Where a game was archived from more than one feed (after a feed change and a refresh), the
+    preferred feed wins, the same as when fetching.
+    """
+    prefix = _stem(game_date, "")
+    found: dict[str, dict] = {}
+    for feed in GAME_FEEDS[kind].values():
+        for season in seasons_possibly_containing(game_date):
+            directory = lake.bronze_dir(feed.endpoint, season, game_date.month)
+            for path in lake.list_files(directory):
+                name = path.rsplit("/", 1)[1]
+                if name.startswith(prefix) and name.endswith(".manifest.json"):
+                    manifest = json.loads(lake.read_bytes(path))
+                    manifest["manifest_path"] = path
+                    found.setdefault(manifest["game_id"], manifest)
+    return [found[g] for g in sorted(found)]
+
+
+def load_payload(lake: Lake, manifest: dict) -> dict:
+    """The archived payload, after checking it is the body the manifest describes."""
+    directory = manifest["manifest_path"].rsplit("/", 1)[0]
+    body = gzip.decompress(lake.read_bytes(f"{directory}/{manifest['body_path']}"))
+    if hashlib.sha256(body).hexdigest() != manifest["sha256"]:
+        raise ArchiveCorruptError(
+            f"bronze archive {directory}/{manifest['body_path']} does not match its manifest's sha256 "
+            f"({manifest['request']}); re-run the bronze asset with refresh=true for {manifest['game_date']}"
+        )
+    return decode_payload(manifest["request"], body.decode("utf-8"))
+
+
+def fetch_game(client: NBAClient, kind: str, game_id: str, feed_order: list[str]) -> tuple[Feed, NBAResponse]:
+    """Fetch one game's response of this kind from the first feed that has it."""
+    feeds = GAME_FEEDS[kind]
+    unknown = [f for f in feed_order if f not in feeds]
+    if unknown:
+        raise ValueError(f"unknown feeds {unknown} for {kind}; choose from {list(feeds)}")
+    problems = []
+    for name in feed_order:
+        feed = feeds[name]
+        try:
+            return feed, getattr(client, feed.client_method)(game_id)
+        except FeedUnavailableError as exc:
+            problems.append(f"{name}: {exc}")
+    raise FeedUnavailableError(
+        f"{kind} of game {game_id}", "no feed has it:\n  " + "\n  ".join(problems)
+    )

@@ -1,0 +1,71 @@
+"""Bronze assets: each completed game's play-by-play and box score, archived verbatim per game date."""
+
+
+import dagster as dg
+from pydantic import Field
+
+from nba_lakehouse.bronze.archive import DEFAULT_FEED_ORDER, archive_game_response, fetch_game, find_archived
+from nba_lakehouse.partitions import game_date_partitions, parse_game_date
+from nba_lakehouse.resources import LakeResource
+from nba_lakehouse.sources.client import NBAClient
+
+NBA_API_POOL = "nba_api"
+
+
+class BronzeGamesConfig(dg.Config):
+    refresh: bool = Field(default=False, description="Fetch again even what is already archived")
+    feeds: list[str] = Field(default_factory=lambda: list(DEFAULT_FEED_ORDER), description="Feeds to try, in order")
+    game_ids: list[str] = Field(
+        default_factory=list,
+        description="Archive exactly these games (one game date only) instead of the date's final games",
+    )
+
+
+def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGamesConfig, nba: NBAClient, lake_resource: LakeResource) -> dg.MaterializeResult:
+    lake = lake_resource.lake()
+    dates = [parse_game_date(k) for k in context.partition_keys]
+    if config.game_ids and len(dates) != 1:
+        raise dg.Failure(f"config game_ids applies to a single game date; this run covers {len(dates)} dates")
+    fetched, reused, feeds_used = [], [], {}
+    for i, game_date in enumerate(dates, start=1):
+        game_ids = list(config.game_ids) or nba.final_games_on(game_date)
+        for game_id in game_ids:
+            existing = None if config.refresh else find_archived(lake, kind, game_id, game_date)
+            if existing:
+                reused.append(game_id)
+                feeds_used[game_id] = existing["feed"]
+                continue
+            feed, response = fetch_game(nba, kind, game_id, config.feeds)
+            archive_game_response(lake, response, kind=kind, feed=feed, game_id=game_id, game_date=game_date)
+            fetched.append(game_id)
+            feeds_used[game_id] = feed.name
+        if len(dates) > 1:
+            context.log.info(f"{kind}: {i}/{len(dates)} dates archived ({game_date}), {len(feeds_used)} games so far")
+    return dg.MaterializeResult(
+        metadata={
+            "games": len(feeds_used),
+            "fetched": len(fetched),
+            "already_archived": len(reused),
+            "feeds": dg.MetadataValue.json(feeds_used),
+            "mode": nba.mode,
+        }
+    )
+
+
+_common = dict(
+    partitions_def=game_date_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="bronze",
+    pool=NBA_API_POOL,
+    kinds={"json"},
+)
+
+
+@dg.asset(description="Raw play-by-play responses (CDN, PlayByPlayV3 or PlayByPlayV2) of each final game", **_common)
+def bronze_play_by_play(context: dg.AssetExecutionContext, config: BronzeGamesConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    return archive_games(context, "play_by_play", config, nba, lake)
+
+
+@dg.asset(description="Raw box score responses (CDN, BoxScoreTraditionalV3 or V2) of each final game", **_common)
+def bronze_box_score(context: dg.AssetExecutionContext, config: BronzeGamesConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    return archive_games(context, "box_score", config, nba, lake)

@@ -1,0 +1,30 @@
+"""The code location: every asset, check, job and resource of the lakehouse."""
+
+
+import dagster as dg
+
+from nba_lakehouse.bronze import assets as bronze_assets
+from nba_lakehouse.gold import assets as gold_assets
+from nba_lakehouse.partitions import game_date_partitions
+from nba_lakehouse.resources import build_resources
+from nba_lakehouse.silver import assets as silver_assets
+from nba_lakehouse.silver import checks as silver_checks
+from nba_lakehouse.warehouse import assets as warehouse_assets
+
+all_assets = dg.load_assets_from_modules([bronze_assets, silver_assets, gold_assets, warehouse_assets])
+all_checks = dg.load_asset_checks_from_modules([silver_checks])
+
+# Everything per game date, bronze to gold: what a user launches for one date or a season range.
+game_date_job = dg.define_asset_job(
+    "game_date_job",
+    selection=dg.AssetSelection.groups("bronze", "silver") | dg.AssetSelection.assets("event_state"),
+    partitions_def=game_date_partitions,
+    description="Fetch, archive, normalize and derive every per-game table for the selected game dates",
+)
+
+defs = dg.Definitions(
+    assets=all_assets,
+    asset_checks=all_checks,
+    jobs=[game_date_job],
+    resources=build_resources(),
+)
