@@ -75,8 +75,9 @@ class Lake:
     def exists(self, path: str) -> bool:
         return self.fs.get_file_info(path).type == pafs.FileType.File
 
+    # compression=None everywhere: pyarrow would otherwise gzip a second time by the .gz suffix.
     def read_bytes(self, path: str) -> bytes:
-        with self.fs.open_input_stream(path) as f:
+        with self.fs.open_input_stream(path, compression=None) as f:
             return f.read()
 
     def write_bytes(self, path: str, data: bytes) -> None:
@@ -86,7 +87,7 @@ class Lake:
         if self.is_local:
             tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
             try:
-                with self.fs.open_output_stream(tmp) as f:
+                with self.fs.open_output_stream(tmp, compression=None) as f:
                     f.write(data)
                 os.replace(tmp, path)  # atomic rename on POSIX
             finally:
@@ -94,7 +95,7 @@ class Lake:
                     self.fs.delete_file(tmp)
         else:
             # An object PUT is atomic by itself; a rename would be a copy.
-            with self.fs.open_output_stream(path) as f:
+            with self.fs.open_output_stream(path, compression=None) as f:
                 f.write(data)
 
     def list_files(self, directory: str) -> list[str]:

@@ -46,15 +46,33 @@ def starters_per_team(box_players: pl.DataFrame) -> pl.DataFrame:
 
 
 def final_score_mismatches(pbp: pl.DataFrame, games: pl.DataFrame) -> pl.DataFrame:
-    """Games whose last play-by-play score differs from the box score team points."""
+    """Games whose play-by-play final differs from the box score team points.
+
+    The play-by-play final is checked two ways: the last score the feed states, and the points
+    of its scoring events added up. The second catches a missing scoring event even where the
+    feed's running score (or a period-end row) still carries the right total.
+    """
     summary = play_by_play_summary(pbp).select("game_id", "pbp_home_score", "pbp_away_score")
+    scored = (
+        pbp.filter(pl.col("shot_made").fill_null(False))
+        .group_by("game_id", "team_id")
+        .agg(points=pl.col("shot_value").cast(pl.Int32).sum())
+    )
+    sides = games.select("game_id", "home_team_id", "away_team_id", "home_score", "away_score")
+    for side in ("home", "away"):
+        sides = sides.join(
+            scored.rename({"team_id": f"{side}_team_id", "points": f"{side}_points"}),
+            on=["game_id", f"{side}_team_id"], how="left",
+        )
     return (
-        games.select("game_id", "home_score", "away_score")
-        .join(summary, on="game_id", how="full", coalesce=True)
+        sides.join(summary, on="game_id", how="full", coalesce=True)
         .filter(
             pl.col("pbp_home_score").ne_missing(pl.col("home_score"))
             | pl.col("pbp_away_score").ne_missing(pl.col("away_score"))
+            | pl.col("home_points").fill_null(0).ne_missing(pl.col("home_score"))
+            | pl.col("away_points").fill_null(0).ne_missing(pl.col("away_score"))
         )
+        .select("game_id", "home_score", "pbp_home_score", "home_points", "away_score", "pbp_away_score", "away_points")
         .sort("game_id")
     )
 

@@ -1,0 +1,338 @@
+"""Season benchmark: a whole season of real NBA play-by-play through silver and gold.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/season_benchmark.py [--bulk PATH] [--workdir PATH] [--keep-lake]
+
+Input is the bulk archive ``nbaplays_2022-23_raw.tar.xz`` (1230 files ``raw/S2223-GNNNN.json``, each a
+bare JSON list of PlayByPlayV3 actions, the 2022-23 regular season). It is extracted once into the
+work directory (default ``benchmarks/out/``, git-ignored); extraction is not measured.
+
+Every stage is timed for wall time, events per second and peak resident memory (VmHWM, reset between
+stages through ``/proc/self/clear_refs``). This is a script, not a test; it exits 1 if a row-count
+check fails, 2 if the bulk data is missing, and 0 otherwise (a MISS against the targets is printed,
+not raised).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+import polars as pl  # noqa: E402
+
+from nba_lakehouse.gold.event_state import build_event_state  # noqa: E402
+from nba_lakehouse.lake import Lake  # noqa: E402
+from nba_lakehouse.partitions import season_of_game_expr  # noqa: E402
+from nba_lakehouse.schemas import BOX_SCORE_TEAMS, EVENT_STATE, GAMES, PLAY_BY_PLAY  # noqa: E402
+from nba_lakehouse.silver import audits  # noqa: E402
+from nba_lakehouse.silver.games import build_games  # noqa: E402
+from nba_lakehouse.silver.play_by_play import V3_RAW_SCHEMA, normalize_v3, v3_actions  # noqa: E402
+
+try:  # not a project dependency: only measured when it happens to be installed
+    import orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    orjson = None
+
+SHARED_DIR = REPO_ROOT.parent / "shared"
+DEFAULT_BULK = SHARED_DIR / "nba_samples" / "bulk" / "nbaplays_2022-23_raw.tar.xz"
+DEFAULT_WORKDIR = REPO_ROOT / "benchmarks" / "out"
+
+EXPECTED_GAMES = 1230
+EXPECTED_ACTIONS = 603_750
+# The real 2022-23 regular season window; the bulk files carry no dates (see assign_dates).
+SEASON_FIRST_DAY = dt.date(2022, 10, 18)
+SEASON_LAST_DAY = dt.date(2023, 4, 9)
+
+TARGET_SECONDS = 15.0
+TARGET_PEAK_MB = 2048.0
+
+
+# ----------------------------------------------------------------------------- measuring
+def _vm_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _reset_peak() -> None:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets VmHWM (peak RSS) to the current RSS
+
+
+@dataclass
+class Stage:
+    label: str
+    seconds: float
+    peak_mb: float
+    events: int
+    in_total: bool
+
+
+class Meter:
+    """Times stages and tracks peak RSS per stage and for the whole process."""
+
+    def __init__(self) -> None:
+        self.stages: list[Stage] = []
+        # clear_refs also resets what getrusage reports, so the process-wide peak is the maximum
+        # of every window's VmHWM: the stages and the gaps between them.
+        self.process_peak_kb = _vm_kb("VmHWM")
+
+    def _close_window(self) -> int:
+        peak = _vm_kb("VmHWM")
+        self.process_peak_kb = max(self.process_peak_kb, peak)
+        return peak
+
+    @contextmanager
+    def stage(self, label: str, events: int = EXPECTED_ACTIONS, in_total: bool = True):
+        self._close_window()  # whatever ran since the last stage
+        gc.collect()
+        _reset_peak()
+        start = time.perf_counter()
+        yield
+        seconds = time.perf_counter() - start
+        peak = self._close_window()
+        self.stages.append(Stage(label, seconds, peak / 1024, events, in_total))
+        _reset_peak()
+
+    def process_peak_mb(self) -> float:
+        self._close_window()
+        return self.process_peak_kb / 1024
+
+
+# ------------------------------------------------------------------------------- input data
+def extract_once(bulk: Path, workdir: Path) -> list[Path]:
+    """Extract the archive into ``workdir/raw_<name>/`` unless a complete extraction is there."""
+    target = workdir / ("raw_" + bulk.name.removesuffix(".tar.xz"))
+    marker = target / ".complete"
+    if not marker.exists():
+        print(f"extracting {bulk} -> {target} (once; not measured)", flush=True)
+        if target.exists():
+            shutil.rmtree(target)
+        tmp = Path(tempfile.mkdtemp(prefix=".extract-", dir=workdir))
+        with tarfile.open(bulk, "r:xz") as tar:
+            tar.extractall(tmp, filter="data")
+        (tmp / "raw").rename(target)
+        shutil.rmtree(tmp)
+        marker.write_text(f"extracted from {bulk}\n")
+    files = sorted(target.glob("S2223-G*.json"))
+    return files
+
+
+def game_id_of(path: Path) -> str:
+    """``S2223-G0552.json`` -> ``0022200552``."""
+    return "00" + str(22200000 + int(path.stem.rsplit("-G", 1)[1]))
+
+
+def assign_dates(game_ids: list[str]) -> pl.DataFrame:
+    """The bulk has no dates: spread the games in game-id order evenly over the real season window.
+
+    Game ``i`` (0-based, in id order) of ``n`` goes to day ``i * days // n`` of the window, so
+    every date gets ``n // days`` or one more game and the first and last days are both used.
+    """
+    days = (SEASON_LAST_DAY - SEASON_FIRST_DAY).days + 1
+    ordered = sorted(game_ids)
+    n = len(ordered)
+    dates = [SEASON_FIRST_DAY + dt.timedelta(days=i * days // n) for i in range(n)]
+    return pl.DataFrame({"game_id": ordered, "game_date": dates}, schema={"game_id": pl.String, "game_date": pl.Date})
+
+
+def with_partition_columns_for(df: pl.DataFrame, game_dates: pl.DataFrame) -> pl.DataFrame:
+    """Many-date version of ``silver.games.with_partition_columns``: season from the id, date by join."""
+    return df.join(game_dates, on="game_id", how="left").with_columns(season=season_of_game_expr(pl.col("game_id")))
+
+
+# ------------------------------------------------------------------------------ the stages
+def floor_parse(files: list[Path], meter: Meter) -> dict[str, float]:
+    """Stage 0: reading and parsing alone, one file at a time, each result dropped at once."""
+    floors: dict[str, float] = {}
+
+    def measure(label: str, parse, check_count: bool = True) -> None:
+        count = 0
+        with meter.stage(label, in_total=False):
+            for path in files:
+                count += parse(path.read_bytes())
+        floors[label] = meter.stages[-1].seconds
+        if check_count and count != EXPECTED_ACTIONS:
+            print(f"  note: {label} counted {count:,} actions, expected {EXPECTED_ACTIONS:,}")
+
+    measure("0a floor: read bytes only", len, check_count=False)
+    measure("0b floor: read + json.loads (stdlib)", lambda b: len(json.loads(b)))
+    if orjson is not None:
+        measure("0c floor: read + orjson.loads (not a project dependency)", lambda b: len(orjson.loads(b)))
+    else:
+        print("  orjson is not installed: floor 0c skipped")
+    measure("0d floor: read + pl.read_json(bytes, schema) -> frame", lambda b: pl.read_json(b, schema=V3_RAW_SCHEMA).height)
+    return floors
+
+
+def raw_frames(files: list[Path]) -> tuple[pl.DataFrame, int]:
+    """Stage 1 as the pipeline runs it: read, json.loads, ``v3_actions`` per game, one concat."""
+    frames = []
+    actions_read = 0
+    for path in files:
+        actions = json.loads(path.read_bytes())
+        actions_read += len(actions)
+        frames.append(v3_actions(actions, game_id_of(path)))
+    return pl.concat(frames, rechunk=True), actions_read
+
+
+def silver_play_by_play(raw: pl.DataFrame, game_dates: pl.DataFrame) -> pl.DataFrame:
+    """Stage 2: one ``normalize_v3`` over the whole season, typed, plus the partition columns."""
+    pbp = PLAY_BY_PLAY.cast(normalize_v3(raw))
+    return PLAY_BY_PLAY.enforce(with_partition_columns_for(pbp, game_dates))
+
+
+# ----------------------------------------------------------------------------------- report
+def mb(kb_or_mb: float) -> str:
+    return f"{kb_or_mb:,.0f} MB"
+
+
+def print_stage_table(stages: list[Stage]) -> None:
+    print(f"  {'stage':<58} {'wall s':>8} {'events/s':>12} {'peak RSS':>10}")
+    for s in stages:
+        rate = f"{s.events / s.seconds:,.0f}" if s.seconds > 0 and s.events else "-"
+        mark = "" if s.in_total else "  (not in total)"
+        print(f"  {s.label:<58} {s.seconds:>8.2f} {rate:>12} {mb(s.peak_mb):>10}{mark}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bulk", type=Path, default=DEFAULT_BULK, help=f"the season archive (default {DEFAULT_BULK})")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help=f"cache and temp lake (default {DEFAULT_WORKDIR})")
+    parser.add_argument("--keep-lake", action="store_true", help="keep the temporary lake under the workdir")
+    args = parser.parse_args(argv)
+
+    if not args.bulk.exists():
+        if args.bulk == DEFAULT_BULK and not SHARED_DIR.exists():
+            print(f"season benchmark: {SHARED_DIR} is absent, so the bulk play-by-play archive is not available.\n"
+                  f"Pass --bulk PATH to nbaplays_2022-23_raw.tar.xz.", file=sys.stderr)
+        else:
+            print(f"season benchmark: bulk archive not found: {args.bulk}", file=sys.stderr)
+        return 2
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    files = extract_once(args.bulk, args.workdir)
+    if len(files) != EXPECTED_GAMES:
+        print(f"season benchmark: expected {EXPECTED_GAMES} game files, found {len(files)}", file=sys.stderr)
+        return 1
+    game_ids = [game_id_of(p) for p in files]
+    game_dates = assign_dates(game_ids)
+    per_date = game_dates.group_by("game_date").len()
+    dates = sorted(game_dates["game_date"].unique().to_list())
+    lake_root = Path(tempfile.mkdtemp(prefix="lake-", dir=args.workdir))
+    lake = Lake(str(lake_root))
+
+    print("=" * 100)
+    print("NBA lakehouse season benchmark: 2022-23 regular season, PlayByPlayV3 bulk files -> silver -> gold")
+    print(f"  date: {dt.date.today().isoformat()}   python {sys.version.split()[0]}   polars {pl.__version__}   "
+          f"cpus: {os.cpu_count()}   POLARS_MAX_THREADS: {pl.thread_pool_size()}")
+    print(f"  input: {args.bulk} ({len(files)} files, extracted in {files[0].parent})")
+    print(f"  temp lake: {lake_root}")
+    print(f"  GAME DATES ARE ASSIGNED, NOT REAL: the files carry no dates, so the {len(files)} games are spread in")
+    print(f"    game-id order over the real season window {SEASON_FIRST_DAY}..{SEASON_LAST_DAY}: {len(dates)} dates, "
+          f"{per_date['len'].min()}-{per_date['len'].max()} games per date.")
+    print("  NO BOX SCORES in the bulk: build_games gets an empty box_score_teams frame, so every game is")
+    print("    'in_progress' and final scores, winner_team_id and event_state.final_winning_team are null.")
+    print("=" * 100, flush=True)
+
+    meter = Meter()
+
+    # Stage 0: floors, not part of the pipeline total.
+    floor_parse(files, meter)
+
+    # Stages 1-5: the pipeline, end to end, in one go; the total is their sum.
+    with meter.stage("1  raw JSON -> raw frames (read, json.loads, v3_actions, concat)"):
+        raw, actions_read = raw_frames(files)
+    with meter.stage("2  normalize_v3 -> silver play_by_play (+ season, game_date)"):
+        pbp = silver_play_by_play(raw, game_dates)
+        del raw
+    with meter.stage("3  write silver play_by_play (Lake.write_table)"):
+        written_pbp = lake.write_table(PLAY_BY_PLAY, pbp, dates=dates)
+    with meter.stage("4  build_games + build_event_state -> gold"):
+        games = GAMES.enforce(build_games(BOX_SCORE_TEAMS.empty(), pbp))
+        event_state = EVENT_STATE.enforce(build_event_state(pbp, games))
+    with meter.stage("5  write gold event_state (Lake.write_table)"):
+        written_es = lake.write_table(EVENT_STATE, event_state, dates=dates)
+    with meter.stage("5b write silver games (Lake.write_table)", events=games.height):
+        written_games = lake.write_table(GAMES, games, dates=dates)
+
+    # Not part of the pipeline total.
+    with meter.stage("A  audits: decreasing_scores, duplicate_event_keys, clock", in_total=False):
+        findings = {
+            "decreasing_scores": audits.decreasing_scores(pbp),
+            "duplicate_event_keys": audits.duplicate_event_keys(pbp),
+            "clock_out_of_bounds": audits.clock_out_of_bounds(pbp),
+        }
+    with meter.stage("R  read silver play_by_play back (Lake.read_table)", in_total=False):
+        reread = lake.read_table(PLAY_BY_PLAY)
+
+    pipeline = [s for s in meter.stages if s.in_total]
+    total_seconds = sum(s.seconds for s in pipeline)
+    total_peak = max(s.peak_mb for s in pipeline)
+    process_peak = meter.process_peak_mb()
+
+    print("\nStages (wall time, events per second over the 603,750 actions, peak RSS within the stage)")
+    print_stage_table(meter.stages)
+    print(f"\n  TOTAL raw season JSON -> gold event_state = stages 1+2+3+4+5+5b, run back to back:")
+    print(f"    {total_seconds:.2f} s wall, {actions_read / total_seconds:,.0f} events/s, peak RSS {mb(total_peak)}")
+    print(f"  process-wide peak RSS (whole script, all stages and floors): {mb(process_peak)}")
+
+    print("\nRow counts")
+    print(f"  actions read from the files : {actions_read:,} (expected {EXPECTED_ACTIONS:,})")
+    print(f"  silver play_by_play rows    : {pbp.height:,} (written {sum(written_pbp.values()):,} in {len(written_pbp)} partition files; re-read {reread.height:,})")
+    print(f"  silver games rows           : {games.height:,} (written {sum(written_games.values()):,} in {len(written_games)} files)")
+    print(f"  gold event_state rows       : {event_state.height:,} (written {sum(written_es.values()):,} in {len(written_es)} files)")
+    print(f"  games by status             : {dict(games.group_by('status').len().iter_rows())}; "
+          f"with winner: {games['winner_team_id'].is_not_null().sum()}; "
+          f"home/away team ids from play-by-play: {games['home_team_id'].is_not_null().sum()}/{games['away_team_id'].is_not_null().sum()}")
+
+    print("\nAudits on the season (real findings in the NBA's own feed, not hidden)")
+    for name, frame in findings.items():
+        print(f"  {name:<22}: {frame.height:,} violations")
+        if frame.height:
+            games_hit = frame["game_id"].n_unique()
+            print(f"    in {games_hit} games; first rows:")
+            with pl.Config(tbl_rows=8, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=160):
+                print("    " + str(frame.head(8)).replace("\n", "\n    "))
+
+    checks = {
+        f"actions read == {EXPECTED_ACTIONS:,}": actions_read == EXPECTED_ACTIONS,
+        "silver rows == actions read": pbp.height == actions_read,
+        "silver rows written == silver rows": sum(written_pbp.values()) == pbp.height,
+        f"games == {EXPECTED_GAMES}": games.height == EXPECTED_GAMES,
+        "event_state rows == silver rows": event_state.height == pbp.height == sum(written_es.values()),
+        "silver re-read == silver rows": reread.height == pbp.height,
+    }
+    print("\nChecks")
+    for name, ok in checks.items():
+        print(f"  {'ok  ' if ok else 'FAIL'} {name}")
+
+    time_ok, memory_ok = total_seconds < TARGET_SECONDS, process_peak < TARGET_PEAK_MB
+    verdict = "PASS" if time_ok and memory_ok else "MISS"
+    print(f"\n{verdict}: total {total_seconds:.2f} s (target < {TARGET_SECONDS:.0f} s: {'ok' if time_ok else 'MISS'}), "
+          f"process peak RSS {mb(process_peak)} (target < {TARGET_PEAK_MB / 1024:.0f} GB: {'ok' if memory_ok else 'MISS'})")
+
+    if not args.keep_lake:
+        shutil.rmtree(lake_root, ignore_errors=True)
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Shared fixtures: the recorded sample games, parsed once, and one end-to-end lake."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from nba_lakehouse.lake import DEFAULT_REPLAY_DIR
+from nba_lakehouse.schemas import BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS, GAMES, PLAY_BY_PLAY
+from nba_lakehouse.silver.box_scores import box_score_from_payload
+from nba_lakehouse.silver.games import build_games, with_partition_columns
+from nba_lakehouse.silver.play_by_play import play_by_play_from_payload
+from nba_lakehouse.sources.replay import recorded_games
+
+REPLAY = Path(DEFAULT_REPLAY_DIR)
+
+# The four complete recorded games and the feeds they were recorded in.
+SAMPLE_GAMES = {
+    "0021600270": ("v2", "stats/playbyplayv2/GameID=0021600270.json", "v2", "stats/boxscoretraditionalv2/GameID=0021600270.json"),
+    "0022000001": ("cdn", "cdn/playbyplay/playbyplay_0022000001.json", "cdn", "cdn/boxscore/boxscore_0022000001.json"),
+    "0022100732": ("v2", "stats/playbyplayv2/GameID=0022100732.json", "v2", "stats/boxscoretraditionalv2/GameID=0022100732.json"),
+    "0022200552": ("v3", "stats/playbyplayv3/GameID=0022200552.json", "v3", "stats/boxscoretraditionalv3/GameID=0022200552.json"),
+}
+
+
+def load_recorded(relative: str) -> dict:
+    return json.loads((REPLAY / relative).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def sample_frames():
+    """Silver frames of the four games, parsed straight from the recorded files (no Dagster)."""
+    dates = recorded_games(REPLAY)
+    pbp, players, teams = [], [], []
+    for game_id, (pbp_feed, pbp_file, box_feed, box_file) in SAMPLE_GAMES.items():
+        game_date = dates[game_id]
+        pbp.append(with_partition_columns(play_by_play_from_payload(load_recorded(pbp_file), pbp_feed, game_id), game_date))
+        p, t = box_score_from_payload(load_recorded(box_file), box_feed, game_id)
+        players.append(with_partition_columns(p, game_date))
+        teams.append(with_partition_columns(t, game_date))
+    frames = {
+        "play_by_play": PLAY_BY_PLAY.enforce(pl.concat(pbp)),
+        "box_score_players": BOX_SCORE_PLAYERS.enforce(pl.concat(players)),
+        "box_score_teams": BOX_SCORE_TEAMS.enforce(pl.concat(teams)),
+    }
+    frames["games"] = GAMES.enforce(build_games(frames["box_score_teams"], frames["play_by_play"]))
+    return frames
+
+
+@pytest.fixture(scope="session")
+def demo_lake(tmp_path_factory):
+    """The README's main job, run once on a temporary lake with an ephemeral instance."""
+    from nba_lakehouse.demo import run_demo
+
+    root = tmp_path_factory.mktemp("lake")
+    with dg.instance_for_test() as instance:
+        result = run_demo(lake_root=str(root), instance=instance)
+    return root, result
+
+
+def game_dates() -> dict[str, dt.date]:
+    return recorded_games(REPLAY)

@@ -1,0 +1,194 @@
+"""Asset wiring: the lakehouse materialized with dagster.materialize on temporary lakes."""
+
+import gzip
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from nba_lakehouse.definitions import all_assets, all_checks, defs
+from nba_lakehouse.lake import Lake
+from nba_lakehouse.resources import build_resources
+from nba_lakehouse.schemas import BOX_SCORE_TEAMS, EVENT_STATE, GAMES, PLAY_BY_PLAY, TABLES
+from nba_lakehouse_tests.conftest import REPLAY, SAMPLE_GAMES, game_dates, load_recorded
+
+ASSETS = [*all_assets, *all_checks]
+PER_DATE = dg.AssetSelection.groups("bronze", "silver") | dg.AssetSelection.assets("event_state")
+
+
+def _recorded_event_count() -> int:
+    total = 0
+    for feed, path, *_ in SAMPLE_GAMES.values():
+        raw = load_recorded(path)
+        total += len(raw["resultSets"][0]["rowSet"]) if feed == "v2" else len(raw["game"]["actions"])
+    return total
+
+
+def test_definitions_load_with_layers_as_groups():
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert {"bronze", "silver", "gold", "warehouse"} <= groups
+    assert defs.resolve_job_def("game_date_job") is not None
+    pools = {graph.get(k).key.to_user_string(): graph.get(k).pools for k in graph.get_all_asset_keys()}
+    assert pools["bronze_play_by_play"] == {"nba_api"} and pools["duckdb_catalog"] == {"duckdb_writer"}
+
+
+def test_demo_materializes_every_layer(demo_lake):
+    root, result = demo_lake
+    assert result.games.height == len(SAMPLE_GAMES)
+    assert result.games["status"].to_list() == ["final"] * len(SAMPLE_GAMES)
+    assert result.events == _recorded_event_count()
+    assert result.checks and all(ok for *_, ok in result.checks)
+    assert len({(a, n) for a, n, _ in result.checks}) == 7
+    assert result.gold_query.height == len(SAMPLE_GAMES)
+
+
+def test_demo_final_scores_match_the_recorded_box_scores(demo_lake):
+    _, result = demo_lake
+    for row in result.games.iter_rows(named=True):
+        _, _, box_feed, box_file = SAMPLE_GAMES[row["game_id"]]
+        raw = load_recorded(box_file)
+        if box_feed == "v2":
+            team_stats = next(rs for rs in raw["resultSets"] if rs["name"] == "TeamStats")
+            points = {dict(zip(team_stats["headers"], r))["TEAM_ABBREVIATION"]: dict(zip(team_stats["headers"], r))["PTS"] for r in team_stats["rowSet"]}
+        else:
+            box = raw["boxScoreTraditional"] if box_feed == "v3" else raw["game"]
+            points = {
+                t["teamTricode"]: (t["statistics"]["points"] if box_feed == "v3" else t["score"])
+                for t in (box["homeTeam"], box["awayTeam"])
+            }
+        assert points == {row["home"]: row["home_score"], row["away"]: row["away_score"]}
+        assert row["winner"] == max(points, key=points.get)
+
+
+def test_bronze_keeps_each_response_verbatim_with_a_manifest(demo_lake):
+    root, _ = demo_lake
+    manifests = sorted(Path(root, "bronze").rglob("*.manifest.json"))
+    assert len(manifests) == 2 * len(SAMPLE_GAMES)
+    dates = game_dates()
+    for path in manifests:
+        manifest = json.loads(path.read_text())
+        recorded = (REPLAY / SAMPLE_GAMES[manifest["game_id"]][1 if manifest["kind"] == "play_by_play" else 3]).read_bytes()
+        body = gzip.decompress((path.parent / manifest["body_path"]).read_bytes())
+        assert body == recorded
+        assert manifest["sha256"] == hashlib.sha256(recorded).hexdigest() and manifest["bytes"] == len(recorded)
+        assert manifest["source_mode"] == "replay" and manifest["fetched_at"]
+        assert manifest["parameters"] if manifest["feed"] != "cdn" else manifest["url"].endswith(".json")
+        game_date = dates[manifest["game_id"]]
+        assert path.parent.as_posix().endswith(
+            f"bronze/{manifest['endpoint']}/season={manifest['season']}/month={game_date.month:02d}"
+        )
+    assert not list(Path(root, "bronze").rglob(".tmp-*"))
+
+
+def test_duckdb_views_and_direct_parquet_reads_agree(demo_lake):
+    root, result = demo_lake
+    with duckdb.connect(result.duckdb_path, read_only=True) as conn:
+        counts = {t: conn.execute(f"SELECT count(*) FROM {TABLES[t].layer}.{t}").fetchall()[0][0] for t in TABLES}
+        types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                  "WHERE table_schema = 'gold' AND table_name = 'event_state'").fetchall())
+    assert counts["event_state"] == counts["play_by_play"] == result.events
+    assert types["game_date"] == "DATE" and types["possession_side"] == "TINYINT"
+    direct = pl.scan_parquet(f"{root}/gold/event_state/**/*.parquet", hive_partitioning=True).collect()
+    assert direct.height == result.events
+    assert direct.schema["game_date"] == pl.Date
+    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{root}/silver/games/*/*/*.parquet', hive_partitioning=true)").fetchall()[0][0] == 4
+
+
+@pytest.fixture
+def fresh_resources(tmp_path):
+    return build_resources(lake_root=str(tmp_path / "lake"), mode="replay"), tmp_path
+
+
+def test_rematerializing_reuses_the_archive_unless_refresh(fresh_resources):
+    resources, _ = fresh_resources
+    def run(refresh):
+        result = dg.materialize(
+            ASSETS, selection=["bronze_play_by_play"], partition_key="2023-01-02", resources=resources,
+            run_config={"ops": {"bronze_play_by_play": {"config": {"refresh": refresh}}}},
+        )
+        meta = result.asset_materializations_for_node("bronze_play_by_play")[0].metadata
+        return meta["fetched"].value, meta["already_archived"].value
+    assert run(False) == (1, 0)
+    manifest = next(Path(resources["lake"].root).rglob("*.manifest.json"))
+    first = manifest.read_text()
+    assert run(False) == (0, 1)
+    assert manifest.read_text() == first
+    assert run(True) == (1, 0)
+    assert json.loads(manifest.read_text())["fetched_at"] != json.loads(first)["fetched_at"]
+
+
+def test_a_season_range_backfills_in_one_run(fresh_resources):
+    resources, _ = fresh_resources
+    result = dg.materialize(
+        ASSETS, selection=PER_DATE, resources=resources,
+        tags={"dagster/asset_partition_range_start": "2022-12-30", "dagster/asset_partition_range_end": "2023-01-04"},
+    )
+    assert result.success
+    lake = Lake(resources["lake"].root)
+    games = lake.read_table(GAMES)
+    assert games["game_id"].to_list() == ["0022200552"]
+    assert lake.read_table(EVENT_STATE)["game_date"].unique().to_list() == [game_dates()["0022200552"]]
+    event_state_partitions = result.asset_materializations_for_node("event_state")
+    assert event_state_partitions and all(m.partition for m in event_state_partitions)
+
+
+def test_a_failing_blocking_check_stops_downstream_assets(tmp_path):
+    """A corrupted copy of a real box score (one starter's position blanked) fails the audit."""
+    replay = tmp_path / "replay"
+    shutil.copytree(REPLAY, replay)
+    box_path = replay / SAMPLE_GAMES["0022200552"][3]
+    box = json.loads(box_path.read_text())
+    box["boxScoreTraditional"]["homeTeam"]["players"][0]["position"] = ""
+    box_path.write_text(json.dumps(box))
+    resources = build_resources(lake_root=str(tmp_path / "lake"), mode="replay", replay_dir=str(replay))
+    result = dg.materialize(ASSETS, selection=PER_DATE, partition_key="2023-01-02", resources=resources, raise_on_error=False)
+    outcomes = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert outcomes["five_starters_per_team"] is False
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "box_score_players" in materialized
+    assert "games" not in materialized and "event_state" not in materialized
+    assert not Path(tmp_path / "lake" / "silver" / "games").exists()
+
+
+def test_an_unrecorded_game_fails_with_the_endpoint_and_parameters(fresh_resources):
+    resources, _ = fresh_resources
+    with pytest.raises(Exception) as raised:
+        dg.materialize(
+            ASSETS, selection=["bronze_play_by_play"], partition_key="2023-01-02", resources=resources,
+            run_config={"ops": {"bronze_play_by_play": {"config": {"game_ids": ["0022200553"]}}}},
+        )
+    message = str(raised.value)
+    for expected in ("playbyplayv3", "GameID", "0022200553", "playbyplay_0022200553.json", "playbyplayv2", "no recorded response"):
+        assert expected in message
+    assert not list(Path(resources["lake"].root).rglob("*.manifest.json"))
+
+
+def test_rewriting_a_date_with_fewer_games_leaves_nothing_stale(tmp_path, sample_frames):
+    lake = Lake(str(tmp_path))
+    teams = sample_frames["box_score_teams"]
+    date = teams.filter(pl.col("game_id") == "0022200552")["game_date"][0]
+    lake.write_table(BOX_SCORE_TEAMS, teams, dates=[date])
+    assert lake.read_table(BOX_SCORE_TEAMS, game_dates=[date]).height == 2
+    lake.write_table(BOX_SCORE_TEAMS, teams.filter(pl.col("game_id") != "0022200552"), dates=[date])
+    assert lake.read_table(BOX_SCORE_TEAMS, game_dates=[date]).is_empty()
+    assert lake.read_table(BOX_SCORE_TEAMS).height == teams.height - 2
+
+
+def test_the_schema_rejects_frames_that_do_not_match(sample_frames):
+    from nba_lakehouse.schemas import SchemaError
+
+    pbp = sample_frames["play_by_play"]
+    with pytest.raises(SchemaError, match=r"silver\.play_by_play.*missing columns \['period'\]"):
+        PLAY_BY_PLAY.enforce(pbp.drop("period"))
+    with pytest.raises(SchemaError, match="undeclared columns \\['extra'\\]"):
+        PLAY_BY_PLAY.enforce(pbp.with_columns(extra=pl.lit(1)))
+    with pytest.raises(SchemaError, match="event_order"):
+        PLAY_BY_PLAY.enforce(pbp.with_columns(event_order=pl.lit(None)))
+    with pytest.raises(SchemaError, match="cannot cast"):
+        PLAY_BY_PLAY.enforce(pbp.with_columns(period=pl.lit("first")))
