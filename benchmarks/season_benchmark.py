@@ -182,15 +182,37 @@ def floor_parse(files: list[Path], meter: Meter) -> dict[str, float]:
     return floors
 
 
-def raw_frames(files: list[Path]) -> tuple[pl.DataFrame, int]:
-    """Stage 1 as the pipeline runs it: read, json.loads, ``v3_actions`` per game, one concat."""
+def raw_frames(files: list[Path], loads=json.loads) -> tuple[pl.DataFrame, int]:
+    """Stage 1 as the pipeline runs it: read, ``loads`` (stdlib json), ``v3_actions`` per game, one concat.
+
+    Each game's dicts are dropped as soon as its frame exists, so the season is never held as dicts.
+    """
     frames = []
     actions_read = 0
     for path in files:
-        actions = json.loads(path.read_bytes())
+        actions = loads(path.read_bytes())
         actions_read += len(actions)
         frames.append(v3_actions(actions, game_id_of(path)))
     return pl.concat(frames, rechunk=True), actions_read
+
+
+def raw_frames_polars(files: list[Path]) -> pl.DataFrame:
+    """Alternative stage 1 (not what the project runs): polars parses each bare action list itself."""
+    frames = [
+        pl.read_json(path.read_bytes(), schema=V3_RAW_SCHEMA).with_columns(game_id=pl.lit(game_id_of(path)))
+        for path in files
+    ]
+    return pl.concat(frames, rechunk=True)
+
+
+def fingerprint(df: pl.DataFrame) -> tuple:
+    """Schema, height and per-row hashes: enough to tell two raw frames apart without keeping both."""
+    return df.schema, df.height, df.hash_rows(seed=0)
+
+
+def same_frame(df: pl.DataFrame, expected: tuple) -> bool:
+    schema, height, hashes = fingerprint(df)
+    return schema == expected[0] and height == expected[1] and hashes.equals(expected[2])
 
 
 def silver_play_by_play(raw: pl.DataFrame, game_dates: pl.DataFrame) -> pl.DataFrame:
@@ -205,11 +227,11 @@ def mb(kb_or_mb: float) -> str:
 
 
 def print_stage_table(stages: list[Stage]) -> None:
-    print(f"  {'stage':<58} {'wall s':>8} {'events/s':>12} {'peak RSS':>10}")
+    print(f"  {'stage':<70} {'wall s':>8} {'events/s':>12} {'peak RSS':>10}")
     for s in stages:
         rate = f"{s.events / s.seconds:,.0f}" if s.seconds > 0 and s.events else "-"
         mark = "" if s.in_total else "  (not in total)"
-        print(f"  {s.label:<58} {s.seconds:>8.2f} {rate:>12} {mb(s.peak_mb):>10}{mark}")
+        print(f"  {s.label:<70} {s.seconds:>8.2f} {rate:>12} {mb(s.peak_mb):>10}{mark}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -243,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     print("NBA lakehouse season benchmark: 2022-23 regular season, PlayByPlayV3 bulk files -> silver -> gold")
     print(f"  date: {dt.date.today().isoformat()}   python {sys.version.split()[0]}   polars {pl.__version__}   "
           f"cpus: {os.cpu_count()}   POLARS_MAX_THREADS: {pl.thread_pool_size()}")
-    print(f"  input: {args.bulk} ({len(files)} files, extracted in {files[0].parent})")
+    size_mb = sum(p.stat().st_size for p in files) / 1e6
+    print(f"  input: {args.bulk} ({len(files)} files, {size_mb:,.0f} MB of JSON, extracted in {files[0].parent})")
     print(f"  temp lake: {lake_root}")
     print(f"  GAME DATES ARE ASSIGNED, NOT REAL: the files carry no dates, so the {len(files)} games are spread in")
     print(f"    game-id order over the real season window {SEASON_FIRST_DAY}..{SEASON_LAST_DAY}: {len(dates)} dates, "
@@ -253,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     print("=" * 100, flush=True)
 
     meter = Meter()
+    print(f"  RSS after imports and setup (included in every peak below): {mb(_vm_kb('VmRSS') / 1024)}", flush=True)
 
     # Stage 0: floors, not part of the pipeline total.
     floor_parse(files, meter)
@@ -260,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     # Stages 1-5: the pipeline, end to end, in one go; the total is their sum.
     with meter.stage("1  raw JSON -> raw frames (read, json.loads, v3_actions, concat)"):
         raw, actions_read = raw_frames(files)
+    raw_print = fingerprint(raw)  # outside the timed stages; for comparing the alternatives below
     with meter.stage("2  normalize_v3 -> silver play_by_play (+ season, game_date)"):
         pbp = silver_play_by_play(raw, game_dates)
         del raw
@@ -270,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         event_state = EVENT_STATE.enforce(build_event_state(pbp, games))
     with meter.stage("5  write gold event_state (Lake.write_table)"):
         written_es = lake.write_table(EVENT_STATE, event_state, dates=dates)
-    with meter.stage("5b write silver games (Lake.write_table)", events=games.height):
+    with meter.stage(f"5b write silver games (Lake.write_table, {games.height} rows)", events=0):
         written_games = lake.write_table(GAMES, games, dates=dates)
 
     # Not part of the pipeline total.
@@ -283,6 +308,31 @@ def main(argv: list[str] | None = None) -> int:
     with meter.stage("R  read silver play_by_play back (Lake.read_table)", in_total=False):
         reread = lake.read_table(PLAY_BY_PLAY)
 
+    # Everything printed below about the big frames is computed now, so they can go before the
+    # stage-1 alternatives run (which would otherwise stack on top of them in the process peak).
+    counts = {
+        "pbp": pbp.height, "pbp_written": sum(written_pbp.values()), "pbp_files": len(written_pbp),
+        "reread": reread.height, "es": event_state.height, "es_written": sum(written_es.values()),
+        "es_files": len(written_es),
+    }
+    decreasing_by_type = (
+        findings["decreasing_scores"].join(pbp.select("game_id", "event_order", "event_type"), on=["game_id", "event_order"])
+        .group_by("event_type").len().sort("len", descending=True)
+    )
+    del pbp, event_state, reread
+
+    # Alternatives for stage 1, each checked to build exactly the frame the project path built.
+    alternatives: dict[str, bool] = {}
+    if orjson is not None:
+        with meter.stage("X1 stage 1 with orjson.loads in place of json.loads", in_total=False):
+            alt, _ = raw_frames(files, loads=orjson.loads)
+        alternatives["X1"] = same_frame(alt, raw_print)
+        del alt
+    with meter.stage("X2 stage 1 as pl.read_json(bytes, schema) + game_id per file, concat", in_total=False):
+        alt = raw_frames_polars(files)
+    alternatives["X2"] = same_frame(alt, raw_print)
+    del alt
+
     pipeline = [s for s in meter.stages if s.in_total]
     total_seconds = sum(s.seconds for s in pipeline)
     total_peak = max(s.peak_mb for s in pipeline)
@@ -293,12 +343,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n  TOTAL raw season JSON -> gold event_state = stages 1+2+3+4+5+5b, run back to back:")
     print(f"    {total_seconds:.2f} s wall, {actions_read / total_seconds:,.0f} events/s, peak RSS {mb(total_peak)}")
     print(f"  process-wide peak RSS (whole script, all stages and floors): {mb(process_peak)}")
+    for key, same in alternatives.items():
+        print(f"  {key} builds the same raw frame as stage 1: {'yes' if same else 'NO'}")
+    print("  (floors and X* alternatives are informational; only stage 1 as the project runs it is in the total)")
 
     print("\nRow counts")
     print(f"  actions read from the files : {actions_read:,} (expected {EXPECTED_ACTIONS:,})")
-    print(f"  silver play_by_play rows    : {pbp.height:,} (written {sum(written_pbp.values()):,} in {len(written_pbp)} partition files; re-read {reread.height:,})")
+    print(f"  silver play_by_play rows    : {counts['pbp']:,} (written {counts['pbp_written']:,} in {counts['pbp_files']} partition files; re-read {counts['reread']:,})")
     print(f"  silver games rows           : {games.height:,} (written {sum(written_games.values()):,} in {len(written_games)} files)")
-    print(f"  gold event_state rows       : {event_state.height:,} (written {sum(written_es.values()):,} in {len(written_es)} files)")
+    print(f"  gold event_state rows       : {counts['es']:,} (written {counts['es_written']:,} in {counts['es_files']} files)")
     print(f"  games by status             : {dict(games.group_by('status').len().iter_rows())}; "
           f"with winner: {games['winner_team_id'].is_not_null().sum()}; "
           f"home/away team ids from play-by-play: {games['home_team_id'].is_not_null().sum()}/{games['away_team_id'].is_not_null().sum()}")
@@ -309,16 +362,19 @@ def main(argv: list[str] | None = None) -> int:
         if frame.height:
             games_hit = frame["game_id"].n_unique()
             print(f"    in {games_hit} games; first rows:")
+            if name == "decreasing_scores":
+                by_type = ", ".join(f"{t} {n}" for t, n in decreasing_by_type.iter_rows())
+                print(f"    by event type of the row where the score drops: {by_type}")
             with pl.Config(tbl_rows=8, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=160):
                 print("    " + str(frame.head(8)).replace("\n", "\n    "))
 
     checks = {
         f"actions read == {EXPECTED_ACTIONS:,}": actions_read == EXPECTED_ACTIONS,
-        "silver rows == actions read": pbp.height == actions_read,
-        "silver rows written == silver rows": sum(written_pbp.values()) == pbp.height,
+        "silver rows == actions read": counts["pbp"] == actions_read,
+        "silver rows written == silver rows": counts["pbp_written"] == counts["pbp"],
         f"games == {EXPECTED_GAMES}": games.height == EXPECTED_GAMES,
-        "event_state rows == silver rows": event_state.height == pbp.height == sum(written_es.values()),
-        "silver re-read == silver rows": reread.height == pbp.height,
+        "event_state rows == silver rows (built and written)": counts["es"] == counts["es_written"] == counts["pbp"],
+        "silver re-read == silver rows": counts["reread"] == counts["pbp"],
     }
     print("\nChecks")
     for name, ok in checks.items():

@@ -15,9 +15,12 @@ all_assets = dg.load_assets_from_modules([bronze_assets, silver_assets, gold_ass
 all_checks = dg.load_asset_checks_from_modules([silver_checks])
 
 # Everything per game date, bronze to gold: what a user launches for one date or a season range.
+per_game_date = dg.AssetSelection.assets(
+    *[key for a in all_assets if a.partitions_def == game_date_partitions for key in a.keys]
+)
 game_date_job = dg.define_asset_job(
     "game_date_job",
-    selection=dg.AssetSelection.groups("bronze", "silver") | dg.AssetSelection.assets("event_state"),
+    selection=per_game_date,
     partitions_def=game_date_partitions,
     description="Fetch, archive, normalize and derive every per-game table for the selected game dates",
 )

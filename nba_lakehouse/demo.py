@@ -12,13 +12,15 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from nba_lakehouse.definitions import all_assets, all_checks
+from nba_lakehouse.definitions import all_assets, all_checks, per_game_date
 from nba_lakehouse.lake import PROJECT_ROOT, Lake
 from nba_lakehouse.partitions import season_of_game
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse.sources.replay import recorded_games
 
-PER_DATE = dg.AssetSelection.groups("bronze", "silver") | dg.AssetSelection.assets("event_state")
+# The summary is the demo's output; Dagster's step-by-step log stays in the instance (and the UI).
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
 
 GOLD_QUERY = """
 SELECT g.game_date,
@@ -76,12 +78,18 @@ def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None =
 
     for game_date in sorted(set(games_by_id.values())):
         result = dg.materialize(
-            assets, selection=PER_DATE, partition_key=game_date.isoformat(), resources=resources, instance=instance
+            assets, selection=per_game_date, partition_key=game_date.isoformat(), resources=resources,
+            instance=instance, run_config=QUIET,
         )
+        print(f"materialized {game_date}: bronze, silver and event_state, {len(result.get_asset_check_evaluations())} checks")
         checks += _check_outcomes(result)
     for season in sorted({season_of_game(g) for g in games_by_id}):
-        dg.materialize(assets, selection=["starter_splits"], partition_key=season, resources=resources, instance=instance)
-    dg.materialize(assets, selection=["duckdb_catalog"], resources=resources, instance=instance)
+        dg.materialize(
+            assets, selection=["starter_splits"], partition_key=season, resources=resources, instance=instance,
+            run_config=QUIET,
+        )
+    print(f"materialized starter_splits for {len({season_of_game(g) for g in games_by_id})} seasons")
+    dg.materialize(assets, selection=["duckdb_catalog"], resources=resources, instance=instance, run_config=QUIET)
 
     with duckdb.connect(lake.duckdb_path, read_only=True) as conn:
         games = conn.sql(

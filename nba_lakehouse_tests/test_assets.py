@@ -11,14 +11,13 @@ import duckdb
 import polars as pl
 import pytest
 
-from nba_lakehouse.definitions import all_assets, all_checks, defs
+from nba_lakehouse.definitions import all_assets, all_checks, defs, per_game_date
 from nba_lakehouse.lake import Lake
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse.schemas import BOX_SCORE_TEAMS, EVENT_STATE, GAMES, PLAY_BY_PLAY, TABLES
 from nba_lakehouse_tests.conftest import REPLAY, SAMPLE_GAMES, game_dates, load_recorded
 
 ASSETS = [*all_assets, *all_checks]
-PER_DATE = dg.AssetSelection.groups("bronze", "silver") | dg.AssetSelection.assets("event_state")
 
 
 def _recorded_event_count() -> int:
@@ -126,7 +125,7 @@ def test_rematerializing_reuses_the_archive_unless_refresh(fresh_resources):
 def test_a_season_range_backfills_in_one_run(fresh_resources):
     resources, _ = fresh_resources
     result = dg.materialize(
-        ASSETS, selection=PER_DATE, resources=resources,
+        ASSETS, selection=per_game_date, resources=resources,
         tags={"dagster/asset_partition_range_start": "2022-12-30", "dagster/asset_partition_range_end": "2023-01-04"},
     )
     assert result.success
@@ -147,7 +146,7 @@ def test_a_failing_blocking_check_stops_downstream_assets(tmp_path):
     box["boxScoreTraditional"]["homeTeam"]["players"][0]["position"] = ""
     box_path.write_text(json.dumps(box))
     resources = build_resources(lake_root=str(tmp_path / "lake"), mode="replay", replay_dir=str(replay))
-    result = dg.materialize(ASSETS, selection=PER_DATE, partition_key="2023-01-02", resources=resources, raise_on_error=False)
+    result = dg.materialize(ASSETS, selection=per_game_date, partition_key="2023-01-02", resources=resources, raise_on_error=False)
     outcomes = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert outcomes["five_starters_per_team"] is False
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
@@ -192,3 +191,13 @@ def test_the_schema_rejects_frames_that_do_not_match(sample_frames):
         PLAY_BY_PLAY.enforce(pbp.with_columns(event_order=pl.lit(None)))
     with pytest.raises(SchemaError, match="cannot cast"):
         PLAY_BY_PLAY.enforce(pbp.with_columns(period=pl.lit("first")))
+
+
+def test_gold_query_agrees_with_the_cdn_box_scores_own_game_stats(demo_lake):
+    """The CDN box score reports biggest lead and lead changes; gold.event_state must agree."""
+    _, result = demo_lake
+    stats = load_recorded(SAMPLE_GAMES["0022000001"][3])["game"]
+    row = result.gold_query.filter(pl.col("matchup") == "GSW @ BKN").row(0, named=True)
+    assert row["biggest_home_lead"] == stats["homeTeam"]["statistics"]["biggestLead"]
+    assert row["biggest_away_lead"] == stats["awayTeam"]["statistics"]["biggestLead"]
+    assert row["lead_changes"] == stats["homeTeam"]["statistics"]["leadChanges"]

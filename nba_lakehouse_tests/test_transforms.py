@@ -7,6 +7,7 @@ from nba_lakehouse.gold.event_state import build_event_state
 from nba_lakehouse.gold.starter_splits import build_starter_splits
 from nba_lakehouse.schemas import EVENT_STATE, STARTER_SPLITS
 from nba_lakehouse.silver.box_scores import box_score_from_payload
+from nba_lakehouse.sources.payloads import result_set
 from nba_lakehouse_tests.conftest import SAMPLE_GAMES, load_recorded
 
 
@@ -158,3 +159,21 @@ def test_starter_splits_count_roles_from_the_box_score(sample_frames):
     box_line = players.filter(pl.col("player_id") == 1628378).row(0, named=True)
     assert mitchell["starter_points"] == box_line["points"]
     assert mitchell["bench_points"] is None
+
+
+def test_score_at_each_period_end_matches_the_summary_line_score(event_state, sample_frames):
+    """BoxScoreSummaryV2 LineScore (recorded separately) gives points per period."""
+    at_period_end = event_state.sort("event_order").group_by("game_id", "period").agg(
+        pl.col("home_score").last(), pl.col("away_score").last()
+    )
+    games = sample_frames["games"]
+    for game_id in ("0021600270", "0022100732", "0022200552"):
+        line = result_set(load_recorded(f"stats/boxscoresummaryv2/GameID={game_id}.json"), "LineScore").to_dicts()
+        sides = games.filter(pl.col("game_id") == game_id).row(0, named=True)
+        for side in ("home", "away"):
+            team = next(r for r in line if r["TEAM_ID"] == sides[f"{side}_team_id"])
+            per_period = [team[f"PTS_QTR{q}"] for q in range(1, 5)] + [team[f"PTS_OT{o}"] for o in range(1, 11)]
+            got = at_period_end.filter(pl.col("game_id") == game_id).sort("period")[f"{side}_score"].to_list()
+            cumulative = [sum(per_period[: p + 1]) for p in range(len(got))]
+            assert got == cumulative, (game_id, side)
+            assert got[-1] == team["PTS"]

@@ -58,16 +58,12 @@ def _paths(lake: Lake, endpoint: str, game_id: str, game_date: dt.date, season: 
     return f"{directory}/{stem}.json.gz", f"{directory}/{stem}.manifest.json"
 
 
-def archive_game_response(
-    lake: Lake, response: NBAResponse, *, kind: str, feed: Feed, game_id: str, game_date: dt.date
-) -> dict:
-    body_path, manifest_path = _paths(lake, feed.endpoint, game_id, game_date)
+def archive_response(lake: Lake, response: NBAResponse, body_path: str, **fields) -> dict:
+    """Store one response verbatim (gzip) and then its manifest; return the manifest."""
     # mtime=0 makes the archive byte-for-byte reproducible for the same response.
     lake.write_bytes(body_path, gzip.compress(response.body, mtime=0))
     manifest = {
-        "kind": kind,
-        "feed": feed.name,
-        "endpoint": feed.endpoint,
+        **fields,
         "request": response.request.label,
         "url": response.url,
         "parameters": {k: v for k, v in response.request.params},
@@ -75,13 +71,32 @@ def archive_game_response(
         "fetched_at": response.fetched_at.isoformat(),
         "bytes": len(response.body),
         "sha256": hashlib.sha256(response.body).hexdigest(),
-        "game_id": game_id,
-        "game_date": game_date.isoformat(),
-        "season": season_of_game(game_id),
         "body_path": body_path.rsplit("/", 1)[1],
     }
+    manifest_path = body_path.removesuffix(".json.gz") + ".manifest.json"
     lake.write_bytes(manifest_path, json.dumps(manifest, indent=2, sort_keys=True).encode())
     return manifest
+
+
+def archive_game_response(
+    lake: Lake, response: NBAResponse, *, kind: str, feed: Feed, game_id: str, game_date: dt.date
+) -> dict:
+    body_path, _ = _paths(lake, feed.endpoint, game_id, game_date)
+    return archive_response(
+        lake, response, body_path, kind=kind, feed=feed.name, endpoint=feed.endpoint, game_id=game_id,
+        game_date=game_date.isoformat(), season=season_of_game(game_id),
+    )
+
+
+def archive_season_response(lake: Lake, response: NBAResponse, *, season: str) -> dict:
+    """Season-level responses (schedules) sit directly under their season, without a month."""
+    endpoint = response.request.archive_name
+    body_path = f"{lake.bronze_dir(endpoint, season, None)}/{endpoint}_{season}.json.gz"
+    return archive_response(lake, response, body_path, kind="season", endpoint=endpoint, season=season)
+
+
+def season_manifest_path(lake: Lake, endpoint: str, season: str) -> str:
+    return f"{lake.bronze_dir(endpoint, season, None)}/{endpoint}_{season}.manifest.json"
 
 
 def find_archived(lake: Lake, kind: str, game_id: str, game_date: dt.date) -> dict | None:

@@ -4,8 +4,15 @@
 import dagster as dg
 from pydantic import Field
 
-from nba_lakehouse.bronze.archive import DEFAULT_FEED_ORDER, archive_game_response, fetch_game, find_archived
-from nba_lakehouse.partitions import game_date_partitions, parse_game_date
+from nba_lakehouse.bronze.archive import (
+    DEFAULT_FEED_ORDER,
+    archive_game_response,
+    archive_season_response,
+    fetch_game,
+    find_archived,
+    season_manifest_path,
+)
+from nba_lakehouse.partitions import game_date_partitions, parse_game_date, season_partitions
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.sources.client import NBAClient
 
@@ -69,3 +76,25 @@ def bronze_play_by_play(context: dg.AssetExecutionContext, config: BronzeGamesCo
 @dg.asset(description="Raw box score responses (CDN, BoxScoreTraditionalV3 or V2) of each final game", **_common)
 def bronze_box_score(context: dg.AssetExecutionContext, config: BronzeGamesConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     return archive_games(context, "box_score", config, nba, lake)
+
+
+class BronzeSeasonConfig(dg.Config):
+    refresh: bool = Field(default=False, description="Fetch again even what is already archived")
+
+
+@dg.asset(
+    description="Raw ScheduleLeagueV2 response of the season: every game, played or not",
+    partitions_def=season_partitions,
+    group_name="bronze",
+    pool=NBA_API_POOL,
+    kinds={"json"},
+)
+def bronze_schedule(context: dg.AssetExecutionContext, config: BronzeSeasonConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    store = lake.lake()
+    season = context.partition_key
+    if not config.refresh and store.exists(season_manifest_path(store, "scheduleleaguev2", season)):
+        return dg.MaterializeResult(metadata={"fetched": 0, "already_archived": 1})
+    response = nba.schedule_league_v2(season)
+    manifest = archive_season_response(store, response, season=season)
+    games = sum(len(d["games"]) for d in response.payload["leagueSchedule"]["gameDates"])
+    return dg.MaterializeResult(metadata={"fetched": 1, "already_archived": 0, "games": games, "bytes": manifest["bytes"]})
