@@ -155,20 +155,20 @@ def assign_dates(game_ids: list[str]) -> pl.DataFrame:
 
 def with_partition_columns_for(df: pl.DataFrame, game_dates: pl.DataFrame) -> pl.DataFrame:
     """Many-date version of ``silver.games.with_partition_columns``: season from the id, date by join."""
-    return df.join(game_dates, on="game_id", how="left").with_columns(season=season_of_game_expr(pl.col("game_id")))
+    return df.join(game_dates, on="game_id", how="left", validate="m:1", maintain_order="left").with_columns(
+        season=season_of_game_expr(pl.col("game_id"))
+    )
 
 
 # ------------------------------------------------------------------------------ the stages
-def floor_parse(files: list[Path], meter: Meter) -> dict[str, float]:
+def floor_parse(files: list[Path], meter: Meter) -> None:
     """Stage 0: reading and parsing alone, one file at a time, each result dropped at once."""
-    floors: dict[str, float] = {}
 
     def measure(label: str, parse, check_count: bool = True) -> None:
         count = 0
         with meter.stage(label, in_total=False):
             for path in files:
                 count += parse(path.read_bytes())
-        floors[label] = meter.stages[-1].seconds
         if check_count and count != EXPECTED_ACTIONS:
             print(f"  note: {label} counted {count:,} actions, expected {EXPECTED_ACTIONS:,}")
 
@@ -179,7 +179,6 @@ def floor_parse(files: list[Path], meter: Meter) -> dict[str, float]:
     else:
         print("  orjson is not installed: floor 0c skipped")
     measure("0d floor: read + pl.read_json(bytes, schema) -> frame", lambda b: pl.read_json(b, schema=V3_RAW_SCHEMA).height)
-    return floors
 
 
 def raw_frames(files: list[Path], loads=json.loads) -> tuple[pl.DataFrame, int]:
@@ -222,8 +221,8 @@ def silver_play_by_play(raw: pl.DataFrame, game_dates: pl.DataFrame) -> pl.DataF
 
 
 # ----------------------------------------------------------------------------------- report
-def mb(kb_or_mb: float) -> str:
-    return f"{kb_or_mb:,.0f} MB"
+def mb(megabytes: float) -> str:
+    return f"{megabytes:,.0f} MB"
 
 
 def print_stage_table(stages: list[Stage]) -> None:

@@ -21,7 +21,6 @@ per_game_date = dg.AssetSelection.assets(
 game_date_job = dg.define_asset_job(
     "game_date_job",
     selection=per_game_date,
-    partitions_def=game_date_partitions,
     description="Fetch, archive, normalize and derive every per-game table for the selected game dates",
 )
 

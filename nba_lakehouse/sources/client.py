@@ -14,6 +14,7 @@ import datetime as dt
 import random
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -102,7 +103,12 @@ class NBAResponse:
 
 def stats_request(endpoint_cls, **kwargs) -> NBARequest:
     """Let nba_api build the endpoint name and its full parameter set, without sending anything."""
-    endpoint = endpoint_cls(**kwargs, get_request=False)
+    with warnings.catch_warnings():
+        # nba_api warns on building V2 endpoints; they are retired for new games but we still
+        # ask for them deliberately, as the fallback for historical games.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        endpoint = endpoint_cls(**kwargs, get_request=False)
     return NBARequest("stats", endpoint_cls.endpoint, tuple(endpoint.parameters.items()))
 
 
