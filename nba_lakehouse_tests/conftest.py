@@ -20,7 +20,7 @@ REPLAY = Path(DEFAULT_REPLAY_DIR)
 # The four complete recorded games and the feeds they were recorded in.
 SAMPLE_GAMES = {
     "0021600270": ("v2", "stats/playbyplayv2/GameID=0021600270.json", "v2", "stats/boxscoretraditionalv2/GameID=0021600270.json"),
-    "0022000001": ("cdn", "cdn/playbyplay/playbyplay_0022000001.json", "cdn", "cdn/boxscore/boxscore_0022000001.json"),
+    "0022000001": ("cdn", "cdn/liveData/playbyplay/playbyplay_0022000001.json", "cdn", "cdn/liveData/boxscore/boxscore_0022000001.json"),
     "0022100732": ("v2", "stats/playbyplayv2/GameID=0022100732.json", "v2", "stats/boxscoretraditionalv2/GameID=0022100732.json"),
     "0022200552": ("v3", "stats/playbyplayv3/GameID=0022200552.json", "v3", "stats/boxscoretraditionalv3/GameID=0022200552.json"),
 }

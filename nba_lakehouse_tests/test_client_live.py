@@ -43,10 +43,10 @@ REPLAY_DIR = Path(__file__).resolve().parents[1] / "data" / "replay"
 GAME_V3 = "0022200552"
 PBP_V3_FILE = REPLAY_DIR / "stats" / "playbyplayv3" / f"GameID={GAME_V3}.json"
 GAME_CDN = "0022000001"
-CDN_PBP_FILE = REPLAY_DIR / "cdn" / "playbyplay" / f"playbyplay_{GAME_CDN}.json"
+CDN_PBP_FILE = REPLAY_DIR / "cdn" / "liveData" / "playbyplay" / f"playbyplay_{GAME_CDN}.json"
 
 STATS_PBP_V3 = "/stats/playbyplayv3"
-CDN_PBP = f"/cdn/playbyplay/playbyplay_{GAME_CDN}.json"
+CDN_PBP = f"/cdn/liveData/playbyplay/playbyplay_{GAME_CDN}.json"
 
 MAX_SERVER_WAIT_S = 6.0  # upper bound on any hang/trickle, even if a test forgets to stop it
 
@@ -625,6 +625,6 @@ def test_replay_mode_never_touches_the_network(server):
 
     with pytest.raises(ReplayMissError) as cdn_info:
         client.cdn_play_by_play(missing_game)
-    assert str(REPLAY_DIR / "cdn" / "playbyplay" / f"playbyplay_{missing_game}.json") in str(cdn_info.value)
+    assert str(REPLAY_DIR / "cdn" / "liveData" / "playbyplay" / f"playbyplay_{missing_game}.json") in str(cdn_info.value)
 
     assert server.seen == []

@@ -34,7 +34,7 @@ def test_replay_of_an_unrecorded_request_names_endpoint_parameters_and_file(clie
     message = str(raised.value)
     assert "boxscoretraditionalv3" in message and "'GameID': '0022200553'" in message
     assert str(REPLAY / "stats/boxscoretraditionalv3/GameID=0022200553.json") in message
-    with pytest.raises(ReplayMissError, match="CDN feed boxscore/boxscore_0022200553.json"):
+    with pytest.raises(ReplayMissError, match="CDN feed liveData/boxscore/boxscore_0022200553.json"):
         client.cdn_box_score("0022200553")
 
 
@@ -52,7 +52,9 @@ def test_every_shipped_recording_is_reachable_through_a_client_method(client):
     from nba_api.stats.endpoints import boxscoretraditionalv2, leaguegamelog
 
     assert client.scoreboard_v3("2025-11-05").payload["scoreboard"]["gameDate"] == "2025-11-05"
-    assert client.schedule_league_v2("2023-24").payload["leagueSchedule"]["seasonYear"] == "2023-24"
+    assert client.cdn_schedule().payload["leagueSchedule"]["seasonYear"] == "2023-24"
+    with pytest.raises(ReplayMissError, match="scheduleleaguev2"):
+        client.schedule_league_v2("2023-24")
     finder = client.league_game_finder(player_or_team_abbreviation="T", season_nullable="2023-24", season_type_nullable="Regular Season")
     assert finder.payload["parameters"]["Season"] == "2023-24"
     ranged = client.fetch(stats_request(boxscoretraditionalv2.BoxScoreTraditionalV2, game_id="0021600270", range_type="2", start_range="28800", end_range="28940"))
@@ -113,11 +115,11 @@ def test_season_schedule_is_archived_by_season(tmp_path):
     resources = build_resources(lake_root=str(tmp_path), mode="replay")
     result = dg.materialize(all_assets, selection=["bronze_schedule"], partition_key="2023-24", resources=resources)
     meta = result.asset_materializations_for_node("bronze_schedule")[0].metadata
-    recorded = load_recorded("stats/scheduleleaguev2/Season=2023-24.json")
+    recorded = load_recorded("cdn/staticData/scheduleLeagueV2.json")
     assert meta["games"].value == sum(len(d["games"]) for d in recorded["leagueSchedule"]["gameDates"])
-    manifest = json.loads((tmp_path / "bronze/scheduleleaguev2/season=2023-24/scheduleleaguev2_2023-24.manifest.json").read_text())
-    assert manifest["parameters"]["Season"] == "2023-24" and manifest["season"] == "2023-24"
+    manifest = json.loads((tmp_path / "bronze/cdn_scheduleleaguev2/season=2023-24/cdn_scheduleleaguev2_2023-24.manifest.json").read_text())
+    assert manifest["url"].endswith("/staticData/scheduleLeagueV2.json") and manifest["season"] == "2023-24"
     again = dg.materialize(all_assets, selection=["bronze_schedule"], partition_key="2023-24", resources=resources)
     assert again.asset_materializations_for_node("bronze_schedule")[0].metadata["fetched"].value == 0
-    failed = dg.materialize(all_assets, selection=["bronze_schedule"], partition_key="2022-23", resources=resources, raise_on_error=False)
-    assert not failed.success
+    with pytest.raises(Exception, match="serves season 2023-24, not 2022-23"):
+        dg.materialize(all_assets, selection=["bronze_schedule"], partition_key="2022-23", resources=resources)

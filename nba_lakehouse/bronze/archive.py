@@ -95,8 +95,31 @@ def archive_season_response(lake: Lake, response: NBAResponse, *, season: str) -
     return archive_response(lake, response, body_path, kind="season", endpoint=endpoint, season=season)
 
 
-def season_manifest_path(lake: Lake, endpoint: str, season: str) -> str:
-    return f"{lake.bronze_dir(endpoint, season, None)}/{endpoint}_{season}.manifest.json"
+SCHEDULE_ENDPOINTS = ("scheduleleaguev2", "cdn_scheduleleaguev2")
+
+
+def find_archived_schedule(lake: Lake, season: str) -> dict | None:
+    for endpoint in SCHEDULE_ENDPOINTS:
+        path = f"{lake.bronze_dir(endpoint, season, None)}/{endpoint}_{season}.manifest.json"
+        if lake.exists(path):
+            return json.loads(lake.read_bytes(path))
+    return None
+
+
+def fetch_schedule(client: NBAClient, season: str) -> NBAResponse:
+    """The season's ScheduleLeagueV2 from the stats API, else the CDN's if it is that season's."""
+    problems = []
+    for fetch in (lambda: client.schedule_league_v2(season), client.cdn_schedule):
+        try:
+            response = fetch()
+        except FeedUnavailableError as exc:
+            problems.append(str(exc))
+            continue
+        served = response.payload["leagueSchedule"].get("seasonYear")
+        if served == season:
+            return response
+        problems.append(f"{response.request.label}: serves season {served}, not {season}")
+    raise FeedUnavailableError(f"schedule of season {season}", "no feed has it:\n  " + "\n  ".join(problems))
 
 
 def find_archived(lake: Lake, kind: str, game_id: str, game_date: dt.date) -> dict | None:

@@ -9,8 +9,9 @@ from nba_lakehouse.bronze.archive import (
     archive_game_response,
     archive_season_response,
     fetch_game,
+    fetch_schedule,
     find_archived,
-    season_manifest_path,
+    find_archived_schedule,
 )
 from nba_lakehouse.partitions import game_date_partitions, parse_game_date, season_partitions
 from nba_lakehouse.resources import LakeResource
@@ -83,7 +84,7 @@ class BronzeSeasonConfig(dg.Config):
 
 
 @dg.asset(
-    description="Raw ScheduleLeagueV2 response of the season: every game, played or not",
+    description="Raw ScheduleLeagueV2 of the season (stats API, or the CDN's for the current season): every game, played or not",
     partitions_def=season_partitions,
     group_name="bronze",
     pool=NBA_API_POOL,
@@ -92,9 +93,11 @@ class BronzeSeasonConfig(dg.Config):
 def bronze_schedule(context: dg.AssetExecutionContext, config: BronzeSeasonConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     season = context.partition_key
-    if not config.refresh and store.exists(season_manifest_path(store, "scheduleleaguev2", season)):
+    if not config.refresh and find_archived_schedule(store, season):
         return dg.MaterializeResult(metadata={"fetched": 0, "already_archived": 1})
-    response = nba.schedule_league_v2(season)
+    response = fetch_schedule(nba, season)
     manifest = archive_season_response(store, response, season=season)
     games = sum(len(d["games"]) for d in response.payload["leagueSchedule"]["gameDates"])
-    return dg.MaterializeResult(metadata={"fetched": 1, "already_archived": 0, "games": games, "bytes": manifest["bytes"]})
+    return dg.MaterializeResult(
+        metadata={"fetched": 1, "already_archived": 0, "games": games, "bytes": manifest["bytes"], "endpoint": manifest["endpoint"]}
+    )

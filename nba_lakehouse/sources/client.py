@@ -87,7 +87,8 @@ class NBARequest:
     def archive_name(self) -> str:
         """Folder name of the endpoint in bronze: ``playbyplayv3``, ``cdn_playbyplay``."""
         if self.feed == "cdn":
-            return "cdn_" + self.endpoint.split("/", 1)[0].lower()
+            # liveData/playbyplay/playbyplay_<id>.json -> cdn_playbyplay
+            return "cdn_" + self.endpoint.rsplit("/", 1)[-1].removesuffix(".json").split("_")[0].lower()
         return self.endpoint.lower()
 
 
@@ -113,7 +114,11 @@ def stats_request(endpoint_cls, **kwargs) -> NBARequest:
 
 
 def cdn_request(endpoint_cls, game_id: str) -> NBARequest:
-    return NBARequest("cdn", endpoint_cls.endpoint_url.format(game_id=game_id))
+    """nba_api's live endpoints are paths under the CDN's ``liveData`` folder."""
+    return NBARequest("cdn", "liveData/" + endpoint_cls.endpoint_url.format(game_id=game_id))
+
+
+CDN_SCHEDULE = NBARequest("cdn", "staticData/scheduleLeagueV2.json")
 
 
 class _Throttle:
@@ -193,7 +198,7 @@ class NBAClient(dg.ConfigurableResource):
     mode: Literal["live", "replay"] = Field(default="replay", description="live: real HTTP; replay: recorded responses")
     replay_dir: str = Field(default=DEFAULT_REPLAY_DIR, description="Directory of recorded responses")
     stats_base_url: str = "https://stats.nba.com/stats"
-    cdn_base_url: str = "https://cdn.nba.com/static/json/liveData"
+    cdn_base_url: str = "https://cdn.nba.com/static/json"
     stats_headers: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_STATS_HEADERS))
     cdn_headers: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CDN_HEADERS))
     connect_timeout_s: float = 5.0
@@ -325,6 +330,10 @@ class NBAClient(dg.ConfigurableResource):
 
     def cdn_box_score(self, game_id: str) -> NBAResponse:
         return self.fetch(cdn_request(live_boxscore.BoxScore, game_id), require="game.homeTeam.players")
+
+    def cdn_schedule(self) -> NBAResponse:
+        """The CDN's schedule of the current season (it serves no other season)."""
+        return self.fetch(CDN_SCHEDULE, require="leagueSchedule.gameDates")
 
     def scoreboard_v3(self, game_date: dt.date | str) -> NBAResponse:
         # An empty games list is a real answer (no games that day), so nothing is required.

@@ -7,7 +7,7 @@ payload validation); only the socket is replaced.
 Directory layout (documented in the README)::
 
     <replay_dir>/stats/<endpoint>/<query>.json        stats.nba.com/stats/<endpoint>?<query>
-    <replay_dir>/cdn/<path>                           cdn.nba.com/static/json/liveData/<path>
+    <replay_dir>/cdn/<path>                           cdn.nba.com/static/json/<path>
     <replay_dir>/games.csv                            game_id,game_date of the recorded games
 
 ``<query>`` is the request's query string with parameters sorted by name, empty values and the
