@@ -201,3 +201,29 @@ def test_gold_query_agrees_with_the_cdn_box_scores_own_game_stats(demo_lake):
     assert row["biggest_home_lead"] == stats["homeTeam"]["statistics"]["biggestLead"]
     assert row["biggest_away_lead"] == stats["awayTeam"]["statistics"]["biggestLead"]
     assert row["lead_changes"] == stats["homeTeam"]["statistics"]["leadChanges"]
+
+
+def test_catalog_refresh_does_not_wait_for_readers_or_other_writers(demo_lake):
+    """A reader holding the catalog open and two refreshes at once must not hit DuckDB's lock."""
+    import threading
+
+    root, result = demo_lake
+    resources = build_resources(lake_root=str(root), mode="replay")
+    reader = duckdb.connect(result.duckdb_path, read_only=True)
+    before = reader.execute("SELECT count(*) FROM gold.event_state").fetchall()[0][0]
+    outcomes = []
+
+    def refresh():
+        outcomes.append(dg.materialize(ASSETS, selection=["duckdb_catalog"], resources=resources, raise_on_error=False).success)
+
+    threads = [threading.Thread(target=refresh) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert outcomes == [True, True]
+    assert reader.execute("SELECT count(*) FROM gold.event_state").fetchall()[0][0] == before
+    reader.close()
+    with duckdb.connect(result.duckdb_path, read_only=True) as fresh:
+        assert fresh.execute("SELECT count(*) FROM silver.games").fetchall()[0][0] == 4
+    assert not list(Path(result.duckdb_path).parent.glob(".lakehouse.duckdb.*"))

@@ -1,5 +1,9 @@
 """The DuckDB catalog: schemas ``silver`` and ``gold`` of views over the Parquet files."""
 
+import os
+import uuid
+from pathlib import Path
+
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -8,8 +12,10 @@ from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.schemas import TABLES
 from nba_lakehouse.warehouse.views import view_sql
 
-# DuckDB allows one writing process per file: every writer of the catalog runs in this pool,
-# whose limit is 1 (dagster.yaml); readers open the file read-only.
+# DuckDB allows one writing process per file, and not even that while another process holds it
+# open read-only. The catalog holds only views, so it is rebuilt in a new file and renamed over
+# the old one: readers keep their open file, nobody waits on a lock. Writers still share one
+# pool of limit 1 (dagster.yaml) so refreshes do not race.
 DUCKDB_WRITER_POOL = "duckdb_writer"
 
 
@@ -23,13 +29,25 @@ DUCKDB_WRITER_POOL = "duckdb_writer"
 def duckdb_catalog(lake: LakeResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
     store = lake.lake()
     statements = [view_sql(store, table) for table in TABLES.values()]
+    target = Path(duckdb.database)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        counts = _build_catalog(duckdb.model_copy(update={"database": str(staging)}), statements)
+        os.replace(staging, target)
+    finally:
+        for leftover in (staging, staging.with_name(staging.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return dg.MaterializeResult(metadata={"database": str(target), "rows": dg.MetadataValue.json(counts)})
+
+
+def _build_catalog(duckdb: DuckDBResource, statements: list[str]) -> dict[str, int]:
     with duckdb.get_connection() as conn:
         for layer in sorted({t.layer for t in TABLES.values()}):
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
         for sql in statements:
             conn.execute(sql)
-        counts = {
+        return {
             f"{t.layer}.{t.name}": conn.execute(f"SELECT count(*) FROM {t.layer}.{t.name}").fetchall()[0][0]
             for t in TABLES.values()
         }
-    return dg.MaterializeResult(metadata={"database": store.duckdb_path, "rows": dg.MetadataValue.json(counts)})
