@@ -75,3 +75,24 @@ def test_a_completed_game_without_its_box_score_is_caught(sample_frames):
     games = build_games(teams.filter(pl.col("game_id") != "0022200552"), pbp)
     bad = audits.completed_games_missing_scores(pbp, games)
     assert bad["game_id"].to_list() == ["0022200552"]
+
+
+def test_a_review_that_takes_points_off_is_not_a_decrease_error(sample_frames):
+    """Real feeds lower the score on the instant-replay row of an overturned basket."""
+    pbp = sample_frames["play_by_play"]
+    replay = pbp.filter(pl.col("event_type") == "instant_replay").row(0, named=True)
+    made = pbp.filter(
+        (pl.col("game_id") == replay["game_id"]) & (pl.col("event_order") < replay["event_order"])
+        & (pl.col("home_score").is_not_null())
+    ).sort("event_order").row(-1, named=True)
+    key = (pl.col("game_id") == replay["game_id"]) & (pl.col("event_order") == replay["event_order"])
+    overturned = pbp.with_columns(
+        home_score=pl.when(key).then(made["home_score"] - 2).otherwise(pl.col("home_score")),
+        away_score=pl.when(key).then(made["away_score"]).otherwise(pl.col("away_score")),
+    )
+    # Everything after the review carries on from the corrected score in a real feed; here only
+    # the review row is touched, so the next scoring row is a (correct) increase again.
+    bad = audits.decreasing_scores(overturned)
+    assert replay["event_order"] not in bad.filter(pl.col("game_id") == replay["game_id"])["event_order"].to_list()
+    as_a_shot = overturned.with_columns(event_type=pl.when(key).then(pl.lit("made_shot")).otherwise(pl.col("event_type")))
+    assert replay["event_order"] in audits.decreasing_scores(as_a_shot)["event_order"].to_list()

@@ -78,13 +78,18 @@ def final_score_mismatches(pbp: pl.DataFrame, games: pl.DataFrame) -> pl.DataFra
 
 
 def decreasing_scores(pbp: pl.DataFrame) -> pl.DataFrame:
-    """Events after which a team's score is lower than before (scores only ever go up)."""
+    """Events after which a team's score is lower than before (scores only ever go up).
+
+    An instant-replay row may lower the score: a review that takes a basket off is a real
+    correction (36 of them in the 2022-23 season), not a feed error.
+    """
     scored = pbp.sort("game_id", "event_order").with_columns(
         prev_home=pl.col("home_score").forward_fill().shift(1).over("game_id"),
         prev_away=pl.col("away_score").forward_fill().shift(1).over("game_id"),
     )
     return scored.filter(
-        (pl.col("home_score") < pl.col("prev_home")) | (pl.col("away_score") < pl.col("prev_away"))
+        ((pl.col("home_score") < pl.col("prev_home")) | (pl.col("away_score") < pl.col("prev_away")))
+        & (pl.col("event_type") != "instant_replay")
     ).select("game_id", "event_order", "period", "prev_home", "home_score", "prev_away", "away_score", "description")
 
 
