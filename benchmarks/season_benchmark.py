@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nStages (wall time, events per second over the 603,750 actions, peak RSS within the stage)")
     print_stage_table(meter.stages)
-    print(f"\n  TOTAL raw season JSON -> gold event_state = stages 1+2+3+4+5+5b, run back to back:")
+    print("\n  TOTAL raw season JSON -> gold event_state = stages 1+2+3+4+5+5b, run back to back:")
     print(f"    {total_seconds:.2f} s wall, {actions_read / total_seconds:,.0f} events/s, peak RSS {mb(total_peak)}")
     print(f"  process-wide peak RSS (whole script, all stages and floors): {mb(process_peak)}")
     for key, same in alternatives.items():

@@ -6,14 +6,13 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
 
 from nba_lakehouse.definitions import all_assets, all_checks, per_game_date
-from nba_lakehouse.lake import PROJECT_ROOT, Lake
+from nba_lakehouse.lake import PROJECT_ROOT
 from nba_lakehouse.partitions import season_of_game
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse.sources.replay import recorded_games

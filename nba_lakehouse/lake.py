@@ -103,10 +103,6 @@ class Lake:
         info = self.fs.get_file_info(pafs.FileSelector(directory, allow_not_found=True))
         return sorted(i.path for i in info if i.type == pafs.FileType.File and not i.base_name.startswith("."))
 
-    def list_dirs(self, directory: str) -> list[str]:
-        info = self.fs.get_file_info(pafs.FileSelector(directory, allow_not_found=True))
-        return sorted(i.path for i in info if i.type == pafs.FileType.Directory)
-
     def delete_file(self, path: str) -> None:
         if self.exists(path):
             self.fs.delete_file(path)

@@ -20,7 +20,7 @@ def table_definition_metadata(table: Table) -> dict:
     return {"dagster/column_schema": table.dagster_table_schema(), "layer": table.layer, "key": ", ".join(table.key)}
 
 
-def table_result(table: Table, df: pl.DataFrame, written: dict, asset_key: str | None = None) -> dg.MaterializeResult:
+def table_result(df: pl.DataFrame, written: dict, asset_key: str | None = None) -> dg.MaterializeResult:
     metadata = {
         "dagster/row_count": df.height,
         "partitions_written": len(written),

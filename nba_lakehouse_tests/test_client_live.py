@@ -218,26 +218,28 @@ def server():
         thread.join(timeout=5)
 
 
+def live_client(base: str, **overrides) -> NBAClient:
+    """A live client aimed at a loopback base URL, with test-sized timeouts and backoff."""
+    config = dict(
+        mode="live",
+        stats_base_url=f"{base}/stats",
+        cdn_base_url=f"{base}/cdn",
+        min_interval_s=0.0,
+        jitter_s=0.0,
+        max_retries=4,
+        backoff_base_s=0.05,
+        backoff_max_s=0.2,
+        deadline_s=5.0,
+        connect_timeout_s=1.0,
+        read_timeout_s=2.0,
+    )
+    config.update(overrides)
+    return NBAClient(**config)
+
+
 @pytest.fixture
 def make_client(server):
-    def make(**overrides) -> NBAClient:
-        config = dict(
-            mode="live",
-            stats_base_url=f"{server.base}/stats",
-            cdn_base_url=f"{server.base}/cdn",
-            min_interval_s=0.0,
-            jitter_s=0.0,
-            max_retries=4,
-            backoff_base_s=0.05,
-            backoff_max_s=0.2,
-            deadline_s=5.0,
-            connect_timeout_s=1.0,
-            read_timeout_s=2.0,
-        )
-        config.update(overrides)
-        return NBAClient(**config)
-
-    return make
+    return lambda **overrides: live_client(server.base, **overrides)
 
 
 def gaps(seen: list[Seen]) -> list[float]:
@@ -453,18 +455,8 @@ def test_connection_refused_fails_in_bounded_time():
     with socket.socket() as probe:  # a port that was free a moment ago and has no listener now
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = NBAClient(
-        mode="live",
-        stats_base_url=f"http://127.0.0.1:{port}/stats",
-        cdn_base_url=f"http://127.0.0.1:{port}/cdn",
-        min_interval_s=0.0,
-        jitter_s=0.0,
-        max_retries=2,
-        backoff_base_s=0.05,
-        backoff_max_s=0.2,
-        deadline_s=3.0,
-        connect_timeout_s=0.5,
-        read_timeout_s=0.5,
+    client = live_client(
+        f"http://127.0.0.1:{port}", max_retries=2, deadline_s=3.0, connect_timeout_s=0.5, read_timeout_s=0.5
     )
 
     start = time.monotonic()

@@ -4,7 +4,6 @@ import datetime as dt
 import json
 
 import dagster as dg
-import polars as pl
 import pytest
 
 from nba_lakehouse.definitions import all_assets

@@ -25,7 +25,7 @@ def event_state(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     dates = partition_dates(context)
     df = build_event_state(store.read_table(PLAY_BY_PLAY, game_dates=dates), store.read_table(GAMES, game_dates=dates))
     written = store.write_table(EVENT_STATE, df, dates=dates)
-    return table_result(EVENT_STATE, df, written)
+    return table_result(df, written)
 
 
 @dg.asset(
@@ -43,4 +43,4 @@ def starter_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     seasons = list(context.partition_keys)
     df = build_starter_splits(store.read_table(BOX_SCORE_PLAYERS, seasons=seasons))
     written = store.write_table(STARTER_SPLITS, df, seasons=seasons)
-    return table_result(STARTER_SPLITS, df, written)
+    return table_result(df, written)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-REGULATION_PERIOD_SECONDS = 720.0
-OVERTIME_PERIOD_SECONDS = 300.0
-REGULATION_PERIODS = 4
+from nba_lakehouse.game_clock import (
+    OVERTIME_PERIOD_SECONDS,
+    REGULATION_PERIOD_SECONDS,
+    REGULATION_PERIODS,
+    period_length,
+)
+
 
 HOME, AWAY = 0, 1
 
@@ -54,7 +58,6 @@ def build_event_state(pbp: pl.DataFrame, games: pl.DataFrame) -> pl.DataFrame:
     period = pl.col("period").cast(pl.Float64)
     clock = pl.col("clock_seconds")
     in_overtime = pl.col("period") > REGULATION_PERIODS
-    period_length = pl.when(in_overtime).then(OVERTIME_PERIOD_SECONDS).otherwise(REGULATION_PERIOD_SECONDS)
     elapsed_before = (
         (period - 1).clip(upper_bound=REGULATION_PERIODS) * REGULATION_PERIOD_SECONDS
         + (period - 1 - REGULATION_PERIODS).clip(lower_bound=0) * OVERTIME_PERIOD_SECONDS
@@ -85,7 +88,7 @@ def build_event_state(pbp: pl.DataFrame, games: pl.DataFrame) -> pl.DataFrame:
         seconds_remaining_period=clock,
         seconds_remaining_game=pl.when(in_overtime).then(clock)
         .otherwise(clock + (REGULATION_PERIODS - period) * REGULATION_PERIOD_SECONDS),
-        seconds_elapsed_game=elapsed_before + period_length - clock,
+        seconds_elapsed_game=elapsed_before + period_length(pl.col("period")) - clock,
         home_score="home_score",
         away_score="away_score",
         point_differential="point_differential",

@@ -38,7 +38,7 @@ def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
     ]
     df = pl.concat(frames) if frames else PLAY_BY_PLAY.empty()
     written = store.write_table(PLAY_BY_PLAY, df, dates=dates)
-    return table_result(PLAY_BY_PLAY, df, written)
+    return table_result(df, written)
 
 
 @dg.multi_asset(
@@ -64,7 +64,7 @@ def box_scores(context: dg.AssetExecutionContext, lake: LakeResource):
     for table, frames in ((BOX_SCORE_PLAYERS, players), (BOX_SCORE_TEAMS, teams)):
         df = pl.concat(frames) if frames else table.empty()
         written = store.write_table(table, df, dates=dates)
-        yield table_result(table, df, written, asset_key=table.name)
+        yield table_result(df, written, asset_key=table.name)
 
 
 @dg.asset(
@@ -80,4 +80,4 @@ def games(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Materiali
         store.read_table(BOX_SCORE_TEAMS, game_dates=dates), store.read_table(PLAY_BY_PLAY, game_dates=dates)
     )
     written = store.write_table(GAMES, df, dates=dates)
-    return table_result(GAMES, df, written)
+    return table_result(df, written)

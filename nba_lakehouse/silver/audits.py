@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from nba_lakehouse.game_clock import REGULATION_PERIODS, period_length
 from nba_lakehouse.silver.games import play_by_play_summary
 
-OVERTIME_PERIOD_SECONDS = 300.0
-REGULATION_PERIOD_SECONDS = 720.0
 
 
 def box_score_row_counts(box_teams: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
@@ -99,15 +98,14 @@ def duplicate_event_keys(pbp: pl.DataFrame) -> pl.DataFrame:
 
 def clock_out_of_bounds(pbp: pl.DataFrame) -> pl.DataFrame:
     """Events whose clock is negative or longer than their period (12 min, 5 min in overtime)."""
-    limit = pl.when(pl.col("period") > 4).then(OVERTIME_PERIOD_SECONDS).otherwise(REGULATION_PERIOD_SECONDS)
     return pbp.filter(
-        (pl.col("clock_seconds") < 0) | (pl.col("clock_seconds") > limit) | (pl.col("period") < 1)
+        (pl.col("clock_seconds") < 0) | (pl.col("clock_seconds") > period_length(pl.col("period"))) | (pl.col("period") < 1)
     ).select("game_id", "event_order", "period", "clock_seconds")
 
 
 def completed_games_missing_scores(pbp: pl.DataFrame, games: pl.DataFrame) -> pl.DataFrame:
     """Games whose play-by-play reached the end of regulation or later, without both final scores."""
-    completed = play_by_play_summary(pbp).filter(pl.col("ended") & (pl.col("periods") >= 4)).select("game_id")
+    completed = play_by_play_summary(pbp).filter(pl.col("ended") & (pl.col("periods") >= REGULATION_PERIODS)).select("game_id")
     return (
         completed.join(games.select("game_id", "home_score", "away_score"), on="game_id", how="left")
         .filter(pl.col("home_score").is_null() | pl.col("away_score").is_null())

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from nba_lakehouse.game_clock import REGULATION_PERIODS
 from nba_lakehouse.partitions import season_of_game_expr, season_type_expr
-
-REGULATION_PERIODS = 4
 
 
 def with_partition_columns(df: pl.DataFrame, game_date) -> pl.DataFrame:
