@@ -227,3 +227,16 @@ def test_catalog_refresh_does_not_wait_for_readers_or_other_writers(demo_lake):
     with duckdb.connect(result.duckdb_path, read_only=True) as fresh:
         assert fresh.execute("SELECT count(*) FROM silver.games").fetchall()[0][0] == 4
     assert not list(Path(result.duckdb_path).parent.glob(".lakehouse.duckdb.*"))
+
+
+@pytest.mark.parametrize(
+    "config, expected",
+    [({"feeds": ["v4"]}, r"feeds must be a non-empty list drawn from \['cdn', 'v3', 'v2'\]; got \['v4'\]"),
+     ({"game_ids": ["22200552"]}, r"not an NBA game id: '22200552'")],
+)
+def test_bad_bronze_config_is_refused_with_what_was_wrong(fresh_resources, config, expected):
+    resources, _ = fresh_resources
+    with pytest.raises(Exception, match=expected):
+        dg.materialize(ASSETS, selection=["bronze_box_score"], partition_key="2023-01-02", resources=resources,
+                       run_config={"ops": {"bronze_box_score": {"config": config}}})
+    assert not Path(resources["lake"].root).exists()

@@ -2,10 +2,11 @@
 
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from nba_lakehouse.bronze.archive import (
     DEFAULT_FEED_ORDER,
+    GAME_FEEDS,
     archive_game_response,
     archive_season_response,
     fetch_game,
@@ -13,7 +14,7 @@ from nba_lakehouse.bronze.archive import (
     find_archived,
     find_archived_schedule,
 )
-from nba_lakehouse.partitions import game_date_partitions, parse_game_date, season_partitions
+from nba_lakehouse.partitions import game_date_partitions, parse_game_date, season_of_game, season_partitions
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.sources.client import NBAClient
 
@@ -27,6 +28,22 @@ class BronzeGamesConfig(dg.Config):
         default_factory=list,
         description="Archive exactly these games (one game date only) instead of the date's final games",
     )
+
+    @field_validator("feeds")
+    @classmethod
+    def _known_feeds(cls, feeds: list[str]) -> list[str]:
+        known = list(GAME_FEEDS["play_by_play"])
+        unknown = [f for f in feeds if f not in known]
+        if unknown or not feeds:
+            raise ValueError(f"feeds must be a non-empty list drawn from {known}; got {feeds}")
+        return feeds
+
+    @field_validator("game_ids")
+    @classmethod
+    def _valid_game_ids(cls, game_ids: list[str]) -> list[str]:
+        for game_id in game_ids:
+            season_of_game(game_id)  # raises, naming the id, for anything but 10 digits
+        return game_ids
 
 
 def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGamesConfig, nba: NBAClient, lake_resource: LakeResource) -> dg.MaterializeResult:
