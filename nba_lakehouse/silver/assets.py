@@ -1,6 +1,8 @@
 """Silver assets: typed, normalized tables parsed from the bronze archive, per game date."""
 
 
+import datetime as dt
+
 import dagster as dg
 import polars as pl
 
@@ -11,7 +13,7 @@ from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.schemas import BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS, GAMES, PLAY_BY_PLAY
 from nba_lakehouse.silver.box_scores import box_score_from_payload
 from nba_lakehouse.silver.games import build_games, with_partition_columns
-from nba_lakehouse.silver.play_by_play import play_by_play_from_payload
+from nba_lakehouse.silver.play_by_play import play_by_play_from_payloads
 from nba_lakehouse.wiring import partition_dates, table_definition_metadata, table_result
 
 _common = dict(
@@ -31,12 +33,9 @@ _common = dict(
 def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     dates = partition_dates(context)
-    frames = [
-        with_partition_columns(play_by_play_from_payload(load_payload(store, m), m["feed"], m["game_id"]), d)
-        for d in dates
-        for m in archived_for_date(store, "play_by_play", d)
-    ]
-    df = pl.concat(frames) if frames else PLAY_BY_PLAY.empty()
+    manifests = [m for d in dates for m in archived_for_date(store, "play_by_play", d)]
+    df = play_by_play_from_payloads([(load_payload(store, m), m["feed"], m["game_id"]) for m in manifests])
+    df = with_partition_columns(df, {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests})
     written = store.write_table(PLAY_BY_PLAY, df, dates=dates)
     return table_result(df, written)
 

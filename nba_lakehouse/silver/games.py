@@ -9,8 +9,16 @@ from nba_lakehouse.partitions import season_of_game_expr, season_type_expr
 
 
 def with_partition_columns(df: pl.DataFrame, game_date) -> pl.DataFrame:
-    """Add the hive partition columns: season from the game id, the partition's game date."""
-    return df.with_columns(season=season_of_game_expr(pl.col("game_id")), game_date=pl.lit(game_date, pl.Date))
+    """Add the hive partition columns: season from the game id, the partition's game date.
+
+    ``game_date`` is one date for every row, or a ``{game_id: date}`` mapping.
+    """
+    date = (
+        pl.col("game_id").replace_strict(game_date, return_dtype=pl.Date)
+        if isinstance(game_date, dict)
+        else pl.lit(game_date, pl.Date)
+    )
+    return df.with_columns(season=season_of_game_expr(pl.col("game_id")), game_date=date)
 
 
 def play_by_play_summary(pbp: pl.DataFrame) -> pl.DataFrame:

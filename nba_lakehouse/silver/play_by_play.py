@@ -228,12 +228,28 @@ def normalize_v2(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+RAW_FRAMES = {
+    "v3": lambda payload, game_id: v3_actions(payload["game"]["actions"], game_id),
+    "cdn": lambda payload, game_id: cdn_actions(payload["game"]["actions"], game_id),
+    "v2": lambda payload, game_id: v2_events(payload),
+}
+NORMALIZERS = {"v3": normalize_v3, "cdn": normalize_cdn, "v2": normalize_v2}
+
+
+def play_by_play_from_payloads(responses: list[tuple[dict, str, str]]) -> pl.DataFrame:
+    """Raw responses ``(payload, feed, game_id)`` of many games to silver rows.
+
+    Games are grouped by feed and each feed is normalized in one pass over all its games.
+    """
+    by_feed: dict[str, list[pl.DataFrame]] = {}
+    for payload, feed, game_id in responses:
+        if feed not in RAW_FRAMES:
+            raise ValueError(f"unknown play-by-play feed {feed!r} for game {game_id} (expected v2, v3 or cdn)")
+        by_feed.setdefault(feed, []).append(RAW_FRAMES[feed](payload, game_id))
+    frames = [PLAY_BY_PLAY.cast(NORMALIZERS[feed](pl.concat(raw))) for feed, raw in by_feed.items()]
+    return pl.concat(frames) if frames else PLAY_BY_PLAY.cast(PLAY_BY_PLAY.empty().drop("season", "game_date"))
+
+
 def play_by_play_from_payload(payload: dict, feed: str, game_id: str) -> pl.DataFrame:
-    """One game's raw response (already validated) to silver rows, by feed."""
-    if feed == "v3":
-        return PLAY_BY_PLAY.cast(normalize_v3(v3_actions(payload["game"]["actions"], game_id)))
-    if feed == "cdn":
-        return PLAY_BY_PLAY.cast(normalize_cdn(cdn_actions(payload["game"]["actions"], game_id)))
-    if feed == "v2":
-        return PLAY_BY_PLAY.cast(normalize_v2(v2_events(payload)))
-    raise ValueError(f"unknown play-by-play feed {feed!r} for game {game_id} (expected v2, v3 or cdn)")
+    """One game's raw response (already validated) to silver rows."""
+    return play_by_play_from_payloads([(payload, feed, game_id)])
