@@ -4,17 +4,43 @@ import argparse
 import sys
 
 
+def _sql(query: str) -> None:
+    import duckdb
+    import polars as pl
+
+    from nba_lakehouse.lake import Lake, lake_root_from_env
+
+    path = Lake(lake_root_from_env()).duckdb_path
+    try:
+        # Read-only: a refresh of the catalog can run at the same time.
+        with duckdb.connect(path, read_only=True) as conn:
+            result = conn.sql(query)
+            frame = result.pl() if result is not None else None
+    except duckdb.IOException as exc:
+        sys.exit(f"nba-lakehouse sql: cannot open the catalog {path} ({exc}); run `nba-lakehouse demo` first")
+    except duckdb.Error as exc:
+        sys.exit(f"nba-lakehouse sql: {exc}")
+    if frame is not None:
+        with pl.Config(tbl_rows=100, tbl_cols=30, tbl_width_chars=200, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
+            print(frame)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="nba-lakehouse", description="NBA data lakehouse on Dagster, Parquet and DuckDB")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="materialize the recorded sample games end to end and print the result")
+    sub.add_parser("demo", help="materialize the recorded sample games end to end (replay mode) and print the result")
+    sql = sub.add_parser("sql", help="run a SQL query on the DuckDB catalog (read-only) and print the result")
+    sql.add_argument("query", help='e.g. "SELECT * FROM silver.games"')
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        from nba_lakehouse.demo import main as demo_main
+    try:
+        if args.command == "demo":
+            from nba_lakehouse.demo import main as demo_main
 
-        demo_main()
-    else:  # pragma: no cover - argparse rejects unknown commands
-        sys.exit(2)
+            demo_main()
+        elif args.command == "sql":
+            _sql(args.query)
+    except ValueError as exc:  # configuration errors (environment variables, games.csv) name what is wrong
+        sys.exit(f"nba-lakehouse {args.command}: {exc}")
 
 
 if __name__ == "__main__":

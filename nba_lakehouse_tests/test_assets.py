@@ -240,3 +240,21 @@ def test_bad_bronze_config_is_refused_with_what_was_wrong(fresh_resources, confi
         dg.materialize(ASSETS, selection=["bronze_box_score"], partition_key="2023-01-02", resources=resources,
                        run_config={"ops": {"bronze_box_score": {"config": config}}})
     assert not Path(resources["lake"].root).exists()
+
+
+def test_readme_sql_runs_on_the_demo_catalog(demo_lake, monkeypatch, capsys):
+    """Every ```sql block of the README runs, through the CLI, on the demo's catalog."""
+    import re
+
+    from nba_lakehouse.cli import main as cli
+
+    root, result = demo_lake
+    monkeypatch.setenv("NBA_LAKE_ROOT", str(root))
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    queries = re.findall(r"```sql\n(.*?)```", readme, re.S)
+    assert len(queries) >= 3
+    for query in queries:
+        cli(["sql", query])
+        assert "┌" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match='nba-lakehouse sql: .*"nope"'):
+        cli(["sql", "SELECT nope FROM silver.games"])
