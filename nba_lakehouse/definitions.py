@@ -1,6 +1,5 @@
 """The code location: every asset, check, job and resource of the lakehouse."""
 
-
 import dagster as dg
 
 from nba_lakehouse.bronze import assets as bronze_assets

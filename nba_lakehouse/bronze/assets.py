@@ -1,5 +1,7 @@
 """Bronze assets: each completed game's play-by-play and box score, archived verbatim per game date."""
 
+# No `from __future__ import annotations` in asset modules: Dagster reads the Config and
+# resource annotations at definition time and cannot resolve them from strings.
 
 import dagster as dg
 from pydantic import Field, field_validator
@@ -14,9 +16,10 @@ from nba_lakehouse.bronze.archive import (
     find_archived,
     find_archived_schedule,
 )
-from nba_lakehouse.partitions import game_date_partitions, parse_game_date, season_of_game, season_partitions
+from nba_lakehouse.partitions import game_date_partitions, season_of_game, season_partitions
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.sources.client import NBAClient
+from nba_lakehouse.wiring import partition_dates
 
 NBA_API_POOL = "nba_api"
 
@@ -48,7 +51,7 @@ class BronzeGamesConfig(dg.Config):
 
 def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGamesConfig, nba: NBAClient, lake_resource: LakeResource) -> dg.MaterializeResult:
     lake = lake_resource.lake()
-    dates = [parse_game_date(k) for k in context.partition_keys]
+    dates = partition_dates(context)
     if config.game_ids and len(dates) != 1:
         raise dg.Failure(f"config game_ids applies to a single game date; this run covers {len(dates)} dates")
     fetched, reused, feeds_used = [], [], {}

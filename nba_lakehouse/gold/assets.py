@@ -1,6 +1,5 @@
 """Gold assets: analytics tables derived from silver."""
 
-
 import dagster as dg
 
 from nba_lakehouse.partitions import game_date_partitions, season_partitions

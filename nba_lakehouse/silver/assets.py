@@ -1,6 +1,5 @@
 """Silver assets: typed, normalized tables parsed from the bronze archive, per game date."""
 
-
 import datetime as dt
 
 import dagster as dg

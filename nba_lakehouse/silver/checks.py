@@ -1,6 +1,5 @@
 """The data audit on silver tables: blocking asset checks over the partitions a run wrote."""
 
-
 import dagster as dg
 
 from nba_lakehouse.partitions import game_date_partitions
