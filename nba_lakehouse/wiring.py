@@ -30,13 +30,17 @@ def table_result(df: pl.DataFrame, written: dict, asset_key: str | None = None) 
     return dg.MaterializeResult(asset_key=asset_key, metadata=metadata)
 
 
-def audit_result(violations: pl.DataFrame, checked: int, what: str) -> dg.AssetCheckResult:
+def audit_result(
+    violations: pl.DataFrame, checked: int, what: str, check_name: str | None = None, asset_key: str | None = None
+) -> dg.AssetCheckResult:
     """Pass when the audit found nothing; otherwise show the first offending rows."""
     metadata = {"checked": checked, "violations": violations.height}
     if violations.height:
         with pl.Config(tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_rows=20):
             metadata["sample"] = dg.MetadataValue.md(str(violations.head(20)))
     return dg.AssetCheckResult(
+        check_name=check_name,
+        asset_key=asset_key,
         passed=violations.is_empty(),
         severity=dg.AssetCheckSeverity.ERROR,
         description=f"{violations.height} {what}" if violations.height else f"no {what} in {checked} checked",
