@@ -488,6 +488,31 @@ def test_hard_deadline_covers_hanging_and_trickling_servers(server, make_client,
     assert len(server.requests_to(STATS_PBP_V3)) >= 1
 
 
+def test_a_request_abandoned_at_the_deadline_does_not_hold_the_process_open(server):
+    """The worker still reading a trickled answer must not delay interpreter exit."""
+    import subprocess
+    import sys
+
+    server.on(STATS_PBP_V3, then=trickle(PBP_V3_FILE, every_s=0.2))
+    script = (
+        "import time, sys\n"
+        "from nba_lakehouse.sources.client import NBAClient\n"
+        "from nba_lakehouse.sources.errors import RequestDeadlineError\n"
+        f"client = NBAClient(mode='live', stats_base_url='{server.base}/stats', min_interval_s=0, jitter_s=0,"
+        " deadline_s=1.0, read_timeout_s=5.0)\n"
+        "try:\n"
+        "    client.play_by_play_v3('0022200552')\n"
+        "except RequestDeadlineError:\n"
+        "    print(time.time(), flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    exited = time.time()
+    assert done.returncode == 0, done.stderr
+    raised_at = float(done.stdout.strip())
+    # The trickle would take several more seconds; exit follows the error at once.
+    assert exited - raised_at < 1.5
+
+
 # --------------------------------------------------------------------------- 7: payload errors
 def _pbp_v3_without_actions() -> bytes:
     payload = json.loads(PBP_V3_FILE.read_bytes())

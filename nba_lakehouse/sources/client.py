@@ -11,12 +11,12 @@ DataFrame helpers are not used.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import queue
 import random
 import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -142,16 +142,33 @@ class _Throttle:
             cls._last[host] = time.monotonic()
 
 
-class _NoWaitPool(ThreadPoolExecutor):
-    """Leaving the block does not wait for the worker.
+class _DeadlineExceeded(Exception):
+    pass
 
-    A plain ``with ThreadPoolExecutor`` joins the worker on exit, so a server that trickles bytes
-    (no single read ever times out) would hold the caller far past the deadline.
+
+def _call_within(seconds: float, fn, *args):
+    """Run ``fn`` in a daemon thread and give up on it after ``seconds``.
+
+    Socket timeouts bound each read, not the whole answer: a server that trickles bytes never
+    trips them. A daemon thread left behind reading such an answer does not keep the process
+    alive, unlike a thread-pool worker, which the interpreter joins at exit.
     """
+    outcome: queue.Queue = queue.Queue(maxsize=1)
 
-    def __exit__(self, exc_type, exc_val, exc_tb):
-        self.shutdown(wait=False, cancel_futures=True)
-        return False
+    def target():
+        try:
+            outcome.put((True, fn(*args)))
+        except BaseException as exc:  # handed to the caller below
+            outcome.put((False, exc))
+
+    threading.Thread(target=target, daemon=True, name="nba-request").start()
+    try:
+        ok, value = outcome.get(timeout=seconds)
+    except queue.Empty:
+        raise _DeadlineExceeded from None
+    if ok:
+        return value
+    raise value
 
 
 class _SessionHTTP:
@@ -250,58 +267,58 @@ class NBAClient(dg.ConfigurableResource):
         http = _SessionHTTP(base_cls, session, base_url)
         interval, jitter = self._spacing()
         deadline = time.monotonic() + self.deadline_s
-        attempt = 0
         try:
-            with _NoWaitPool(max_workers=1) as pool:
-                while True:
-                    attempt += 1
-                    _Throttle.wait(request.feed, interval, jitter)
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise RequestDeadlineError(request.label, f"deadline of {self.deadline_s}s passed after {attempt - 1} attempts")
-                    timeout = (min(self.connect_timeout_s, remaining), min(self.read_timeout_s, remaining))
-                    future = pool.submit(http.send, request, headers, timeout)
-                    retry_after = None
-                    try:
-                        status, text, url = future.result(timeout=remaining)
-                    except FutureTimeout:
-                        raise RequestDeadlineError(
-                            request.label, f"no complete answer within the deadline of {self.deadline_s}s (attempt {attempt})"
-                        ) from None
-                    # ChunkedEncodingError: the connection broke mid-body (a truncated answer).
-                    except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                        problem = f"{type(exc).__name__}: {exc}"
-                    else:
-                        if status == 200:
-                            payload = decode_payload(request.label, text)
-                            if require:
-                                check_not_empty(request.label, payload, require)
-                            return NBAResponse(
-                                request=request,
-                                url=url,
-                                body=text.encode("utf-8"),
-                                payload=payload,
-                                mode=self.mode,
-                                fetched_at=dt.datetime.now(dt.timezone.utc),
-                            )
-                        if status in NO_DATA_STATUS:
-                            raise FeedUnavailableError(request.label, f"HTTP {status}")
-                        if status not in RETRYABLE_STATUS:
-                            raise HTTPStatusError(request.label, f"HTTP {status}: {text[:200]!r}")
-                        problem = f"HTTP {status}"
-                        retry_after = _seconds(session.last_retry_after)
-                    if attempt > self.max_retries:
-                        raise RetriesExhaustedError(request.label, f"gave up after {attempt} attempts; last error: {problem}")
-                    backoff = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
-                    sleep = max(retry_after or 0.0, random.uniform(backoff / 2, backoff))
-                    if time.monotonic() + sleep >= deadline:
-                        raise RequestDeadlineError(
-                            request.label,
-                            f"deadline of {self.deadline_s}s would pass before retry {attempt + 1}; last error: {problem}",
-                        )
-                    time.sleep(sleep)
+            for attempt in itertools.count(1):
+                _Throttle.wait(request.feed, interval, jitter)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise RequestDeadlineError(request.label, f"deadline of {self.deadline_s}s passed after {attempt - 1} attempts")
+                timeout = (min(self.connect_timeout_s, remaining), min(self.read_timeout_s, remaining))
+                retry_after = None
+                try:
+                    status, text, url = _call_within(remaining, http.send, request, headers, timeout)
+                except _DeadlineExceeded:
+                    raise RequestDeadlineError(
+                        request.label, f"no complete answer within the deadline of {self.deadline_s}s (attempt {attempt})"
+                    ) from None
+                # ChunkedEncodingError: the connection broke mid-body (a truncated answer).
+                except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                    problem = f"{type(exc).__name__}: {exc}"
+                else:
+                    if status == 200:
+                        return self._accept(request, url, text, require)
+                    if status in NO_DATA_STATUS:
+                        raise FeedUnavailableError(request.label, f"HTTP {status}")
+                    if status not in RETRYABLE_STATUS:
+                        raise HTTPStatusError(request.label, f"HTTP {status}: {text[:200]!r}")
+                    problem = f"HTTP {status}"
+                    retry_after = _seconds(session.last_retry_after)
+                if attempt > self.max_retries:
+                    raise RetriesExhaustedError(request.label, f"gave up after {attempt} attempts; last error: {problem}")
+                backoff = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
+                sleep = max(retry_after or 0.0, random.uniform(backoff / 2, backoff))
+                if time.monotonic() + sleep >= deadline:
+                    raise RequestDeadlineError(
+                        request.label,
+                        f"deadline of {self.deadline_s}s would pass before retry {attempt + 1}; last error: {problem}",
+                    )
+                time.sleep(sleep)
         finally:
             session.close()
+
+    def _accept(self, request: NBARequest, url: str, text: str, require: str | None) -> NBAResponse:
+        """A 200 answer counts only if it holds data; empty and error payloads raise here."""
+        payload = decode_payload(request.label, text)
+        if require:
+            check_not_empty(request.label, payload, require)
+        return NBAResponse(
+            request=request,
+            url=url,
+            body=text.encode("utf-8"),
+            payload=payload,
+            mode=self.mode,
+            fetched_at=dt.datetime.now(dt.timezone.utc),
+        )
 
     # --------------------------------------------------------------- endpoints
     def play_by_play_v3(self, game_id: str) -> NBAResponse:
