@@ -5,10 +5,18 @@ take the object-store path (a direct PUT) rather than temp-file-and-rename.
 """
 
 import datetime as dt
+import gzip
 
 import polars as pl
+import pytest
 
-from nba_lakehouse.bronze.archive import GAME_FEEDS, archive_game_response, archived_for_date, load_payload
+from nba_lakehouse.bronze.archive import (
+    GAME_FEEDS,
+    ArchiveCorruptError,
+    archive_game_response,
+    archived_for_date,
+    load_payload,
+)
 from nba_lakehouse.lake import Lake
 from nba_lakehouse.schemas import PLAY_BY_PLAY
 from nba_lakehouse.sources.client import NBAClient
@@ -29,30 +37,24 @@ def test_tables_round_trip_on_an_object_store_uri(sample_frames):
     assert lake.read_table(PLAY_BY_PLAY, game_dates=[one]).is_empty()
 
 
-def test_bronze_round_trip_on_an_object_store_uri():
+def _archive_one(kind: str, feed: str, game_id: str, game_date: dt.date):
+    """Fetch one recorded response through the replay client and archive it on a mock store."""
     lake = Lake("mock:///bucket/lake")
-    response = NBAClient(mode="replay").play_by_play_v3("0022200552")
-    game_date = dt.date(2023, 1, 2)
-    archive_game_response(lake, response, kind="play_by_play", feed=GAME_FEEDS["play_by_play"]["v3"],
-                          game_id="0022200552", game_date=game_date)
-    (manifest,) = archived_for_date(lake, "play_by_play", game_date)
+    method = GAME_FEEDS[kind][feed].client_method
+    response = getattr(NBAClient(mode="replay"), method)(game_id)
+    archive_game_response(lake, response, kind=kind, feed=GAME_FEEDS[kind][feed], game_id=game_id, game_date=game_date)
+    (manifest,) = archived_for_date(lake, kind, game_date)
+    return lake, response, manifest
+
+
+def test_bronze_round_trip_on_an_object_store_uri():
+    lake, response, manifest = _archive_one("play_by_play", "v3", "0022200552", dt.date(2023, 1, 2))
     assert manifest["manifest_path"].startswith("bucket/lake/bronze/playbyplayv3/season=2022-23/month=01/")
     assert load_payload(lake, manifest) == response.payload
 
 
 def test_a_bronze_body_that_does_not_match_its_manifest_is_refused():
-    import gzip
-
-    import pytest
-
-    from nba_lakehouse.bronze.archive import ArchiveCorruptError
-
-    lake = Lake("mock:///bucket/lake")
-    response = NBAClient(mode="replay").cdn_box_score("0022000001")
-    game_date = dt.date(2020, 12, 22)
-    archive_game_response(lake, response, kind="box_score", feed=GAME_FEEDS["box_score"]["cdn"],
-                          game_id="0022000001", game_date=game_date)
-    (manifest,) = archived_for_date(lake, "box_score", game_date)
+    lake, response, manifest = _archive_one("box_score", "cdn", "0022000001", dt.date(2020, 12, 22))
     body_path = manifest["manifest_path"].replace(".manifest.json", ".json.gz")
     lake.write_bytes(body_path, gzip.compress(response.body.replace(b'"score": 125', b'"score": 126')))
     with pytest.raises(ArchiveCorruptError, match=r"2020-12-22_0022000001\.json\.gz does not match .*refresh=true"):

@@ -48,20 +48,35 @@ class ArchiveCorruptError(RuntimeError):
     pass
 
 
+BODY, MANIFEST = ".json.gz", ".manifest.json"
+
+
 def _stem(game_date: dt.date, game_id: str) -> str:
     return f"{game_date.isoformat()}_{game_id}"
 
 
-def _paths(lake: Lake, endpoint: str, game_id: str, game_date: dt.date, season: str | None = None) -> tuple[str, str]:
-    directory = lake.bronze_dir(endpoint, season or season_of_game(game_id), game_date.month)
-    stem = _stem(game_date, game_id)
-    return f"{directory}/{stem}.json.gz", f"{directory}/{stem}.manifest.json"
+def _game_path(lake: Lake, endpoint: str, game_id: str, game_date: dt.date) -> str:
+    """Path of a game's response without its suffix: ``+ BODY`` or ``+ MANIFEST``."""
+    directory = lake.bronze_dir(endpoint, season_of_game(game_id), game_date.month)
+    return f"{directory}/{_stem(game_date, game_id)}"
 
 
-def archive_response(lake: Lake, response: NBAResponse, body_path: str, **fields) -> dict:
-    """Store one response verbatim (gzip) and then its manifest; return the manifest."""
+def _season_path(lake: Lake, endpoint: str, season: str) -> str:
+    """Season-level responses (schedules) sit directly under their season, without a month."""
+    return f"{lake.bronze_dir(endpoint, season, None)}/{endpoint}_{season}"
+
+
+def _first_manifest(lake: Lake, paths) -> dict | None:
+    for path in paths:
+        if lake.exists(path + MANIFEST):
+            return json.loads(lake.read_bytes(path + MANIFEST))
+    return None
+
+
+def archive_response(lake: Lake, response: NBAResponse, path: str, **fields) -> dict:
+    """Store one response verbatim (gzip) at ``path + BODY``, then its manifest; return the manifest."""
     # mtime=0 makes the archive byte-for-byte reproducible for the same response.
-    lake.write_bytes(body_path, gzip.compress(response.body, mtime=0))
+    lake.write_bytes(path + BODY, gzip.compress(response.body, mtime=0))
     manifest = {
         **fields,
         "request": response.request.label,
@@ -71,39 +86,33 @@ def archive_response(lake: Lake, response: NBAResponse, body_path: str, **fields
         "fetched_at": response.fetched_at.isoformat(),
         "bytes": len(response.body),
         "sha256": hashlib.sha256(response.body).hexdigest(),
-        "body_path": body_path.rsplit("/", 1)[1],
+        "body_path": path.rsplit("/", 1)[1] + BODY,
     }
-    manifest_path = body_path.removesuffix(".json.gz") + ".manifest.json"
-    lake.write_bytes(manifest_path, json.dumps(manifest, indent=2, sort_keys=True).encode())
+    lake.write_bytes(path + MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode())
     return manifest
 
 
 def archive_game_response(
     lake: Lake, response: NBAResponse, *, kind: str, feed: Feed, game_id: str, game_date: dt.date
 ) -> dict:
-    body_path, _ = _paths(lake, feed.endpoint, game_id, game_date)
     return archive_response(
-        lake, response, body_path, kind=kind, feed=feed.name, endpoint=feed.endpoint, game_id=game_id,
-        game_date=game_date.isoformat(), season=season_of_game(game_id),
+        lake, response, _game_path(lake, feed.endpoint, game_id, game_date), kind=kind, feed=feed.name,
+        endpoint=feed.endpoint, game_id=game_id, game_date=game_date.isoformat(), season=season_of_game(game_id),
     )
 
 
 def archive_season_response(lake: Lake, response: NBAResponse, *, season: str) -> dict:
-    """Season-level responses (schedules) sit directly under their season, without a month."""
     endpoint = response.request.archive_name
-    body_path = f"{lake.bronze_dir(endpoint, season, None)}/{endpoint}_{season}.json.gz"
-    return archive_response(lake, response, body_path, kind="season", endpoint=endpoint, season=season)
+    return archive_response(
+        lake, response, _season_path(lake, endpoint, season), kind="season", endpoint=endpoint, season=season
+    )
 
 
 SCHEDULE_ENDPOINTS = ("scheduleleaguev2", "cdn_scheduleleaguev2")
 
 
 def find_archived_schedule(lake: Lake, season: str) -> dict | None:
-    for endpoint in SCHEDULE_ENDPOINTS:
-        path = f"{lake.bronze_dir(endpoint, season, None)}/{endpoint}_{season}.manifest.json"
-        if lake.exists(path):
-            return json.loads(lake.read_bytes(path))
-    return None
+    return _first_manifest(lake, (_season_path(lake, endpoint, season) for endpoint in SCHEDULE_ENDPOINTS))
 
 
 def fetch_schedule(client: NBAClient, season: str) -> NBAResponse:
@@ -124,11 +133,9 @@ def fetch_schedule(client: NBAClient, season: str) -> NBAResponse:
 
 def find_archived(lake: Lake, kind: str, game_id: str, game_date: dt.date) -> dict | None:
     """The manifest of the game's archived response of this kind, whichever feed it came from."""
-    for feed in GAME_FEEDS[kind].values():
-        _, manifest_path = _paths(lake, feed.endpoint, game_id, game_date)
-        if lake.exists(manifest_path):
-            return json.loads(lake.read_bytes(manifest_path))
-    return None
+    return _first_manifest(
+        lake, (_game_path(lake, feed.endpoint, game_id, game_date) for feed in GAME_FEEDS[kind].values())
+    )
 
 
 def archived_for_date(lake: Lake, kind: str, game_date: dt.date) -> list[dict]:
@@ -144,7 +151,7 @@ def archived_for_date(lake: Lake, kind: str, game_date: dt.date) -> list[dict]:
             directory = lake.bronze_dir(feed.endpoint, season, game_date.month)
             for path in lake.list_files(directory):
                 name = path.rsplit("/", 1)[1]
-                if name.startswith(prefix) and name.endswith(".manifest.json"):
+                if name.startswith(prefix) and name.endswith(MANIFEST):
                     manifest = json.loads(lake.read_bytes(path))
                     manifest["manifest_path"] = path
                     found.setdefault(manifest["game_id"], manifest)
