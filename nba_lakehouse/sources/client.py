@@ -29,11 +29,20 @@ from nba_api.stats.endpoints import (
     boxscoresummaryv2,
     boxscoretraditionalv2,
     boxscoretraditionalv3,
+    commonteamyears,
+    gamerotation,
+    hustlestatsboxscore,
+    leaguedashplayerstats,
     leaguegamefinder,
+    leaguegamelog,
     playbyplayv2,
     playbyplayv3,
+    playergamelog,
+    playergamelogs,
     scheduleleaguev2,
+    scoreboardv2,
     scoreboardv3,
+    shotchartdetail,
 )
 from nba_api.stats.library.http import NBAStatsHTTP
 from pydantic import Field
@@ -358,6 +367,75 @@ class NBAClient(dg.ConfigurableResource):
 
     def league_game_finder(self, **kwargs) -> NBAResponse:
         return self.fetch(stats_request(leaguegamefinder.LeagueGameFinder, **kwargs))
+
+    def scoreboard_v2(self, game_date: dt.date | str) -> NBAResponse:
+        return self.fetch(stats_request(scoreboardv2.ScoreboardV2, game_date=str(game_date)), require="resultSets:GameHeader")
+
+    def league_game_log(self, season: str) -> NBAResponse:
+        """Every team's regular-season games of a season, one row per team per game."""
+        return self.fetch(
+            stats_request(leaguegamelog.LeagueGameLog, season=season, player_or_team_abbreviation="T"),
+            require="resultSets:LeagueGameLog",
+        )
+
+    def league_game_finder_season(self, season: str) -> NBAResponse:
+        """The same team-game rows as LeagueGameLog, from LeagueGameFinder (its fallback)."""
+        return self.fetch(
+            stats_request(
+                leaguegamefinder.LeagueGameFinder, player_or_team_abbreviation="T", season_nullable=season,
+                season_type_nullable="Regular Season",
+            ),
+            require="resultSets:LeagueGameFinderResults",
+        )
+
+    def common_team_years(self) -> NBAResponse:
+        return self.fetch(stats_request(commonteamyears.CommonTeamYears), require="resultSets:TeamYears")
+
+    def league_dash_player_stats(self, season: str) -> NBAResponse:
+        return self.fetch(
+            stats_request(
+                leaguedashplayerstats.LeagueDashPlayerStats, season=season, per_mode_detailed="Totals",
+                measure_type_detailed_defense="Base",
+            ),
+            require="resultSets:LeagueDashPlayerStats",
+        )
+
+    def player_game_logs(self, season: str) -> NBAResponse:
+        """Every player's regular-season game log of a season in one response (PlayerGameLogs)."""
+        return self.fetch(
+            stats_request(
+                playergamelogs.PlayerGameLogs, season_nullable=season, season_type_nullable="Regular Season"
+            ),
+            require="resultSets:PlayerGameLogs",
+        )
+
+    def player_game_log(self, player_id: int, season: str) -> NBAResponse:
+        """One player's regular-season game log (PlayerGameLog, singular)."""
+        return self.fetch(
+            stats_request(playergamelog.PlayerGameLog, player_id=player_id, season=season),
+            require="resultSets:PlayerGameLog",
+        )
+
+    def shot_chart_detail(
+        self, team_id: int, *, game_id: str | None = None, season: str | None = None, player_id: int = 0,
+        context_measure: str = "FG_PCT",
+    ) -> NBAResponse:
+        """Shots with court locations. ``FG_PCT`` returns every attempt; nba_api's default ``PTS`` only makes."""
+        return self.fetch(
+            stats_request(
+                shotchartdetail.ShotChartDetail, team_id=team_id, player_id=player_id,
+                game_id_nullable=game_id or "", season_nullable=season or "", context_measure_simple=context_measure,
+            ),
+            require="resultSets:Shot_Chart_Detail",
+        )
+
+    def hustle_stats_box_score(self, game_id: str) -> NBAResponse:
+        return self.fetch(
+            stats_request(hustlestatsboxscore.HustleStatsBoxScore, game_id=game_id), require="resultSets:PlayerStats"
+        )
+
+    def game_rotation(self, game_id: str) -> NBAResponse:
+        return self.fetch(stats_request(gamerotation.GameRotation, game_id=game_id), require="resultSets:HomeTeam")
 
     def schedule_league_v2(self, season: str) -> NBAResponse:
         return self.fetch(
