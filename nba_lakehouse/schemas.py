@@ -23,6 +23,7 @@ class Column:
     dtype: pl.DataType
     description: str
     nullable: bool = True
+    source: str = ""  # the raw fields it is parsed from, for the data dictionary
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ _TRADITIONAL_LINE = (
     Column("plus_minus", pl.Float64, "Plus-minus"),
 )
 TRADITIONAL_STATS = tuple(c.name for c in _TRADITIONAL_LINE)
+GAME_STATUS = "scheduled, in_progress or final"
 
 # Silver ------------------------------------------------------------------------------------
 PLAY_BY_PLAY = Table(
@@ -222,25 +224,378 @@ BOX_SCORE_TEAMS = Table(
 GAMES = Table(
     name="games",
     layer="silver",
-    description="One row per game: teams, final score, status.",
+    description=(
+        "One row per game of a season, reconciled from every source that saw it: the schedule, "
+        "the scoreboards, the season game logs, the box scores and the play-by-play."
+    ),
+    partition_by=("season", "game_date"),
+    key=("game_id",),
+    columns=(
+        _season(),
+        Column("game_date", pl.Date, "Game date, US Eastern (hive partition): where it was played, else scheduled", nullable=False,
+               source="box score partition; team_game_logs GAME_DATE; scoreboard date; schedule gameDateEst"),
+        _game_id(),
+        Column("season_type", pl.String, "Pre Season, Regular Season, All-Star, Playoffs, PlayIn (from the game id)", nullable=False, source="game id digit 3"),
+        Column("status", pl.String, GAME_STATUS + ": final as soon as any source says so", nullable=False,
+               source="play-by-play end, game log row, scoreboard/schedule gameStatus"),
+        Column("home_team_id", pl.Int64, "Home team id", source="box score / play-by-play location / game log MATCHUP / scoreboard / schedule"),
+        Column("home_team_tricode", pl.String, "Home team tricode", source="same sources as home_team_id"),
+        Column("away_team_id", pl.Int64, "Away team id", source="same sources as home_team_id"),
+        Column("away_team_tricode", pl.String, "Away team tricode", source="same sources as home_team_id"),
+        Column("home_score", pl.Int32, "Home final (or latest) score", source="box score PTS, else game log PTS, else scoreboard, else schedule score"),
+        Column("away_score", pl.Int32, "Away final (or latest) score", source="as home_score"),
+        Column("score_source", pl.String, "Which source the scores come from: box_score, team_game_logs, scoreboard or schedule", source="derived"),
+        Column("winner_team_id", pl.Int64, "Winning team id, null unless final", source="derived from the scores"),
+        Column("periods", pl.Int16, "Periods played (5+ means overtime), from the play-by-play", source="play-by-play max period"),
+        Column("arena_name", pl.String, "Arena", source="schedule arenaName / ScoreboardV2 ARENA_NAME"),
+        Column("game_time_utc", pl.Datetime("us", "UTC"), "Scheduled tip-off", source="schedule gameDateTimeUTC"),
+        Column("sources", pl.String, "Every source that saw the game, comma-separated", nullable=False, source="derived"),
+        Column("play_by_play_source", pl.String, "Feed of the game's play-by-play (v2, v3, cdn)", source="bronze feed"),
+        Column("box_score_source", pl.String, "Feed of the game's box score (v2, v3, cdn)", source="bronze feed"),
+    ),
+)
+
+# Reference data (not partitioned) ---------------------------------------------------------
+TEAMS = Table(
+    name="teams",
+    layer="silver",
+    description=(
+        "One row per team identity and the seasons it was valid for: tricodes and names change "
+        "(NJN -> BKN), team ids do not. Franchise years from CommonTeamYears; identities observed "
+        "in the season game logs, box scores and schedules, else nba_api's static (current) list."
+    ),
+    partition_by=(),
+    key=("team_id", "first_season"),
+    columns=(
+        Column("team_id", pl.Int64, "NBA team id", nullable=False, source="CommonTeamYears TEAM_ID; static teams id"),
+        Column("team_tricode", pl.String, "Three-letter code valid in these seasons", source="TEAM_ABBREVIATION / teamTricode / static abbreviation"),
+        Column("team_city", pl.String, "City valid in these seasons", source="TEAM_CITY / teamCity / static city"),
+        Column("team_name", pl.String, "Nickname valid in these seasons, e.g. Cavaliers", source="TEAM_NAME / teamName / static nickname"),
+        Column("first_season", pl.String, "First season this identity is valid for", nullable=False, source="derived: seasons observed, else franchise years"),
+        Column("last_season", pl.String, "Last season this identity is valid for", nullable=False, source="derived: seasons observed, else franchise years"),
+        Column("franchise_first_season", pl.String, "First season of the franchise in the NBA", source="CommonTeamYears MIN_YEAR; static year_founded"),
+        Column("franchise_last_season", pl.String, "Last season of the franchise (the current season for active teams)", source="CommonTeamYears MAX_YEAR"),
+        Column("is_active", pl.Boolean, "In nba_api's list of current teams", nullable=False, source="nba_api static teams"),
+        Column("identity_source", pl.String, "observed (seen in that season's data) or static (nba_api's current identity, assumed)", nullable=False, source="derived"),
+    ),
+)
+
+PLAYERS = Table(
+    name="players",
+    layer="silver",
+    description="One row per player: nba_api's static player list plus every player seen in the silver tables, with the seasons seen.",
+    partition_by=(),
+    key=("player_id",),
+    columns=(
+        Column("player_id", pl.Int64, "NBA person id", nullable=False, source="static players id; PLAYER_ID / personId"),
+        Column("player_name", pl.String, "Full name (static list, else the latest name seen)", source="static full_name; PLAYER_NAME / name"),
+        Column("first_name", pl.String, "First name", source="static first_name"),
+        Column("last_name", pl.String, "Last name", source="static last_name"),
+        Column("is_active", pl.Boolean, "Active according to nba_api's static list (null when not listed)", source="static is_active"),
+        Column("in_static_list", pl.Boolean, "Listed in nba_api's static players", nullable=False, source="derived"),
+        Column("first_season_seen", pl.String, "First season the player appears in a silver table", source="derived: box scores, game logs, season stats, shots, hustle, rotations"),
+        Column("last_season_seen", pl.String, "Last season the player appears in a silver table", source="derived"),
+        Column("box_score_games", pl.Int32, "Games with a box score line (played or not)", nullable=False, source="derived: box_score_players"),
+        Column("last_team_id", pl.Int64, "Team of the player's latest box score line or game log", source="derived"),
+    ),
+)
+
+# Season-level sources -----------------------------------------------------------------------
+def _team_side(side: str, field: str) -> tuple[Column, ...]:
+    return (
+        Column(f"{side}_team_id", pl.Int64, f"{side.capitalize()} team id", source=f"{field}.teamId"),
+        Column(f"{side}_team_tricode", pl.String, f"{side.capitalize()} team tricode", source=f"{field}.teamTricode"),
+        Column(f"{side}_team_city", pl.String, f"{side.capitalize()} team city", source=f"{field}.teamCity"),
+        Column(f"{side}_team_name", pl.String, f"{side.capitalize()} team nickname", source=f"{field}.teamName"),
+        Column(f"{side}_score", pl.Int32, f"{side.capitalize()} score, null until the game starts", source=f"{field}.score"),
+    )
+
+
+
+SCHEDULE = Table(
+    name="schedule",
+    layer="silver",
+    description="Every game of a season as ScheduleLeagueV2 lists it (stats API or CDN), including games not yet played.",
+    partition_by=("season", "game_date"),
+    key=("game_id",),
+    columns=(
+        _season(),
+        Column("game_date", pl.Date, "Scheduled game date, US Eastern (hive partition)", nullable=False, source="gameDateEst"),
+        _game_id(),
+        Column("game_code", pl.String, "YYYYMMDD/AWYHOM", source="gameCode"),
+        Column("season_type", pl.String, "From the game id: Pre Season, Regular Season, All-Star, Playoffs, PlayIn, ...", nullable=False, source="gameId digit 3"),
+        Column("status", pl.String, GAME_STATUS, nullable=False, source="gameStatus 1/2/3"),
+        Column("status_text", pl.String, "The schedule's own status text (tip-off time, Final, PPD)", source="gameStatusText"),
+        Column("game_time_utc", pl.Datetime("us", "UTC"), "Scheduled tip-off", source="gameDateTimeUTC"),
+        *_team_side("home", "homeTeam"),
+        *_team_side("away", "awayTeam"),
+        Column("arena_name", pl.String, "Arena", source="arenaName"),
+        Column("arena_city", pl.String, "Arena city", source="arenaCity"),
+        Column("arena_state", pl.String, "Arena state or province", source="arenaState"),
+        Column("week_number", pl.Int16, "Week of the season (0 before opening week)", source="weekNumber"),
+        Column("series_text", pl.String, "Playoff series / tournament text", source="seriesText"),
+        Column("postponed_status", pl.String, "A (as scheduled), P (postponed), ...", source="postponedStatus"),
+        Column("source", pl.String, "scheduleleaguev2 (stats API) or cdn_scheduleleaguev2", nullable=False, source="bronze endpoint"),
+    ),
+)
+
+SCOREBOARD_GAMES = Table(
+    name="scoreboard_games",
+    layer="silver",
+    description="Games as the day's scoreboard (ScoreboardV3, else ScoreboardV2) showed them when fetched: status and scores.",
+    partition_by=("season", "game_date"),
+    key=("game_id",),
+    columns=(
+        _season(),
+        Column("game_date", pl.Date, "Scoreboard date, US Eastern (hive partition)", nullable=False, source="request GameDate"),
+        _game_id(),
+        Column("status", pl.String, GAME_STATUS, nullable=False, source="gameStatus / GAME_STATUS_ID"),
+        Column("status_text", pl.String, "Status text when fetched", source="gameStatusText / GAME_STATUS_TEXT"),
+        Column("period", pl.Int16, "Current or last period", source="period / LIVE_PERIOD"),
+        Column("home_team_id", pl.Int64, "Home team id", source="homeTeam.teamId / HOME_TEAM_ID"),
+        Column("home_team_tricode", pl.String, "Home team tricode", source="homeTeam.teamTricode / LineScore TEAM_ABBREVIATION"),
+        Column("home_score", pl.Int32, "Home score when fetched (null before tip-off)", source="homeTeam.score / LineScore PTS"),
+        Column("away_team_id", pl.Int64, "Away team id", source="awayTeam.teamId / VISITOR_TEAM_ID"),
+        Column("away_team_tricode", pl.String, "Away team tricode", source="awayTeam.teamTricode / LineScore TEAM_ABBREVIATION"),
+        Column("away_score", pl.Int32, "Away score when fetched", source="awayTeam.score / LineScore PTS"),
+        Column("arena_name", pl.String, "Arena (ScoreboardV2 only)", source="GameHeader ARENA_NAME"),
+        Column("fetched_at", pl.Datetime("us", "UTC"), "When the scoreboard was fetched", nullable=False, source="bronze manifest fetched_at"),
+        Column("source", pl.String, "scoreboardv3 or scoreboardv2", nullable=False, source="bronze endpoint"),
+    ),
+)
+
+TEAM_GAME_LOGS = Table(
+    name="team_game_logs",
+    layer="silver",
+    description="One row per team per completed regular-season game, from LeagueGameLog (else LeagueGameFinder).",
+    partition_by=("season", "game_date"),
+    key=("game_id", "team_id"),
+    columns=(
+        _season(),
+        Column("game_date", pl.Date, "Game date, US Eastern (hive partition)", nullable=False, source="GAME_DATE"),
+        _game_id(),
+        Column("season_type", pl.String, "Season type from the game id", nullable=False, source="GAME_ID"),
+        Column("team_id", pl.Int64, "Team id", nullable=False, source="TEAM_ID"),
+        Column("team_tricode", pl.String, "Team tricode that season", source="TEAM_ABBREVIATION"),
+        Column("team_full_name", pl.String, "Team city and nickname that season", source="TEAM_NAME"),
+        Column("matchup", pl.String, "e.g. 'LAL @ DEN' (away) or 'DEN vs. LAL' (home)", source="MATCHUP"),
+        Column("is_home", pl.Boolean, "Home team (the matchup reads 'vs.')", nullable=False, source="MATCHUP"),
+        Column("opponent_tricode", pl.String, "Opponent's tricode", source="MATCHUP"),
+        Column("won", pl.Boolean, "Won the game", source="WL"),
+        *_TRADITIONAL_LINE,
+        Column("source", pl.String, "leaguegamelog or leaguegamefinder", nullable=False, source="bronze endpoint"),
+    ),
+)
+
+PLAYER_SEASON_STATS = Table(
+    name="player_season_stats",
+    layer="silver",
+    description="Per player per season: regular-season totals from LeagueDashPlayerStats (Base, Totals) as of the fetch.",
+    partition_by=("season",),
+    key=("player_id", "team_id"),
+    columns=(
+        _season(),
+        Column("player_id", pl.Int64, "NBA person id", nullable=False, source="PLAYER_ID"),
+        Column("player_name", pl.String, "Player name", source="PLAYER_NAME"),
+        Column("team_id", pl.Int64, "Current (last) team", nullable=False, source="TEAM_ID"),
+        Column("team_tricode", pl.String, "Team tricode", source="TEAM_ABBREVIATION"),
+        Column("age", pl.Float64, "Age", source="AGE"),
+        Column("games_played", pl.Int32, "Games played", source="GP"),
+        Column("wins", pl.Int32, "Wins in games played", source="W"),
+        Column("losses", pl.Int32, "Losses in games played", source="L"),
+        *_TRADITIONAL_LINE,
+        Column("blocks_against", pl.Int32, "Own shots blocked", source="BLKA"),
+        Column("fouls_drawn", pl.Int32, "Personal fouls drawn", source="PFD"),
+        Column("double_doubles", pl.Int32, "Double-doubles", source="DD2"),
+        Column("triple_doubles", pl.Int32, "Triple-doubles", source="TD3"),
+        Column("fetched_at", pl.Datetime("us", "UTC"), "When the totals were fetched (they grow during a season)", nullable=False, source="bronze manifest fetched_at"),
+    ),
+)
+
+PLAYER_GAME_LOGS = Table(
+    name="player_game_logs",
+    layer="silver",
+    description="One row per player per regular-season game, from PlayerGameLogs (all players) or PlayerGameLog (one player).",
+    partition_by=("season", "game_date"),
+    key=("game_id", "player_id"),
+    columns=(
+        _season(),
+        Column("game_date", pl.Date, "Game date, US Eastern (hive partition)", nullable=False, source="GAME_DATE"),
+        _game_id(),
+        Column("season_type", pl.String, "Season type from the game id", nullable=False, source="Game_ID / GAME_ID"),
+        Column("player_id", pl.Int64, "NBA person id", nullable=False, source="Player_ID / PLAYER_ID"),
+        Column("player_name", pl.String, "Player name (PlayerGameLogs only)", source="PLAYER_NAME"),
+        Column("team_id", pl.Int64, "Player's team (PlayerGameLogs only)", source="TEAM_ID"),
+        Column("team_tricode", pl.String, "Player's team tricode", source="TEAM_ABBREVIATION; MATCHUP's first code"),
+        Column("matchup", pl.String, "e.g. 'CLE @ CHA'", source="MATCHUP"),
+        Column("is_home", pl.Boolean, "Played at home", nullable=False, source="MATCHUP"),
+        Column("opponent_tricode", pl.String, "Opponent tricode", source="MATCHUP"),
+        Column("won", pl.Boolean, "Team won", source="WL"),
+        *_TRADITIONAL_LINE,
+        Column("source", pl.String, "playergamelogs or playergamelog", nullable=False, source="bronze endpoint"),
+    ),
+)
+
+# Per-game detail sources ---------------------------------------------------------------------
+SHOTS = Table(
+    name="shots",
+    layer="silver",
+    description="One row per field goal attempt with its court location, from ShotChartDetail (one request per team per game).",
+    partition_by=("season", "game_date"),
+    key=("game_id", "game_event_id"),
+    columns=(
+        _season(),
+        _game_date(),
+        _game_id(),
+        Column("game_event_id", pl.Int64, "Event number; equals play-by-play V2 EVENTNUM / V3 actionNumber", nullable=False, source="GAME_EVENT_ID"),
+        Column("team_id", pl.Int64, "Shooting team", nullable=False, source="TEAM_ID"),
+        Column("player_id", pl.Int64, "Shooter", nullable=False, source="PLAYER_ID"),
+        Column("player_name", pl.String, "Shooter's name", source="PLAYER_NAME"),
+        Column("period", pl.Int16, "Period", nullable=False, source="PERIOD"),
+        Column("clock_seconds", pl.Float64, "Seconds remaining in the period", nullable=False, source="MINUTES_REMAINING * 60 + SECONDS_REMAINING"),
+        Column("shot_made", pl.Boolean, "Made", nullable=False, source="SHOT_MADE_FLAG"),
+        Column("shot_value", pl.Int8, "2 or 3", nullable=False, source="SHOT_TYPE ('2PT Field Goal' / '3PT Field Goal')"),
+        Column("action_type", pl.String, "e.g. Driving Layup Shot", source="ACTION_TYPE"),
+        Column("shot_zone_basic", pl.String, "e.g. Restricted Area, Mid-Range, Above the Break 3", source="SHOT_ZONE_BASIC"),
+        Column("shot_zone_area", pl.String, "e.g. Center(C), Left Side(L)", source="SHOT_ZONE_AREA"),
+        Column("shot_zone_range", pl.String, "e.g. Less Than 8 ft., 24+ ft.", source="SHOT_ZONE_RANGE"),
+        Column("shot_distance_ft", pl.Int16, "Distance from the basket, feet", source="SHOT_DISTANCE"),
+        Column("loc_x", pl.Int16, "Raw x: tenths of a foot from the basket, negative to the shooter's right as drawn", source="LOC_X"),
+        Column("loc_y", pl.Int16, "Raw y: tenths of a foot from the basket toward half court", source="LOC_Y"),
+        Column("home_team_tricode", pl.String, "Home team tricode", source="HTM"),
+        Column("away_team_tricode", pl.String, "Away team tricode", source="VTM"),
+    ),
+)
+
+PLAYER_HUSTLE_STATS = Table(
+    name="player_hustle_stats",
+    layer="silver",
+    description="Per player per game hustle stats from HustleStatsBoxScore (tracked since 2015-16).",
+    partition_by=("season", "game_date"),
+    key=("game_id", "player_id"),
+    columns=(
+        _season(),
+        _game_date(),
+        _game_id(),
+        Column("team_id", pl.Int64, "Team", nullable=False, source="TEAM_ID"),
+        Column("team_tricode", pl.String, "Team tricode", source="TEAM_ABBREVIATION"),
+        Column("player_id", pl.Int64, "NBA person id", nullable=False, source="PLAYER_ID"),
+        Column("player_name", pl.String, "Player name", source="PLAYER_NAME"),
+        Column("minutes", pl.Float64, "Minutes played (decimal)", source="MINUTES 'MM:SS'"),
+        Column("points", pl.Int32, "Points", source="PTS"),
+        Column("contested_shots", pl.Int32, "Shots contested", source="CONTESTED_SHOTS"),
+        Column("contested_shots_2pt", pl.Int32, "2-point shots contested", source="CONTESTED_SHOTS_2PT"),
+        Column("contested_shots_3pt", pl.Int32, "3-point shots contested", source="CONTESTED_SHOTS_3PT"),
+        Column("deflections", pl.Int32, "Deflections", source="DEFLECTIONS"),
+        Column("charges_drawn", pl.Int32, "Charges drawn", source="CHARGES_DRAWN"),
+        Column("screen_assists", pl.Int32, "Screen assists", source="SCREEN_ASSISTS"),
+        Column("screen_assist_points", pl.Int32, "Points from screen assists", source="SCREEN_AST_PTS"),
+        Column("loose_balls_recovered_offensive", pl.Int32, "Offensive loose balls recovered", source="OFF_LOOSE_BALLS_RECOVERED"),
+        Column("loose_balls_recovered_defensive", pl.Int32, "Defensive loose balls recovered", source="DEF_LOOSE_BALLS_RECOVERED"),
+        Column("loose_balls_recovered", pl.Int32, "Loose balls recovered", source="LOOSE_BALLS_RECOVERED"),
+        Column("box_outs_offensive", pl.Int32, "Offensive box outs", source="OFF_BOXOUTS"),
+        Column("box_outs_defensive", pl.Int32, "Defensive box outs", source="DEF_BOXOUTS"),
+        Column("box_outs", pl.Int32, "Box outs", source="BOX_OUTS"),
+        Column("box_out_team_rebounds", pl.Int32, "Team rebounds after the player's box out", source="BOX_OUT_PLAYER_TEAM_REBS"),
+        Column("box_out_player_rebounds", pl.Int32, "Own rebounds after a box out", source="BOX_OUT_PLAYER_REBS"),
+    ),
+)
+
+GAME_ROTATIONS = Table(
+    name="game_rotations",
+    layer="silver",
+    description="Player stints from GameRotation: when each player checked in and out, in seconds of game time.",
+    partition_by=("season", "game_date"),
+    key=("game_id", "player_id", "in_seconds"),
+    columns=(
+        _season(),
+        _game_date(),
+        _game_id(),
+        Column("team_id", pl.Int64, "Team", nullable=False, source="TEAM_ID"),
+        Column("is_home", pl.Boolean, "Home team (HomeTeam result set)", nullable=False, source="result set HomeTeam / AwayTeam"),
+        Column("player_id", pl.Int64, "NBA person id", nullable=False, source="PERSON_ID"),
+        Column("player_name", pl.String, "First and last name", source="PLAYER_FIRST, PLAYER_LAST"),
+        Column("in_seconds", pl.Float64, "Game seconds elapsed at check-in", nullable=False, source="IN_TIME_REAL / 10"),
+        Column("out_seconds", pl.Float64, "Game seconds elapsed at check-out", nullable=False, source="OUT_TIME_REAL / 10"),
+        Column("seconds_played", pl.Float64, "out_seconds - in_seconds", nullable=False, source="derived"),
+        Column("player_points", pl.Int32, "Player's points during the stint", source="PLAYER_PTS"),
+        Column("point_differential", pl.Float64, "Team's point differential during the stint", source="PT_DIFF"),
+        Column("usage_pct", pl.Float64, "Usage rate during the stint", source="USG_PCT"),
+    ),
+)
+
+GAME_SUMMARIES = Table(
+    name="game_summaries",
+    layer="silver",
+    description="One row per game from BoxScoreSummaryV2: status, attendance, duration, lead changes (where recorded).",
     partition_by=("season", "game_date"),
     key=("game_id",),
     columns=(
         _season(),
         _game_date(),
         _game_id(),
-        Column("season_type", pl.String, "Pre Season, Regular Season, All-Star, Playoffs, PlayIn (from the game id)", nullable=False),
-        Column("home_team_id", pl.Int64, "Home team id"),
-        Column("home_team_tricode", pl.String, "Home team tricode"),
-        Column("away_team_id", pl.Int64, "Away team id"),
-        Column("away_team_tricode", pl.String, "Away team tricode"),
-        Column("home_score", pl.Int32, "Home final score (box score team points)"),
-        Column("away_score", pl.Int32, "Away final score (box score team points)"),
-        Column("winner_team_id", pl.Int64, "Winning team id, null unless final"),
-        Column("periods", pl.Int16, "Periods played (5+ means overtime)"),
-        Column("status", pl.String, "final when the play-by-play reached the end of a decided game, else in_progress", nullable=False),
-        Column("play_by_play_source", pl.String, "Feed of the game's play-by-play"),
-        Column("box_score_source", pl.String, "Feed of the game's box score"),
+        Column("status_text", pl.String, "e.g. Final/OT", source="GameSummary GAME_STATUS_TEXT"),
+        Column("home_team_id", pl.Int64, "Home team id", nullable=False, source="GameSummary HOME_TEAM_ID"),
+        Column("away_team_id", pl.Int64, "Away team id", nullable=False, source="GameSummary VISITOR_TEAM_ID"),
+        Column("periods", pl.Int16, "Periods played", source="GameSummary LIVE_PERIOD"),
+        Column("attendance", pl.Int32, "Attendance", source="GameInfo ATTENDANCE"),
+        Column("duration_minutes", pl.Int32, "Wall-clock length of the game", source="GameInfo GAME_TIME 'H:MM'"),
+        Column("national_tv", pl.String, "National broadcaster", source="GameSummary NATL_TV_BROADCASTER_ABBREVIATION"),
+        Column("lead_changes", pl.Int32, "Lead changes", source="OtherStats LEAD_CHANGES"),
+        Column("times_tied", pl.Int32, "Times tied", source="OtherStats TIMES_TIED"),
+        Column("officials", pl.String, "Officials' names, comma-separated (see game_officials)", source="Officials FIRST_NAME, LAST_NAME"),
+    ),
+)
+
+LINE_SCORES = Table(
+    name="line_scores",
+    layer="silver",
+    description="Points per team per period from BoxScoreSummaryV2's LineScore, with the line's own total.",
+    partition_by=("season", "game_date"),
+    key=("game_id", "team_id", "period"),
+    columns=(
+        _season(),
+        _game_date(),
+        _game_id(),
+        Column("team_id", pl.Int64, "Team", nullable=False, source="LineScore TEAM_ID"),
+        Column("team_tricode", pl.String, "Team tricode", source="LineScore TEAM_ABBREVIATION"),
+        Column("period", pl.Int16, "Period, 5+ overtime", nullable=False, source="PTS_QTR1..4, PTS_OT1..10"),
+        Column("points", pl.Int32, "Points scored in the period", nullable=False, source="PTS_QTRn / PTS_OTn"),
+        Column("total_points", pl.Int32, "The line's final score", source="LineScore PTS"),
+    ),
+)
+
+GAME_OFFICIALS = Table(
+    name="game_officials",
+    layer="silver",
+    description="Referees of each game, from BoxScoreSummaryV2.",
+    partition_by=("season", "game_date"),
+    key=("game_id", "official_id"),
+    columns=(
+        _season(),
+        _game_date(),
+        _game_id(),
+        Column("official_id", pl.Int64, "Official id", nullable=False, source="Officials OFFICIAL_ID"),
+        Column("official_name", pl.String, "First and last name", source="Officials FIRST_NAME, LAST_NAME"),
+        Column("jersey_number", pl.String, "Jersey number", source="Officials JERSEY_NUM (trimmed)"),
+    ),
+)
+
+INACTIVE_PLAYERS = Table(
+    name="inactive_players",
+    layer="silver",
+    description="Players listed inactive for each game, from BoxScoreSummaryV2.",
+    partition_by=("season", "game_date"),
+    key=("game_id", "player_id"),
+    columns=(
+        _season(),
+        _game_date(),
+        _game_id(),
+        Column("team_id", pl.Int64, "Team", nullable=False, source="InactivePlayers TEAM_ID"),
+        Column("team_tricode", pl.String, "Team tricode", source="InactivePlayers TEAM_ABBREVIATION"),
+        Column("player_id", pl.Int64, "NBA person id", nullable=False, source="InactivePlayers PLAYER_ID"),
+        Column("player_name", pl.String, "First and last name", source="InactivePlayers FIRST_NAME, LAST_NAME"),
+        Column("jersey_number", pl.String, "Jersey number", source="InactivePlayers JERSEY_NUM (trimmed)"),
     ),
 )
 
@@ -295,5 +650,10 @@ STARTER_SPLITS = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t for t in (PLAY_BY_PLAY, BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS, GAMES, EVENT_STATE, STARTER_SPLITS)
+    t.name: t
+    for t in (
+        TEAMS, PLAYERS, SCHEDULE, SCOREBOARD_GAMES, TEAM_GAME_LOGS, GAMES, PLAY_BY_PLAY, BOX_SCORE_PLAYERS,
+        BOX_SCORE_TEAMS, SHOTS, PLAYER_HUSTLE_STATS, GAME_ROTATIONS, GAME_SUMMARIES, LINE_SCORES,
+        GAME_OFFICIALS, INACTIVE_PLAYERS, PLAYER_SEASON_STATS, PLAYER_GAME_LOGS, EVENT_STATE, STARTER_SPLITS,
+    )
 }
