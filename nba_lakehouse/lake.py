@@ -139,6 +139,9 @@ class Lake:
         df = table.enforce(df)
         written: dict[tuple[str, ...], int] = {}
         keys = list(table.partition_by)
+        if not keys:  # reference tables are one file, always rewritten whole
+            self._write_parquet(self.table_dir(table), df)
+            return {(): df.height}
         if df.height:
             for values, part in df.partition_by(keys, as_dict=True, maintain_order=True).items():
                 str_values = tuple(_partition_value(v) for v in values)
@@ -150,7 +153,16 @@ class Lake:
         for values in owned:
             if len(values) == len(keys) and values not in written:
                 self.delete_file(f"{self.partition_dir(table, values)}/{PART_FILE}")
+        if seasons and len(keys) > 1:
+            # A whole-season write of a (season, game_date) table owns every date folder in it.
+            for path in self.partition_files(table, seasons):
+                if self._partition_values(table, path) not in written:
+                    self.delete_file(path)
         return written
+
+    def _partition_values(self, table: Table, path: str) -> tuple[str, ...]:
+        folders = path[len(self.table_dir(table)):].strip("/").split("/")[:-1]
+        return tuple(folder.split("=", 1)[1] for folder in folders)
 
     def _write_parquet(self, directory: str, df: pl.DataFrame) -> None:
         arrow = df.to_arrow(compat_level=pl.CompatLevel.oldest())
@@ -173,8 +185,9 @@ class Lake:
         table: Table,
         seasons: Iterable[str] | None = None,
         game_dates: Iterable[dt.date | str] | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pl.DataFrame:
-        """Read a table (or some seasons / dates of it) with the declared column types.
+        """Read a table (or some seasons / dates / columns of it) with the declared column types.
 
         Date reads look up each date's partition path directly rather than listing the table,
         which keeps them cheap on object stores.
@@ -192,19 +205,21 @@ class Lake:
         else:
             files = self.partition_files(table, seasons)
         if not files:
-            return table.empty()
+            return table.empty().select(columns) if columns else table.empty()
         partitioning = pads.partitioning(
             pa.schema([(c, table.arrow_type(c)) for c in table.partition_by]), flavor="hive"
-        )
+        ) if table.partition_by else None
         dataset = pads.dataset(
             files, filesystem=self.fs, format="parquet", partitioning=partitioning,
             partition_base_dir=self.table_dir(table),
         )
+        if columns:
+            return table.cast(pl.from_arrow(dataset.to_table(columns=list(columns))))
         return table.enforce(pl.from_arrow(dataset.to_table()))
 
     def table_glob(self, table: Table) -> str:
-        depth = "/".join("*" for _ in table.partition_by)
-        return self.uri(table.layer, table.name, depth, PART_FILE)
+        depth = ["*" for _ in table.partition_by]
+        return self.uri(table.layer, table.name, *depth, PART_FILE)
 
 
 def _partition_value(value) -> str:

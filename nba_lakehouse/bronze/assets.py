@@ -1,4 +1,4 @@
-"""Bronze assets: each completed game's play-by-play and box score, archived verbatim per game date."""
+"""Bronze assets: every NBA response, archived verbatim: per game date, per season, or once."""
 
 # No `from __future__ import annotations` in asset modules: Dagster reads the Config and
 # resource annotations at definition time and cannot resolve them from strings.
@@ -9,28 +9,50 @@ from pydantic import Field, field_validator
 from nba_lakehouse.bronze.archive import (
     DEFAULT_FEED_ORDER,
     GAME_FEEDS,
+    archive_date_response,
     archive_game_response,
+    archive_reference_response,
     archive_season_response,
     fetch_game,
     fetch_schedule,
     find_archived,
+    find_archived_date,
+    find_archived_reference,
     find_archived_schedule,
+    find_archived_season,
+    load_payload,
 )
-from nba_lakehouse.partitions import game_date_partitions, season_of_game, season_partitions
+from nba_lakehouse.partitions import (
+    game_date_partitions,
+    season_of_game,
+    season_partitions,
+)
 from nba_lakehouse.resources import LakeResource
-from nba_lakehouse.sources.client import NBAClient
+from nba_lakehouse.sources.client import NBAClient, NBAResponse
+from nba_lakehouse.sources.errors import FeedUnavailableError
+from nba_lakehouse.sources.payloads import result_set
 from nba_lakehouse.wiring import partition_dates
 
 NBA_API_POOL = "nba_api"
 
 
-class BronzeGamesConfig(dg.Config):
+class BronzeGameDetailsConfig(dg.Config):
     refresh: bool = Field(default=False, description="Fetch again even what is already archived")
-    feeds: list[str] = Field(default_factory=lambda: list(DEFAULT_FEED_ORDER), description="Feeds to try, in order")
     game_ids: list[str] = Field(
         default_factory=list,
         description="Archive exactly these games (one game date only) instead of the date's final games",
     )
+
+    @field_validator("game_ids")
+    @classmethod
+    def _valid_game_ids(cls, game_ids: list[str]) -> list[str]:
+        for game_id in game_ids:
+            season_of_game(game_id)  # raises, naming the id, for anything but 10 digits
+        return game_ids
+
+
+class BronzeGamesConfig(BronzeGameDetailsConfig):
+    feeds: list[str] = Field(default_factory=lambda: list(DEFAULT_FEED_ORDER), description="Feeds to try, in order")
 
     @field_validator("feeds")
     @classmethod
@@ -40,13 +62,6 @@ class BronzeGamesConfig(dg.Config):
         if unknown or not feeds:
             raise ValueError(f"feeds must be a non-empty list drawn from {known}; got {feeds}")
         return feeds
-
-    @field_validator("game_ids")
-    @classmethod
-    def _valid_game_ids(cls, game_ids: list[str]) -> list[str]:
-        for game_id in game_ids:
-            season_of_game(game_id)  # raises, naming the id, for anything but 10 digits
-        return game_ids
 
 
 def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGamesConfig, nba: NBAClient, lake_resource: LakeResource) -> dg.MaterializeResult:
@@ -115,9 +130,229 @@ def bronze_schedule(context: dg.AssetExecutionContext, config: BronzeSeasonConfi
     season = context.partition_key
     if not config.refresh and find_archived_schedule(store, season):
         return dg.MaterializeResult(metadata={"fetched": 0, "already_archived": 1})
-    response = fetch_schedule(nba, season)
+    try:
+        response = fetch_schedule(nba, season)
+    except FeedUnavailableError as exc:
+        context.log.info(f"schedule of {season} unavailable: {exc}")
+        return dg.MaterializeResult(metadata={"fetched": 0, "already_archived": 0, "unavailable": str(exc)})
     manifest = archive_season_response(store, response, season=season)
     games = sum(len(d["games"]) for d in response.payload["leagueSchedule"]["gameDates"])
     return dg.MaterializeResult(
         metadata={"fetched": 1, "already_archived": 0, "games": games, "bytes": manifest["bytes"], "endpoint": manifest["endpoint"]}
     )
+
+
+# Per-game detail feeds ----------------------------------------------------------------------
+def _shot_chart_teams(lake, game_id: str, game_date) -> list[int]:
+    """ShotChartDetail is asked per team: the teams come from the game's archived box score."""
+    manifest = find_archived(lake, "box_score", game_id, game_date)
+    if manifest is None:
+        raise FeedUnavailableError(f"shots of game {game_id}", "no box score archived to take the teams from")
+    payload = load_payload(lake, manifest)
+    if manifest["feed"] == "v2":
+        return sorted(set(result_set(payload, "TeamStats")["TEAM_ID"].cast(int).to_list()))
+    game = payload["boxScoreTraditional"] if manifest["feed"] == "v3" else payload["game"]
+    return sorted(int(game[side]["teamId"]) for side in ("homeTeam", "awayTeam"))
+
+
+def _detail_requests(nba: NBAClient, lake, kind: str, game_id: str, game_date):
+    """(part, fetch) pairs: the requests that make up one game's response of this kind."""
+    if kind == "shots":
+        season = season_of_game(game_id)
+        return [
+            (str(team_id), lambda t=team_id: nba.shot_chart_detail(t, game_id=game_id, season=season))
+            for team_id in _shot_chart_teams(lake, game_id, game_date)
+        ]
+    method = getattr(nba, GAME_FEEDS[kind]["v2"].client_method)
+    return [(None, lambda: method(game_id))]
+
+
+def archive_game_details(
+    context: dg.AssetExecutionContext, kind: str, config: BronzeGameDetailsConfig, nba: NBAClient, lake_resource: LakeResource
+) -> dg.MaterializeResult:
+    """Archive a detail feed for every game of the run's dates; a game the feed lacks is listed, not fatal."""
+    lake = lake_resource.lake()
+    dates = partition_dates(context)
+    if config.game_ids and len(dates) != 1:
+        raise dg.Failure(f"config game_ids applies to a single game date; this run covers {len(dates)} dates")
+    feed = GAME_FEEDS[kind]["v2"]
+    fetched, reused, unavailable = 0, 0, {}
+    for game_date in dates:
+        for game_id in list(config.game_ids) or nba.final_games_on(game_date):
+            try:
+                requests = _detail_requests(nba, lake, kind, game_id, game_date)
+                for part, fetch in requests:
+                    if not config.refresh and find_archived(lake, kind, game_id, game_date, part):
+                        reused += 1
+                        continue
+                    archive_game_response(
+                        lake, fetch(), kind=kind, feed=feed, game_id=game_id, game_date=game_date, part=part
+                    )
+                    fetched += 1
+            except FeedUnavailableError as exc:
+                unavailable[game_id] = str(exc)
+                context.log.info(f"{feed.endpoint} unavailable for game {game_id}: {exc}")
+    return dg.MaterializeResult(
+        metadata={
+            "fetched": fetched,
+            "already_archived": reused,
+            "games_unavailable": len(unavailable),
+            "unavailable": dg.MetadataValue.json(unavailable),
+            "mode": nba.mode,
+        }
+    )
+
+
+@dg.asset(description="Raw BoxScoreSummaryV2 of each final game: line score, officials, inactive players", **_common)
+def bronze_box_score_summary(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    return archive_game_details(context, "summary", config, nba, lake)
+
+
+@dg.asset(description="Raw HustleStatsBoxScore of each final game (tracked since 2015-16)", **_common)
+def bronze_hustle_stats(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    return archive_game_details(context, "hustle", config, nba, lake)
+
+
+@dg.asset(description="Raw GameRotation of each final game: every player's stints", **_common)
+def bronze_game_rotation(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    return archive_game_details(context, "rotation", config, nba, lake)
+
+
+@dg.asset(
+    description="Raw ShotChartDetail of each final game, one response per team (every attempt, with locations)",
+    deps=[bronze_box_score],
+    **_common,
+)
+def bronze_shot_chart(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    return archive_game_details(context, "shots", config, nba, lake)
+
+
+# Scoreboards --------------------------------------------------------------------------------
+SCOREBOARD_ENDPOINTS = ("scoreboardv3", "scoreboardv2")
+
+
+def _scoreboard_settled(response_payload: dict, endpoint: str) -> bool:
+    """A scoreboard whose games are all final will not change again."""
+    if endpoint == "scoreboardv3":
+        games = response_payload["scoreboard"]["games"]
+        return bool(games) and all(g.get("gameStatus") == 3 for g in games)
+    header = result_set(response_payload, "GameHeader")
+    return header.height > 0 and bool((header["GAME_STATUS_ID"].cast(int) == 3).all())
+
+
+@dg.asset(
+    description="Raw scoreboard of each date (ScoreboardV3, else ScoreboardV2): game statuses and scores as fetched",
+    **_common,
+)
+def bronze_scoreboard(context: dg.AssetExecutionContext, config: BronzeSeasonConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    store = lake.lake()
+    fetched, reused, unavailable = 0, 0, {}
+    for game_date in partition_dates(context):
+        archived = find_archived_date(store, SCOREBOARD_ENDPOINTS, game_date)
+        # A settled scoreboard is kept; one with games still to finish is fetched again.
+        if archived and not config.refresh and _scoreboard_settled(load_payload(store, archived), archived["endpoint"]):
+            reused += 1
+            continue
+        try:
+            response = _first_available(nba.scoreboard_v3, nba.scoreboard_v2, argument=game_date)
+        except FeedUnavailableError as exc:
+            unavailable[game_date.isoformat()] = str(exc)
+            continue
+        archive_date_response(store, response, game_date=game_date)
+        fetched += 1
+    return dg.MaterializeResult(
+        metadata={"fetched": fetched, "already_archived": reused, "unavailable": dg.MetadataValue.json(unavailable)}
+    )
+
+
+def _first_available(*fetches, argument) -> NBAResponse:
+    problems = []
+    for fetch in fetches:
+        try:
+            return fetch(argument)
+        except FeedUnavailableError as exc:
+            problems.append(str(exc))
+    raise FeedUnavailableError(f"{argument}", "no feed has it:\n  " + "\n  ".join(problems))
+
+
+# Season-level sources -------------------------------------------------------------------------
+class BronzePlayerGameLogsConfig(BronzeSeasonConfig):
+    player_ids: list[int] = Field(
+        default_factory=list,
+        description="Fetch these players' PlayerGameLog one by one instead of every player's PlayerGameLogs at once",
+    )
+
+
+def _season_result(context, found: dict | None, fetched: list[dict], unavailable: str | None) -> dg.MaterializeResult:
+    if unavailable:
+        context.log.info(f"{context.partition_key}: {unavailable}")
+    return dg.MaterializeResult(
+        metadata={
+            "fetched": len(fetched),
+            "already_archived": int(found is not None),
+            "endpoints": ", ".join(sorted({m["endpoint"] for m in fetched} | ({found["endpoint"]} if found else set()))),
+            "unavailable": unavailable or "",
+        }
+    )
+
+
+def archive_season_source(context, endpoints: tuple[str, ...], fetches, config: BronzeSeasonConfig, lake_resource: LakeResource):
+    """Archive a season's response from the first fetch that has it; nothing available is reported, not fatal."""
+    store = lake_resource.lake()
+    season = context.partition_key
+    found = None if config.refresh else find_archived_season(store, endpoints, season)
+    if found:
+        return _season_result(context, found, [], None)
+    try:
+        response = _first_available(*fetches, argument=season)
+    except FeedUnavailableError as exc:
+        return _season_result(context, None, [], str(exc))
+    return _season_result(context, None, [archive_season_response(store, response, season=season)], None)
+
+
+_season_common = dict(partitions_def=season_partitions, group_name="bronze", pool=NBA_API_POOL, kinds={"json"})
+
+
+@dg.asset(description="Raw LeagueGameLog (else LeagueGameFinder) of the season: every team's completed games", **_season_common)
+def bronze_team_game_log(context: dg.AssetExecutionContext, config: BronzeSeasonConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    return archive_season_source(
+        context, TEAM_GAME_LOG_ENDPOINTS, (nba.league_game_log, nba.league_game_finder_season), config, lake
+    )
+
+
+@dg.asset(description="Raw LeagueDashPlayerStats of the season (Base, Totals)", **_season_common)
+def bronze_player_season_stats(context: dg.AssetExecutionContext, config: BronzeSeasonConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    return archive_season_source(context, ("leaguedashplayerstats",), (nba.league_dash_player_stats,), config, lake)
+
+
+@dg.asset(description="Raw PlayerGameLogs of the season (every player), or PlayerGameLog for configured players", **_season_common)
+def bronze_player_game_logs(context: dg.AssetExecutionContext, config: BronzePlayerGameLogsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    if not config.player_ids:
+        return archive_season_source(context, ("playergamelogs",), (nba.player_game_logs,), config, lake)
+    store, season = lake.lake(), context.partition_key
+    fetched, reused, unavailable = [], 0, {}
+    for player_id in config.player_ids:
+        if not config.refresh and find_archived_season(store, ["playergamelog"], season, str(player_id)):
+            reused += 1
+            continue
+        try:
+            response = nba.player_game_log(player_id, season)
+        except FeedUnavailableError as exc:
+            unavailable[str(player_id)] = str(exc)
+            continue
+        fetched.append(archive_season_response(store, response, season=season, part=str(player_id)))
+    return dg.MaterializeResult(
+        metadata={"fetched": len(fetched), "already_archived": reused, "unavailable": dg.MetadataValue.json(unavailable)}
+    )
+
+
+TEAM_GAME_LOG_ENDPOINTS = ("leaguegamelog", "leaguegamefinder")
+
+
+@dg.asset(description="Raw CommonTeamYears: every franchise's first and last season", group_name="bronze", pool=NBA_API_POOL, kinds={"json"})
+def bronze_team_years(config: BronzeSeasonConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
+    store = lake.lake()
+    if not config.refresh and find_archived_reference(store, "commonteamyears"):
+        return dg.MaterializeResult(metadata={"fetched": 0, "already_archived": 1})
+    manifest = archive_reference_response(store, nba.common_team_years())
+    return dg.MaterializeResult(metadata={"fetched": 1, "already_archived": 0, "bytes": manifest["bytes"]})

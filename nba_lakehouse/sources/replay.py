@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote_plus, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
 
+from nba_lakehouse.partitions import season_of_game
 from nba_lakehouse.sources.errors import ReplayMissError
 
 # Parameters whose value, when it is this default, does not change what the endpoint returns.
@@ -122,3 +125,36 @@ def recorded_games(replay_dir: str | Path) -> dict[str, dt.date]:
         except (KeyError, ValueError, AttributeError) as exc:
             raise ValueError(f"{path}, line {line}: expected game_id,game_date (YYYY-MM-DD): {exc}") from exc
     return games
+
+
+@dataclass(frozen=True)
+class RecordedPartitions:
+    """What the recordings cover, read off the recorded requests themselves."""
+
+    dates: list[dt.date]  # game dates with recorded games, plus dates with a recorded scoreboard
+    seasons: list[str]  # seasons of those games, plus seasons with a recorded season-level response
+    players_by_season: dict[str, list[int]]  # recorded per-player game logs (PlayerGameLog)
+
+
+_SEASON = re.compile(r"^\d{4}-\d{2}$")
+
+
+def recorded_partitions(replay_dir: str | Path) -> RecordedPartitions:
+    games = recorded_games(replay_dir)
+    dates = set(games.values())
+    seasons = {season_of_game(g) for g in games}
+    players: dict[str, set[int]] = {}
+    for path in sorted((Path(replay_dir) / "stats").glob("*/*.json")):
+        params = dict(parse_qsl(path.stem, keep_blank_values=True))
+        if "GameDate" in params and path.parent.name.startswith("scoreboard"):
+            dates.add(dt.date.fromisoformat(params["GameDate"]))
+        season = params.get("Season", "")
+        if _SEASON.match(season) and "GameID" not in params:
+            seasons.add(season)
+            if path.parent.name == "playergamelog":
+                players.setdefault(season, set()).add(int(params["PlayerID"]))
+    return RecordedPartitions(
+        dates=sorted(dates), seasons=sorted(seasons),
+        players_by_season={s: sorted(p) for s, p in sorted(players.items())},
+    )
+
