@@ -429,7 +429,7 @@ TEAM_GAME_LOGS = Table(
         Column("team_tricode", pl.String, "Team tricode that season", source="TEAM_ABBREVIATION"),
         Column("team_full_name", pl.String, "Team city and nickname that season", source="TEAM_NAME"),
         Column("matchup", pl.String, "e.g. 'LAL @ DEN' (away) or 'DEN vs. LAL' (home)", source="MATCHUP"),
-        Column("is_home", pl.Boolean, "Home team (the matchup reads 'vs.')", nullable=False, source="MATCHUP"),
+        Column("is_home", pl.Boolean, "Home team (the matchup reads 'vs.'); null for both teams of a neutral-site game whose two rows both read '@'", source="MATCHUP"),
         Column("opponent_tricode", pl.String, "Opponent's tricode", source="MATCHUP"),
         Column("won", pl.Boolean, "Won the game", source="WL"),
         *_TRADITIONAL_LINE,
