@@ -33,15 +33,23 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-import polars as pl  # noqa: E402
+import polars as pl
 
-from nba_lakehouse.gold.event_state import build_event_state  # noqa: E402
-from nba_lakehouse.lake import Lake  # noqa: E402
-from nba_lakehouse.partitions import season_of_game_expr  # noqa: E402
-from nba_lakehouse.schemas import BOX_SCORE_TEAMS, EVENT_STATE, GAMES, PLAY_BY_PLAY  # noqa: E402
-from nba_lakehouse.silver import audits  # noqa: E402
-from nba_lakehouse.silver.games import build_games  # noqa: E402
-from nba_lakehouse.silver.play_by_play import V3_RAW_SCHEMA, normalize_v3, v3_actions  # noqa: E402
+from nba_lakehouse.gold.event_state import build_event_state
+from nba_lakehouse.lake import Lake
+from nba_lakehouse.partitions import season_of_game_expr
+from nba_lakehouse.schemas import (
+    BOX_SCORE_TEAMS,
+    EVENT_STATE,
+    GAMES,
+    PLAY_BY_PLAY,
+    SCHEDULE,
+    SCOREBOARD_GAMES,
+    TEAM_GAME_LOGS,
+)
+from nba_lakehouse.silver import audits
+from nba_lakehouse.silver.games import build_games, game_outcomes
+from nba_lakehouse.silver.play_by_play import V3_RAW_SCHEMA, normalize_v3, v3_actions
 
 try:  # not a project dependency: only measured when it happens to be installed
     import orjson
@@ -270,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  GAME DATES ARE ASSIGNED, NOT REAL: the files carry no dates, so the {len(files)} games are spread in")
     print(f"    game-id order over the real season window {SEASON_FIRST_DAY}..{SEASON_LAST_DAY}: {len(dates)} dates, "
           f"{per_date['len'].min()}-{per_date['len'].max()} games per date.")
-    print("  NO BOX SCORES in the bulk: build_games gets an empty box_score_teams frame, so every game is")
+    print("  NO BOX SCORES in the bulk: game_outcomes gets an empty box_score_teams frame, so every game is")
     print("    'in_progress' and final scores, winner_team_id and event_state.final_winning_team are null.")
     print("=" * 100, flush=True)
 
@@ -289,11 +297,14 @@ def main(argv: list[str] | None = None) -> int:
         del raw
     with meter.stage("3  write silver play_by_play (Lake.write_table)"):
         written_pbp = lake.write_table(PLAY_BY_PLAY, pbp, dates=dates)
-    with meter.stage("4  build_games + build_event_state -> gold"):
-        games = GAMES.enforce(build_games(BOX_SCORE_TEAMS.empty(), pbp))
-        event_state = EVENT_STATE.enforce(build_event_state(pbp, games))
+    with meter.stage("4  game_outcomes + build_event_state -> gold"):
+        outcomes = game_outcomes(BOX_SCORE_TEAMS.empty(), pbp)
+        event_state = EVENT_STATE.enforce(build_event_state(pbp, outcomes))
     with meter.stage("5  write gold event_state (Lake.write_table)"):
         written_es = lake.write_table(EVENT_STATE, event_state, dates=dates)
+    games = GAMES.enforce(build_games(
+        SCHEDULE.empty(), SCOREBOARD_GAMES.empty(), TEAM_GAME_LOGS.empty(), BOX_SCORE_TEAMS.empty(), pbp
+    ))
     with meter.stage(f"5b write silver games (Lake.write_table, {games.height} rows)", events=0):
         written_games = lake.write_table(GAMES, games, dates=dates)
 

@@ -4,7 +4,7 @@ import dagster as dg
 
 from nba_lakehouse.bronze import assets as bronze_assets
 from nba_lakehouse.gold import assets as gold_assets
-from nba_lakehouse.partitions import game_date_partitions
+from nba_lakehouse.partitions import game_date_partitions, season_partitions
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse.silver import assets as silver_assets
 from nba_lakehouse.silver import checks as silver_checks
@@ -17,15 +17,25 @@ all_checks = dg.load_asset_checks_from_modules([silver_checks])
 per_game_date = dg.AssetSelection.assets(
     *[key for a in all_assets if a.partitions_def == game_date_partitions for key in a.keys]
 )
+# Everything per season: schedule, game logs, season stats, the reconciled games, season gold.
+per_season = dg.AssetSelection.assets(
+    *[key for a in all_assets if a.partitions_def == season_partitions for key in a.keys]
+)
 game_date_job = dg.define_asset_job(
     "game_date_job",
     selection=per_game_date,
     description="Fetch, archive, normalize and derive every per-game table for the selected game dates",
 )
 
+season_job = dg.define_asset_job(
+    "season_job",
+    selection=per_season,
+    description="Fetch and build every season-level table (schedule, game logs, season stats, games) for a season",
+)
+
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
-    jobs=[game_date_job],
+    jobs=[game_date_job, season_job],
     resources=build_resources(),
 )

@@ -11,11 +11,11 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from nba_lakehouse.definitions import all_assets, all_checks, per_game_date
+from nba_lakehouse.definitions import all_assets, all_checks, per_game_date, per_season
 from nba_lakehouse.lake import PROJECT_ROOT
-from nba_lakehouse.partitions import season_of_game
 from nba_lakehouse.resources import build_resources
-from nba_lakehouse.sources.replay import recorded_games
+from nba_lakehouse.schemas import TABLES
+from nba_lakehouse.sources.replay import recorded_partitions
 
 # The summary is the demo's output; Dagster's step-by-step log stays in the instance (and the UI).
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -37,6 +37,18 @@ GROUP BY ALL
 ORDER BY g.game_date
 """
 
+# The games with a recorded play-by-play; silver.games also holds whole seasons from game logs.
+SAMPLE_GAMES_QUERY = """
+SELECT game_id, game_date, away_team_tricode AS away, home_team_tricode AS home, away_score, home_score,
+       CASE WHEN winner_team_id = home_team_id THEN home_team_tricode ELSE away_team_tricode END AS winner,
+       periods, status, play_by_play_source AS pbp_feed, sources
+FROM silver.games WHERE play_by_play_source IS NOT NULL ORDER BY game_date
+"""
+
+TABLE_ROWS_QUERY = "\nUNION ALL ".join(
+    f"SELECT '{t.layer}.{t.name}' AS \"table\", count(*) AS rows FROM {t.layer}.{t.name}" for t in TABLES.values()
+)
+
 
 @dataclass
 class DemoResult:
@@ -46,6 +58,7 @@ class DemoResult:
     events: int
     checks: list[tuple[str, str, bool]] = field(default_factory=list)
     gold_query: pl.DataFrame | None = None
+    tables: pl.DataFrame | None = None
     seconds: float = 0.0
 
 
@@ -66,50 +79,60 @@ def _check_outcomes(result: dg.ExecuteInProcessResult) -> list[tuple[str, str, b
     ]
 
 
+def _season_run_config(players_by_season: dict[str, list[int]], season: str) -> dict:
+    """Replay holds one player's game log, not the league's: ask for the recorded players."""
+    players = players_by_season.get(season)
+    if not players:
+        return QUIET
+    return {**QUIET, "ops": {"bronze_player_game_logs": {"config": {"player_ids": players}}}}
+
+
 def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None = None) -> DemoResult:
     started = time.perf_counter()
     resources = build_resources(lake_root=lake_root, mode="replay")
     lake = resources["lake"].lake()
-    replay_dir = resources["nba"].replay_dir
-    games_by_id = recorded_games(replay_dir)
+    recorded = recorded_partitions(resources["nba"].replay_dir)
     assets = [*all_assets, *all_checks]
     checks: list[tuple[str, str, bool]] = []
 
-    for game_date in sorted(set(games_by_id.values())):
+    def run(selection, partition_key=None, run_config=QUIET):
         result = dg.materialize(
-            assets, selection=per_game_date, partition_key=game_date.isoformat(), resources=resources,
-            instance=instance, run_config=QUIET,
+            assets, selection=selection, partition_key=partition_key, resources=resources, instance=instance,
+            run_config=run_config,
         )
-        print(f"materialized {game_date}: bronze, silver and event_state, {len(result.get_asset_check_evaluations())} checks")
-        checks += _check_outcomes(result)
-    for season in sorted({season_of_game(g) for g in games_by_id}):
-        dg.materialize(
-            assets, selection=["starter_splits"], partition_key=season, resources=resources, instance=instance,
-            run_config=QUIET,
-        )
-    print(f"materialized starter_splits for {len({season_of_game(g) for g in games_by_id})} seasons")
-    dg.materialize(assets, selection=["duckdb_catalog"], resources=resources, instance=instance, run_config=QUIET)
+        checks.extend(_check_outcomes(result))
+        return result
+
+    for game_date in recorded.dates:
+        result = run(per_game_date, game_date.isoformat())
+        print(f"materialized {game_date}: every per-game table, {len(result.get_asset_check_evaluations())} checks")
+    # Teams first from the box scores, so the season checks can resolve team ids; again at the end
+    # with what the season game logs and schedules add.
+    run(["bronze_team_years", "teams"])
+    for season in recorded.seasons:
+        result = run(per_season, season, _season_run_config(recorded.players_by_season, season))
+        print(f"materialized {season}: schedule, game logs, season stats, games, starter splits, "
+              f"{len(result.get_asset_check_evaluations())} checks")
+    run(["teams", "players", "duckdb_catalog"])
 
     with duckdb.connect(lake.duckdb_path, read_only=True) as conn:
-        games = conn.sql(
-            "SELECT game_id, game_date, away_team_tricode AS away, home_team_tricode AS home, away_score, "
-            "home_score, CASE WHEN winner_team_id = home_team_id THEN home_team_tricode "
-            "ELSE away_team_tricode END AS winner, periods, status, play_by_play_source AS pbp_feed "
-            "FROM silver.games ORDER BY game_date"
-        ).pl()
+        games = conn.sql(SAMPLE_GAMES_QUERY).pl()
         events = conn.execute("SELECT count(*) FROM gold.event_state").fetchall()[0][0]
         gold = conn.sql(GOLD_QUERY).pl()
+        tables = conn.sql(TABLE_ROWS_QUERY).pl()
     return DemoResult(
         lake_root=lake.root_uri, duckdb_path=lake.duckdb_path, games=games, events=events,
-        checks=checks, gold_query=gold, seconds=time.perf_counter() - started,
+        checks=checks, gold_query=gold, tables=tables, seconds=time.perf_counter() - started,
     )
 
 
 def print_summary(result: DemoResult) -> None:
-    with pl.Config(tbl_rows=50, tbl_cols=20, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
+    with pl.Config(tbl_rows=80, tbl_cols=20, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
         print(f"\nLake: {result.lake_root}    DuckDB: {result.duckdb_path}    ({result.seconds:.1f} s)")
         print(f"\n{result.games.height} games, {result.events} play-by-play events in gold.event_state\n")
         print(result.games)
+        print("\nRows per table (DuckDB views over the Parquet)")
+        print(result.tables)
         passed = sum(ok for *_, ok in result.checks)
         print(f"\nAsset checks: {passed}/{len(result.checks)} passed")
         for asset, name, ok in sorted(set(result.checks)):

@@ -9,7 +9,15 @@ import polars as pl
 import pytest
 
 from nba_lakehouse.lake import DEFAULT_REPLAY_DIR
-from nba_lakehouse.schemas import BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS, GAMES, PLAY_BY_PLAY
+from nba_lakehouse.schemas import (
+    BOX_SCORE_PLAYERS,
+    BOX_SCORE_TEAMS,
+    GAMES,
+    PLAY_BY_PLAY,
+    SCHEDULE,
+    SCOREBOARD_GAMES,
+    TEAM_GAME_LOGS,
+)
 from nba_lakehouse.silver.box_scores import box_score_from_payload
 from nba_lakehouse.silver.games import build_games, with_partition_columns
 from nba_lakehouse.silver.play_by_play import play_by_play_from_payload
@@ -46,7 +54,9 @@ def sample_frames():
         "box_score_players": BOX_SCORE_PLAYERS.enforce(pl.concat(players)),
         "box_score_teams": BOX_SCORE_TEAMS.enforce(pl.concat(teams)),
     }
-    frames["games"] = GAMES.enforce(build_games(frames["box_score_teams"], frames["play_by_play"]))
+    frames["games"] = GAMES.enforce(build_games(
+        SCHEDULE.empty(), SCOREBOARD_GAMES.empty(), TEAM_GAME_LOGS.empty(), frames["box_score_teams"], frames["play_by_play"]
+    ))
     return frames
 
 

@@ -5,6 +5,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import dagster as dg
 import duckdb
@@ -14,7 +15,13 @@ import pytest
 from nba_lakehouse.definitions import all_assets, all_checks, defs, per_game_date
 from nba_lakehouse.lake import Lake
 from nba_lakehouse.resources import build_resources
-from nba_lakehouse.schemas import BOX_SCORE_TEAMS, EVENT_STATE, GAMES, PLAY_BY_PLAY, TABLES
+from nba_lakehouse.schemas import (
+    BOX_SCORE_TEAMS,
+    EVENT_STATE,
+    PLAY_BY_PLAY,
+    TABLES,
+)
+from nba_lakehouse.sources.replay import cdn_replay_path, stats_replay_path
 from nba_lakehouse_tests.conftest import REPLAY, SAMPLE_GAMES, game_dates, load_recorded
 
 ASSETS = [*all_assets, *all_checks]
@@ -43,7 +50,9 @@ def test_demo_materializes_every_layer(demo_lake):
     assert result.games["status"].to_list() == ["final"] * len(SAMPLE_GAMES)
     assert result.events == _recorded_event_count()
     assert result.checks and all(ok for *_, ok in result.checks)
-    assert len({(a, n) for a, n, _ in result.checks}) == 7
+    # Every declared check ran at least once on the demo's partitions.
+    declared = {(k.asset_key.to_user_string(), k.name) for c in all_checks for k in c.check_keys}
+    assert {(a, n) for a, n, _ in result.checks} == declared
     assert result.gold_query.height == len(SAMPLE_GAMES)
 
 
@@ -65,23 +74,46 @@ def test_demo_final_scores_match_the_recorded_box_scores(demo_lake):
         assert row["winner"] == max(points, key=points.get)
 
 
+def _recorded_file(url: str) -> Path:
+    """The replay file a request URL is answered from (the same mapping the replay adapter uses)."""
+    parts = urlsplit(url)
+    if parts.netloc == "cdn.nba.com":
+        return cdn_replay_path(REPLAY, parts.path.removeprefix("/static/json/"))
+    return stats_replay_path(REPLAY, parts.path.rsplit("/", 1)[1], parse_qsl(parts.query, keep_blank_values=True))
+
+
 def test_bronze_keeps_each_response_verbatim_with_a_manifest(demo_lake):
     root, _ = demo_lake
-    manifests = sorted(Path(root, "bronze").rglob("*.manifest.json"))
-    assert len(manifests) == 2 * len(SAMPLE_GAMES)
+    manifests = [json.loads(p.read_text()) | {"path": p} for p in sorted(Path(root, "bronze").rglob("*.manifest.json"))]
+    by_kind = {}
+    for m in manifests:
+        by_kind.setdefault(m["kind"], []).append(m)
+    assert len(by_kind["play_by_play"]) == len(by_kind["box_score"]) == len(SAMPLE_GAMES)
+    # Every season-level, date-level and reference source of the recordings was archived too.
+    assert {"season", "date", "reference", "summary", "hustle", "rotation", "shots"} <= set(by_kind)
     dates = game_dates()
-    for path in manifests:
-        manifest = json.loads(path.read_text())
-        recorded = (REPLAY / SAMPLE_GAMES[manifest["game_id"]][1 if manifest["kind"] == "play_by_play" else 3]).read_bytes()
+    for manifest in manifests:
+        path = manifest["path"]
+        recorded = _recorded_file(manifest["url"]).read_bytes()
         body = gzip.decompress((path.parent / manifest["body_path"]).read_bytes())
         assert body == recorded
         assert manifest["sha256"] == hashlib.sha256(recorded).hexdigest() and manifest["bytes"] == len(recorded)
         assert manifest["source_mode"] == "replay" and manifest["fetched_at"]
-        assert manifest["parameters"] if manifest["feed"] != "cdn" else manifest["url"].endswith(".json")
-        game_date = dates[manifest["game_id"]]
-        assert path.parent.as_posix().endswith(
-            f"bronze/{manifest['endpoint']}/season={manifest['season']}/month={game_date.month:02d}"
-        )
+        folder = path.parent.relative_to(root).as_posix()
+        if manifest["kind"] == "reference":
+            assert folder == f"bronze/{manifest['endpoint']}"
+        elif manifest["kind"] == "season":
+            assert folder == f"bronze/{manifest['endpoint']}/season={manifest['season']}"
+        elif manifest["kind"] == "date":
+            assert folder.startswith(f"bronze/{manifest['endpoint']}/season=")
+            assert folder.endswith(f"/month={manifest['game_date'][5:7]}")
+        else:
+            assert manifest["parameters"] if manifest["feed"] != "cdn" else manifest["url"].endswith(".json")
+            game_date = dates[manifest["game_id"]]
+            assert folder == f"bronze/{manifest['endpoint']}/season={manifest['season']}/month={game_date.month:02d}"
+    # Shots are asked per team: the two teams of each game with a recorded chart.
+    shots = {(m["game_id"], m["part"]) for m in by_kind["shots"]}
+    assert len(shots) == 2 * len({g for g, _ in shots})
     assert not list(Path(root, "bronze").rglob(".tmp-*"))
 
 
@@ -96,7 +128,12 @@ def test_duckdb_views_and_direct_parquet_reads_agree(demo_lake):
     direct = pl.scan_parquet(f"{root}/gold/event_state/**/*.parquet", hive_partitioning=True).collect()
     assert direct.height == result.events
     assert direct.schema["game_date"] == pl.Date
-    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{root}/silver/games/*/*/*.parquet', hive_partitioning=true)").fetchall()[0][0] == 4
+    direct_games = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{root}/silver/games/*/*/*.parquet', hive_partitioning=true)"
+    ).fetchall()[0][0]
+    assert direct_games == counts["games"] > len(SAMPLE_GAMES)
+    for name, table in TABLES.items():  # every table, partitioned or not, reads the same both ways
+        assert pl.read_parquet(Lake(str(root)).table_glob(table), hive_partitioning=True).height == counts[name] > 0
 
 
 @pytest.fixture
@@ -130,8 +167,7 @@ def test_a_season_range_backfills_in_one_run(fresh_resources):
     )
     assert result.success
     lake = Lake(resources["lake"].root)
-    games = lake.read_table(GAMES)
-    assert games["game_id"].to_list() == ["0022200552"]
+    assert lake.read_table(BOX_SCORE_TEAMS)["game_id"].unique().to_list() == ["0022200552"]
     assert lake.read_table(EVENT_STATE)["game_date"].unique().to_list() == [game_dates()["0022200552"]]
     event_state_partitions = result.asset_materializations_for_node("event_state")
     assert event_state_partitions and all(m.partition for m in event_state_partitions)
@@ -225,7 +261,7 @@ def test_catalog_refresh_does_not_wait_for_readers_or_other_writers(demo_lake):
     assert reader.execute("SELECT count(*) FROM gold.event_state").fetchall()[0][0] == before
     reader.close()
     with duckdb.connect(result.duckdb_path, read_only=True) as fresh:
-        assert fresh.execute("SELECT count(*) FROM silver.games").fetchall()[0][0] == 4
+        assert fresh.execute("SELECT count(*) FROM silver.games WHERE play_by_play_source IS NOT NULL").fetchall()[0][0] == 4
     assert not list(Path(result.duckdb_path).parent.glob(".lakehouse.duckdb.*"))
 
 
@@ -251,7 +287,7 @@ def test_readme_sql_runs_on_the_demo_catalog(demo_lake, monkeypatch, capsys):
     root, result = demo_lake
     monkeypatch.setenv("NBA_LAKE_ROOT", str(root))
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    queries = re.findall(r"```sql\n(.*?)```", readme, re.S)
+    queries = re.findall(r"```sql\n(.*?)```", readme, re.DOTALL)
     assert len(queries) >= 3
     for query in queries:
         cli(["sql", query])

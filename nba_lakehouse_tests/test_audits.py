@@ -3,7 +3,7 @@
 import polars as pl
 
 from nba_lakehouse.silver import audits
-from nba_lakehouse.silver.games import build_games
+from nba_lakehouse.silver.games import game_outcomes
 
 
 def test_every_audit_passes_on_the_recorded_games(sample_frames):
@@ -72,7 +72,7 @@ def test_duplicate_keys_and_bad_clocks_are_caught(sample_frames):
 
 def test_a_completed_game_without_its_box_score_is_caught(sample_frames):
     pbp, teams = sample_frames["play_by_play"], sample_frames["box_score_teams"]
-    games = build_games(teams.filter(pl.col("game_id") != "0022200552"), pbp)
+    games = game_outcomes(teams.filter(pl.col("game_id") != "0022200552"), pbp)
     bad = audits.completed_games_missing_scores(pbp, games)
     assert bad["game_id"].to_list() == ["0022200552"]
 

@@ -2,16 +2,27 @@
 
 import dagster as dg
 
-from nba_lakehouse.partitions import game_date_partitions, season_partitions
-from nba_lakehouse.resources import LakeResource
-from nba_lakehouse.schemas import BOX_SCORE_PLAYERS, EVENT_STATE, GAMES, PLAY_BY_PLAY, STARTER_SPLITS
 from nba_lakehouse.gold.event_state import build_event_state
 from nba_lakehouse.gold.starter_splits import build_starter_splits
-from nba_lakehouse.wiring import partition_dates, table_definition_metadata, table_result
+from nba_lakehouse.partitions import game_date_partitions, season_partitions
+from nba_lakehouse.resources import LakeResource
+from nba_lakehouse.schemas import (
+    BOX_SCORE_PLAYERS,
+    BOX_SCORE_TEAMS,
+    EVENT_STATE,
+    PLAY_BY_PLAY,
+    STARTER_SPLITS,
+)
+from nba_lakehouse.silver.games import game_outcomes
+from nba_lakehouse.wiring import (
+    partition_dates,
+    table_definition_metadata,
+    table_result,
+)
 
 
 @dg.asset(
-    deps=["play_by_play", "games"],
+    deps=["play_by_play", "box_score_teams"],
     partitions_def=game_date_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="gold",
@@ -22,7 +33,10 @@ from nba_lakehouse.wiring import partition_dates, table_definition_metadata, tab
 def event_state(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     dates = partition_dates(context)
-    df = build_event_state(store.read_table(PLAY_BY_PLAY, game_dates=dates), store.read_table(GAMES, game_dates=dates))
+    pbp = store.read_table(PLAY_BY_PLAY, game_dates=dates)
+    # Each game's own box score and play-by-play decide its sides and result, so a date's gold
+    # does not wait for the season-level games table.
+    df = build_event_state(pbp, game_outcomes(store.read_table(BOX_SCORE_TEAMS, game_dates=dates), pbp))
     written = store.write_table(EVENT_STATE, df, dates=dates)
     return table_result(df, written)
 

@@ -11,7 +11,6 @@ from nba_lakehouse.game_clock import (
     period_length,
 )
 
-
 HOME, AWAY = 0, 1
 
 # Events whose acting team had the ball while they happened.

@@ -1,19 +1,76 @@
-"""Silver assets: typed, normalized tables parsed from the bronze archive, per game date."""
+"""Silver assets: typed, normalized tables parsed from the bronze archive.
+
+Per game date: play-by-play, box scores, shots, hustle, rotations, summaries, scoreboards.
+Per season: schedule, game logs, season stats, and the reconciled games.
+Reference (whole tables): teams and players.
+"""
 
 import datetime as dt
 
 import dagster as dg
 import polars as pl
 
-from nba_lakehouse.bronze.archive import archived_for_date, load_payload
+from nba_lakehouse.bronze import assets as bronze
+from nba_lakehouse.bronze.archive import (
+    SCHEDULE_ENDPOINTS,
+    archived_for_date,
+    archived_season_parts,
+    find_archived_date,
+    find_archived_reference,
+    find_archived_season,
+    load_payload,
+)
 from nba_lakehouse.bronze.assets import bronze_box_score, bronze_play_by_play
-from nba_lakehouse.partitions import game_date_partitions
+from nba_lakehouse.partitions import game_date_partitions, season_partitions
 from nba_lakehouse.resources import LakeResource
-from nba_lakehouse.schemas import BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS, GAMES, PLAY_BY_PLAY
+from nba_lakehouse.schemas import (
+    BOX_SCORE_PLAYERS,
+    BOX_SCORE_TEAMS,
+    GAME_OFFICIALS,
+    GAME_ROTATIONS,
+    GAME_SUMMARIES,
+    GAMES,
+    INACTIVE_PLAYERS,
+    LINE_SCORES,
+    PLAY_BY_PLAY,
+    PLAYER_GAME_LOGS,
+    PLAYER_HUSTLE_STATS,
+    PLAYER_SEASON_STATS,
+    PLAYERS,
+    SCHEDULE,
+    SCOREBOARD_GAMES,
+    SHOTS,
+    TEAM_GAME_LOGS,
+    TEAMS,
+    Table,
+)
 from nba_lakehouse.silver.box_scores import box_score_from_payload
+from nba_lakehouse.silver.game_details import (
+    hustle_stats_from_payload,
+    rotations_from_payload,
+    shots_from_payload,
+    summary_from_payload,
+)
 from nba_lakehouse.silver.games import build_games, with_partition_columns
 from nba_lakehouse.silver.play_by_play import play_by_play_from_payloads
-from nba_lakehouse.wiring import partition_dates, table_definition_metadata, table_result
+from nba_lakehouse.silver.reference import (
+    build_players,
+    build_teams,
+    static_player_list,
+    static_team_list,
+    team_years_from_payload,
+)
+from nba_lakehouse.silver.schedule import schedule_from_payload, scoreboard_from_payload
+from nba_lakehouse.silver.season_stats import (
+    player_game_logs_from_payload,
+    player_season_stats_from_payload,
+    team_game_logs_from_payload,
+)
+from nba_lakehouse.wiring import (
+    partition_dates,
+    table_definition_metadata,
+    table_result,
+)
 
 _common = dict(
     partitions_def=game_date_partitions,
@@ -65,17 +122,223 @@ def box_scores(context: dg.AssetExecutionContext, lake: LakeResource):
         yield table_result(df, written, asset_key=table.name)
 
 
+def _spec(table: Table, deps, **kwargs) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        table.name, deps=deps, description=table.description, metadata=table_definition_metadata(table),
+        group_name="silver", kinds={"polars", "parquet"}, **kwargs,
+    )
+
+
+def _fetched_at(manifest: dict) -> dt.datetime:
+    return dt.datetime.fromisoformat(manifest["fetched_at"])
+
+
+def _write_per_game(context, lake: LakeResource, kind: str, parse, tables: tuple[Table, ...]):
+    """Parse every archived response of ``kind`` for the run's dates into ``tables``."""
+    store, dates = lake.lake(), partition_dates(context)
+    frames: list[list[pl.DataFrame]] = [[] for _ in tables]
+    for d in dates:
+        for manifest in archived_for_date(store, kind, d):
+            parsed = parse(load_payload(store, manifest))
+            for bucket, df in zip(frames, parsed if isinstance(parsed, tuple) else (parsed,), strict=True):
+                bucket.append(with_partition_columns(df, d))
+    for table, parts in zip(tables, frames, strict=True):
+        df = pl.concat(parts) if parts else table.empty()
+        written = store.write_table(table, df, dates=dates)
+        yield table_result(df, written, asset_key=table.name)
+
+
+# Per-game detail tables ---------------------------------------------------------------------
+@dg.asset(deps=[bronze.bronze_shot_chart], description=SHOTS.description, metadata=table_definition_metadata(SHOTS), **_common)
+def shots(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    return next(_write_per_game(context, lake, "shots", shots_from_payload, (SHOTS,)))
+
+
 @dg.asset(
-    deps=["box_score_teams", play_by_play],
+    deps=[bronze.bronze_hustle_stats], description=PLAYER_HUSTLE_STATS.description,
+    metadata=table_definition_metadata(PLAYER_HUSTLE_STATS), **_common,
+)
+def player_hustle_stats(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    return next(_write_per_game(context, lake, "hustle", hustle_stats_from_payload, (PLAYER_HUSTLE_STATS,)))
+
+
+@dg.asset(
+    deps=[bronze.bronze_game_rotation], description=GAME_ROTATIONS.description,
+    metadata=table_definition_metadata(GAME_ROTATIONS), **_common,
+)
+def game_rotations(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    return next(_write_per_game(context, lake, "rotation", rotations_from_payload, (GAME_ROTATIONS,)))
+
+
+SUMMARY_TABLES = (GAME_SUMMARIES, LINE_SCORES, GAME_OFFICIALS, INACTIVE_PLAYERS)
+
+
+@dg.multi_asset(
+    specs=[_spec(t, [bronze.bronze_box_score_summary]) for t in SUMMARY_TABLES],
+    partitions_def=game_date_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def game_summaries(context: dg.AssetExecutionContext, lake: LakeResource):
+    yield from _write_per_game(context, lake, "summary", summary_from_payload, SUMMARY_TABLES)
+
+
+@dg.asset(
+    deps=[bronze.bronze_scoreboard], description=SCOREBOARD_GAMES.description,
+    metadata=table_definition_metadata(SCOREBOARD_GAMES), **_common,
+)
+def scoreboard_games(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store, dates = lake.lake(), partition_dates(context)
+    frames = []
+    for d in dates:
+        manifest = find_archived_date(store, bronze.SCOREBOARD_ENDPOINTS, d)
+        if manifest:
+            frames.append(scoreboard_from_payload(load_payload(store, manifest), manifest["endpoint"], d, _fetched_at(manifest)))
+    df = pl.concat(frames) if frames else SCOREBOARD_GAMES.empty()
+    return table_result(df, store.write_table(SCOREBOARD_GAMES, df, dates=dates))
+
+
+# Season tables ------------------------------------------------------------------------------
+_season_common = dict(partitions_def=season_partitions, group_name="silver", kinds={"polars", "parquet"})
+
+
+def _write_season(context, store, table: Table, df: pl.DataFrame) -> dg.MaterializeResult:
+    """Write one season's rows; rows of another season (a mislabelled response) are an error."""
+    season = context.partition_key
+    stray = df.filter(pl.col("season") != season)
+    if stray.height:
+        raise dg.Failure(
+            f"{table.name}: {stray.height} rows of season(s) {sorted(set(stray['season']))} in the {season} "
+            f"response (first game {stray['game_id'][0] if 'game_id' in stray.columns else '?'}); nothing written"
+        )
+    return table_result(df, store.write_table(table, df, seasons=[season]))
+
+
+@dg.asset(deps=[bronze.bronze_schedule], description=SCHEDULE.description, metadata=table_definition_metadata(SCHEDULE), **_season_common)
+def schedule(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store = lake.lake()
+    manifest = find_archived_season(store, SCHEDULE_ENDPOINTS, context.partition_key)
+    df = schedule_from_payload(load_payload(store, manifest), manifest["endpoint"]) if manifest else SCHEDULE.empty()
+    return _write_season(context, store, SCHEDULE, df)
+
+
+@dg.asset(
+    deps=[bronze.bronze_team_game_log], description=TEAM_GAME_LOGS.description,
+    metadata=table_definition_metadata(TEAM_GAME_LOGS), **_season_common,
+)
+def team_game_logs(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store = lake.lake()
+    manifest = find_archived_season(store, bronze.TEAM_GAME_LOG_ENDPOINTS, context.partition_key)
+    df = team_game_logs_from_payload(load_payload(store, manifest), manifest["endpoint"]) if manifest else TEAM_GAME_LOGS.empty()
+    return _write_season(context, store, TEAM_GAME_LOGS, df)
+
+
+@dg.asset(
+    deps=[bronze.bronze_player_season_stats], description=PLAYER_SEASON_STATS.description,
+    metadata=table_definition_metadata(PLAYER_SEASON_STATS), **_season_common,
+)
+def player_season_stats(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store, season = lake.lake(), context.partition_key
+    manifest = find_archived_season(store, ["leaguedashplayerstats"], season)
+    df = (
+        player_season_stats_from_payload(load_payload(store, manifest), season, _fetched_at(manifest))
+        if manifest else PLAYER_SEASON_STATS.empty()
+    )
+    return _write_season(context, store, PLAYER_SEASON_STATS, df)
+
+
+@dg.asset(
+    deps=[bronze.bronze_player_game_logs], description=PLAYER_GAME_LOGS.description,
+    metadata=table_definition_metadata(PLAYER_GAME_LOGS), **_season_common,
+)
+def player_game_logs(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store, season = lake.lake(), context.partition_key
+    # The league-wide response when there is one, else every per-player response.
+    manifests = [m for m in [find_archived_season(store, ["playergamelogs"], season)] if m] or archived_season_parts(
+        store, "playergamelog", season
+    )
+    frames = [player_game_logs_from_payload(load_payload(store, m), m["endpoint"]) for m in manifests]
+    df = pl.concat(frames).unique(["game_id", "player_id"], keep="first") if frames else PLAYER_GAME_LOGS.empty()
+    return _write_season(context, store, PLAYER_GAME_LOGS, df)
+
+
+# A season is a set of game dates no built-in time mapping can express (2019-20 ended in October
+# 2020), so season assets depend on all dates and read their season's folder.
+_ALL = dg.AllPartitionMapping()
+
+
+@dg.asset(
+    deps=[
+        schedule, team_game_logs,
+        *[dg.AssetDep(name, partition_mapping=_ALL) for name in ("scoreboard_games", "box_score_teams", "play_by_play")],
+    ],
     description=GAMES.description,
     metadata=table_definition_metadata(GAMES),
-    **_common,
+    **_season_common,
 )
 def games(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    store = lake.lake()
-    dates = partition_dates(context)
+    store, seasons = lake.lake(), [context.partition_key]
     df = build_games(
-        store.read_table(BOX_SCORE_TEAMS, game_dates=dates), store.read_table(PLAY_BY_PLAY, game_dates=dates)
+        store.read_table(SCHEDULE, seasons=seasons),
+        store.read_table(SCOREBOARD_GAMES, seasons=seasons),
+        store.read_table(TEAM_GAME_LOGS, seasons=seasons),
+        store.read_table(BOX_SCORE_TEAMS, seasons=seasons),
+        store.read_table(PLAY_BY_PLAY, seasons=seasons),
     )
-    written = store.write_table(GAMES, df, dates=dates)
-    return table_result(df, written)
+    return _write_season(context, store, GAMES, df)
+
+
+# Reference tables ---------------------------------------------------------------------------
+_reference_common = dict(group_name="silver", kinds={"polars", "parquet"})
+# Where team identities are seen: each table and, per team it names, the columns of that team.
+_IDENTITY = ("team_id", "team_tricode", "team_city", "team_name")
+TEAM_SIGHTINGS = {
+    TEAM_GAME_LOGS: [{"team_id": "team_id", "team_tricode": "team_tricode"}],
+    BOX_SCORE_TEAMS: [{c: c for c in _IDENTITY}],
+    SCHEDULE: [{c: f"{side}_{c}" for c in _IDENTITY} for side in ("home", "away")],
+}
+
+
+def _team_sightings(store) -> pl.DataFrame:
+    frames = []
+    for table, sides in TEAM_SIGHTINGS.items():
+        df = store.read_table(table, columns=["season", *[c for side in sides for c in side.values()]])
+        frames += [df.select("season", **side) for side in sides]
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+@dg.asset(
+    deps=[bronze.bronze_team_years, *[dg.AssetDep(t.name, partition_mapping=_ALL) for t in TEAM_SIGHTINGS]],
+    description=TEAMS.description,
+    metadata=table_definition_metadata(TEAMS),
+    **_reference_common,
+)
+def teams(lake: LakeResource) -> dg.MaterializeResult:
+    store = lake.lake()
+    manifest = find_archived_reference(store, "commonteamyears")
+    if manifest is None:
+        raise dg.Failure("teams needs CommonTeamYears: materialize bronze_team_years first")
+    df = build_teams(team_years_from_payload(load_payload(store, manifest)), static_team_list(), _team_sightings(store))
+    return table_result(df, store.write_table(TEAMS, df))
+
+
+PLAYER_SIGHTINGS = (BOX_SCORE_PLAYERS, PLAYER_GAME_LOGS, PLAYER_SEASON_STATS, SHOTS, PLAYER_HUSTLE_STATS, GAME_ROTATIONS)
+
+
+@dg.asset(
+    deps=[dg.AssetDep(t.name, partition_mapping=_ALL) for t in PLAYER_SIGHTINGS],
+    description=PLAYERS.description,
+    metadata=table_definition_metadata(PLAYERS),
+    **_reference_common,
+)
+def players(lake: LakeResource) -> dg.MaterializeResult:
+    store = lake.lake()
+    seen = pl.concat(
+        [
+            store.read_table(t, columns=[c for c in ("season", "game_date", "player_id", "player_name", "team_id") if c in t.column_index])
+            for t in PLAYER_SIGHTINGS
+        ],
+        how="diagonal_relaxed",
+    )
+    box = store.read_table(BOX_SCORE_PLAYERS, columns=["player_id", "game_id"])
+    df = build_players(static_player_list(), seen, box)
+    return table_result(df, store.write_table(PLAYERS, df))

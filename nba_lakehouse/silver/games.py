@@ -1,4 +1,5 @@
-"""One row per game, assembled from the box score (teams, points) and the play-by-play (sides, end)."""
+"""Games: each game's outcome from its box score and play-by-play, and the season's games
+reconciled from every source that saw them (schedule, scoreboards, game logs, box scores)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import polars as pl
 
 from nba_lakehouse.game_clock import REGULATION_PERIODS
 from nba_lakehouse.partitions import season_of_game_expr, season_type_expr
+from nba_lakehouse.schemas import GAMES
 
 
 def with_partition_columns(df: pl.DataFrame, game_date) -> pl.DataFrame:
@@ -54,8 +56,12 @@ def play_by_play_summary(pbp: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def build_games(box_teams: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
-    """``box_teams`` and ``pbp`` are silver frames (with season and game_date)."""
+def game_outcomes(box_teams: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
+    """Per game from its own box score and play-by-play: sides, final score, periods, whether it ended.
+
+    ``box_teams`` and ``pbp`` are silver frames (with season and game_date). Status is final
+    only when the play-by-play reached the end of a decided game, else in_progress.
+    """
     summary = play_by_play_summary(pbp)
     teams = box_teams.join(summary.select("game_id", "pbp_home_team_id"), on="game_id", how="left").with_columns(
         is_home=pl.coalesce(pl.col("is_home"), pl.col("team_id") == pl.col("pbp_home_team_id"))
@@ -94,3 +100,86 @@ def build_games(box_teams: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
         play_by_play_source="play_by_play_source",
         box_score_source="box_score_source",
     ).sort("game_id")
+
+
+# Which source wins where sources disagree, best first: a game's own box score and play-by-play,
+# then the season game log (completed games only), then the day's scoreboard, then the schedule.
+SOURCE_PRIORITY = ("box_score", "team_game_logs", "scoreboard", "schedule")
+STATUS_RANK = {"scheduled": 0, "in_progress": 1, "final": 2}
+_RECONCILED = [
+    "game_date", "home_team_id", "home_team_tricode", "away_team_id", "away_team_tricode", "home_score",
+    "away_score", "arena_name", "game_time_utc",
+]
+
+
+def _team_log_games(team_logs: pl.DataFrame) -> pl.DataFrame:
+    """Two team rows per game become one row with home and away sides (a missing row leaves its side null)."""
+    def side(home: bool, column: str) -> pl.Expr:
+        return pl.col(column).filter(pl.col("is_home") == home).first()
+
+    return team_logs.group_by("game_id").agg(
+        game_date=pl.col("game_date").min(),
+        home_team_id=side(True, "team_id"), home_team_tricode=side(True, "team_tricode"), home_score=side(True, "points"),
+        away_team_id=side(False, "team_id"), away_team_tricode=side(False, "team_tricode"), away_score=side(False, "points"),
+    ).with_columns(status=pl.lit("final"))
+
+
+def _latest_scoreboard(scoreboard: pl.DataFrame) -> pl.DataFrame:
+    return scoreboard.sort("fetched_at").group_by("game_id").last()
+
+
+def build_games(
+    schedule: pl.DataFrame,
+    scoreboard: pl.DataFrame,
+    team_logs: pl.DataFrame,
+    box_teams: pl.DataFrame,
+    pbp: pl.DataFrame,
+) -> pl.DataFrame:
+    """One row per game seen by any source, each field from the best source that has it."""
+    outcomes = game_outcomes(box_teams, pbp)
+    empty_time = pl.lit(None, pl.Datetime("us", "UTC"))
+    frames = {
+        "box_score": outcomes.select(
+            "game_id", "game_date", "status", "home_team_id", "home_team_tricode", "away_team_id",
+            "away_team_tricode", "home_score", "away_score", arena_name=pl.lit(None, pl.String), game_time_utc=empty_time,
+        ),
+        "team_game_logs": _team_log_games(team_logs).with_columns(arena_name=pl.lit(None, pl.String), game_time_utc=empty_time),
+        "scoreboard": _latest_scoreboard(scoreboard).with_columns(game_time_utc=empty_time),
+        "schedule": schedule,
+    }
+    long = pl.concat(
+        [
+            df.select("game_id", "status", *_RECONCILED).cast({c: GAMES.column_index[c].dtype for c in _RECONCILED}).with_columns(
+                source=pl.lit(name), priority=pl.lit(rank, pl.Int8),
+            )
+            for rank, (name, df) in enumerate(frames.items())
+        ]
+    ).sort("game_id", "priority")
+    # Scores travel as a pair from one source, so a game never mixes two sources' numbers.
+    scored = long.filter(pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null())
+    scores = scored.group_by("game_id").agg(
+        pl.col("home_score").first(), pl.col("away_score").first(), score_source=pl.col("source").first()
+    )
+    games = (
+        long.group_by("game_id")
+        .agg(
+            *[pl.col(c).drop_nulls().first() for c in _RECONCILED if not c.endswith("_score")],
+            status_rank=pl.col("status").replace_strict(STATUS_RANK, return_dtype=pl.Int8).max(),
+            sources=pl.col("source").unique().sort().str.join(","),
+        )
+        .join(scores, on="game_id", how="left")
+        .join(
+            outcomes.select("game_id", "periods", "play_by_play_source", "box_score_source"), on="game_id", how="left"
+        )
+        .with_columns(
+            status=pl.col("status_rank").replace_strict({v: k for k, v in STATUS_RANK.items()}, return_dtype=pl.String),
+            season=season_of_game_expr(pl.col("game_id")),
+            season_type=season_type_expr(pl.col("game_id")),
+        )
+    )
+    decided = pl.col("home_score") != pl.col("away_score")
+    return games.with_columns(
+        winner_team_id=pl.when((pl.col("status") == "final") & decided).then(
+            pl.when(pl.col("home_score") > pl.col("away_score")).then("home_team_id").otherwise("away_team_id")
+        ),
+    ).select(GAMES.column_names).sort("game_date", "game_id")

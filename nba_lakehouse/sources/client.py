@@ -54,7 +54,11 @@ from nba_lakehouse.sources.errors import (
     RequestDeadlineError,
     RetriesExhaustedError,
 )
-from nba_lakehouse.sources.payloads import check_not_empty, decode_payload, scoreboard_games
+from nba_lakehouse.sources.payloads import (
+    check_not_empty,
+    decode_payload,
+    scoreboard_games,
+)
 from nba_lakehouse.sources.replay import RefuseAdapter, ReplayAdapter, recorded_games
 
 DEFAULT_STATS_HEADERS = {
@@ -326,7 +330,7 @@ class NBAClient(dg.ConfigurableResource):
             body=text.encode("utf-8"),
             payload=payload,
             mode=self.mode,
-            fetched_at=dt.datetime.now(dt.timezone.utc),
+            fetched_at=dt.datetime.now(dt.UTC),
         )
 
     # --------------------------------------------------------------- endpoints

@@ -4,7 +4,6 @@ import os
 import uuid
 from pathlib import Path
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
