@@ -15,6 +15,7 @@ from nba_lakehouse.schemas import (
     SHOTS,
     TABLES,
     TEAMS,
+    Table,
 )
 from nba_lakehouse.silver import audits
 from nba_lakehouse.silver.reference import unresolved_team_ids
@@ -72,44 +73,47 @@ def _selected(context: dg.AssetCheckExecutionContext, names) -> list[str]:
     return [name for name in names if name in chosen]
 
 
+def _against_reference(context, lake: LakeResource, table: Table, reference: Table, audit, what: str) -> dg.AssetCheckResult:
+    """Audit the run's partitions of ``table`` against the same dates of another source's table."""
+    store, dates = lake.lake(), partition_dates(context)
+    checked = store.read_table(table, game_dates=dates)
+    return audit_result(audit(checked, store.read_table(reference, game_dates=dates)), checked["game_id"].n_unique(), what)
+
+
 @dg.asset_check(asset="box_score_teams", additional_deps=["box_score_players"], **_blocking)
 def player_points_sum_to_team_points(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     """Every game: each team's player points add up to the team's points."""
-    store, dates = lake.lake(), partition_dates(context)
-    teams = store.read_table(BOX_SCORE_TEAMS, game_dates=dates)
-    players = store.read_table(BOX_SCORE_PLAYERS, game_dates=dates)
-    return audit_result(audits.player_points_vs_team_points(players, teams), teams.height,
-                        "team-games whose player points do not add up")
+    return _against_reference(
+        context, lake, BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS, audits.player_points_vs_team_points,
+        "team-games whose player points do not add up",
+    )
 
 
 @dg.asset_check(asset="shots", additional_deps=["box_score_players"], **_blocking)
 def shots_match_box_score(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     """Made (and attempted) shots per player per game equal the box score's FGM (FGA)."""
-    store, dates = lake.lake(), partition_dates(context)
-    shots = store.read_table(SHOTS, game_dates=dates)
-    players = store.read_table(BOX_SCORE_PLAYERS, game_dates=dates)
-    return audit_result(audits.shots_vs_box_score_fgm(shots, players), shots["game_id"].n_unique(),
-                        "player-games whose shots disagree with the box score")
+    return _against_reference(
+        context, lake, SHOTS, BOX_SCORE_PLAYERS, audits.shots_vs_box_score_fgm,
+        "player-games whose shots disagree with the box score",
+    )
 
 
 @dg.asset_check(asset="game_rotations", additional_deps=["box_score_players"], **_blocking)
 def rotation_minutes_match_box_score(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     """Each player's stints add up to the box score minutes, within one second."""
-    store, dates = lake.lake(), partition_dates(context)
-    rotations = store.read_table(GAME_ROTATIONS, game_dates=dates)
-    players = store.read_table(BOX_SCORE_PLAYERS, game_dates=dates)
-    return audit_result(audits.rotation_minutes_vs_box_score(rotations, players), rotations["game_id"].n_unique(),
-                        "player-games whose stints and box score minutes differ by more than a second")
+    return _against_reference(
+        context, lake, GAME_ROTATIONS, BOX_SCORE_PLAYERS, audits.rotation_minutes_vs_box_score,
+        "player-games whose stints and box score minutes differ by more than a second",
+    )
 
 
 @dg.asset_check(asset="line_scores", additional_deps=["box_score_teams"], **_blocking)
 def line_score_periods_sum_to_final(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     """Period points add up to the line's final score and to the box score's team points."""
-    store, dates = lake.lake(), partition_dates(context)
-    lines = store.read_table(LINE_SCORES, game_dates=dates)
-    teams = store.read_table(BOX_SCORE_TEAMS, game_dates=dates)
-    return audit_result(audits.line_score_mismatches(lines, teams), lines["game_id"].n_unique(),
-                        "team-games whose periods do not add up to the final score")
+    return _against_reference(
+        context, lake, LINE_SCORES, BOX_SCORE_TEAMS, audits.line_score_mismatches,
+        "team-games whose periods do not add up to the final score",
+    )
 
 
 _season_check = dict(blocking=True, partitions_def=season_partitions)

@@ -13,17 +13,11 @@ import polars as pl
 
 from nba_lakehouse.partitions import season_of_game_expr, season_type_expr
 from nba_lakehouse.schemas import PLAYER_GAME_LOGS, PLAYER_SEASON_STATS, TEAM_GAME_LOGS
-from nba_lakehouse.silver.box_scores import minutes_expr
+from nba_lakehouse.silver.box_scores import V2_STAT_NAMES, minutes_expr
 from nba_lakehouse.sources.payloads import result_set
 
-# The season endpoints spell turnovers TOV (the V2 box score says TO).
-STAT_NAMES = {
-    "FGM": "field_goals_made", "FGA": "field_goals_attempted", "FG3M": "three_pointers_made",
-    "FG3A": "three_pointers_attempted", "FTM": "free_throws_made", "FTA": "free_throws_attempted",
-    "OREB": "rebounds_offensive", "DREB": "rebounds_defensive", "REB": "rebounds_total",
-    "AST": "assists", "STL": "steals", "BLK": "blocks", "TOV": "turnovers", "PF": "fouls_personal",
-    "PTS": "points", "PLUS_MINUS": "plus_minus",
-}
+# The season endpoints spell turnovers TOV (the V2 box score says TO); the rest is the V2 box score's.
+STAT_NAMES = {("TOV" if raw == "TO" else raw): name for raw, name in V2_STAT_NAMES.items()}
 
 TEAM_GAME_LOG_SETS = {"leaguegamelog": ("LeagueGameLog", "LeagueGameLog"),
                       "leaguegamefinder": ("LeagueGameFinder", "LeagueGameFinderResults")}
