@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from nba_lakehouse.automation.schedules import build_schedules
+from nba_lakehouse.automation.sensors import bronze_per_date, build_new_games_sensor
 from nba_lakehouse.bronze import assets as bronze_assets
 from nba_lakehouse.gold import assets as gold_assets
 from nba_lakehouse.partitions import game_date_partitions, season_partitions
@@ -33,9 +35,25 @@ season_job = dg.define_asset_job(
     description="Fetch and build every season-level table (schedule, game logs, season stats, games) for a season",
 )
 
+reference_job = dg.define_asset_job(
+    "reference_job",
+    selection=["bronze_team_years", "teams", "players"],
+    description="Fetch CommonTeamYears and rebuild the teams and players reference tables",
+)
+
+automation = dg.AutomationConditionSensorDefinition(
+    "lakehouse_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Evaluates the assets' automation conditions: per-date silver and gold follow bronze",
+)
+
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
-    jobs=[game_date_job, season_job],
+    jobs=[game_date_job, season_job, reference_job],
+    sensors=[build_new_games_sensor(bronze_per_date(all_assets)), automation],
+    schedules=build_schedules(season_job, reference_job),
     resources=build_resources(),
 )

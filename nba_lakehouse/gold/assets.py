@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM, GOLD_FRESHNESS
+
 from nba_lakehouse.gold.event_state import build_event_state
 from nba_lakehouse.gold.starter_splits import build_starter_splits
 from nba_lakehouse.partitions import game_date_partitions, season_partitions
@@ -24,6 +26,8 @@ from nba_lakehouse.wiring import (
 @dg.asset(
     deps=["play_by_play", "box_score_teams"],
     partitions_def=game_date_partitions,
+    automation_condition=FOLLOW_UPSTREAM,
+    freshness_policy=GOLD_FRESHNESS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="gold",
     kinds={"polars", "parquet"},
@@ -46,6 +50,7 @@ def event_state(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     # October 2020), so the season asset depends on all dates and reads its season's folder.
     deps=[dg.AssetDep("box_score_players", partition_mapping=dg.AllPartitionMapping())],
     partitions_def=season_partitions,
+    freshness_policy=GOLD_FRESHNESS,
     group_name="gold",
     kinds={"polars", "parquet"},
     description=STARTER_SPLITS.description,

@@ -10,6 +10,7 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
+from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM
 from nba_lakehouse.bronze import assets as bronze
 from nba_lakehouse.bronze.archive import (
     SCHEDULE_ENDPOINTS,
@@ -72,11 +73,19 @@ from nba_lakehouse.wiring import (
     table_result,
 )
 
+def _spec(table: Table, deps, **kwargs) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        table.name, deps=deps, description=table.description, metadata=table_definition_metadata(table),
+        group_name="silver", kinds={"polars", "parquet"}, **kwargs,
+    )
+
+
 _common = dict(
     partitions_def=game_date_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="silver",
     kinds={"polars", "parquet"},
+    automation_condition=FOLLOW_UPSTREAM,
 )
 
 
@@ -98,10 +107,7 @@ def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            t.name, deps=[bronze_box_score], description=t.description, metadata=table_definition_metadata(t),
-            group_name="silver", kinds={"polars", "parquet"},
-        )
+        _spec(t, [bronze_box_score], automation_condition=FOLLOW_UPSTREAM)
         for t in (BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS)
     ],
     partitions_def=game_date_partitions,
@@ -120,13 +126,6 @@ def box_scores(context: dg.AssetExecutionContext, lake: LakeResource):
         df = pl.concat(frames) if frames else table.empty()
         written = store.write_table(table, df, dates=dates)
         yield table_result(df, written, asset_key=table.name)
-
-
-def _spec(table: Table, deps, **kwargs) -> dg.AssetSpec:
-    return dg.AssetSpec(
-        table.name, deps=deps, description=table.description, metadata=table_definition_metadata(table),
-        group_name="silver", kinds={"polars", "parquet"}, **kwargs,
-    )
 
 
 def _fetched_at(manifest: dict) -> dt.datetime:
@@ -174,7 +173,7 @@ SUMMARY_TABLES = (GAME_SUMMARIES, LINE_SCORES, GAME_OFFICIALS, INACTIVE_PLAYERS)
 
 
 @dg.multi_asset(
-    specs=[_spec(t, [bronze.bronze_box_score_summary]) for t in SUMMARY_TABLES],
+    specs=[_spec(t, [bronze.bronze_box_score_summary], automation_condition=FOLLOW_UPSTREAM) for t in SUMMARY_TABLES],
     partitions_def=game_date_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )

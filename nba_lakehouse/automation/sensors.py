@@ -1,0 +1,78 @@
+"""The new-games sensor: polls the scoreboards through the NBA client and requests bronze runs."""
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from nba_lakehouse.automation.new_games import NewGamesCursor, dates_to_poll, plan, run_key
+from nba_lakehouse.bronze.archive import find_archived
+from nba_lakehouse.partitions import TIMEZONE, game_date_partitions
+from nba_lakehouse.resources import LakeResource
+from nba_lakehouse.sources.client import NBAClient
+from nba_lakehouse.sources.errors import FeedUnavailableError
+from nba_lakehouse.sources.payloads import scoreboard_games
+
+LOOKBACK_DAYS = 3  # where a sensor without a cursor starts
+MAX_DATES_PER_TICK = 7  # a sensor off for weeks catches up a week per tick, not all at once
+
+
+def today_eastern() -> dt.date:
+    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def bronze_per_date(assets) -> dg.AssetSelection:
+    return dg.AssetSelection.assets(
+        *[k for a in assets if a.partitions_def == game_date_partitions
+          for k in a.keys if a.group_names_by_key.get(k) == "bronze"]
+    )
+
+
+def build_new_games_sensor(target: dg.AssetSelection, today: Callable[[], dt.date] = today_eastern) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="new_final_games",
+        target=target,
+        minimum_interval_seconds=15 * 60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            "Polls ScoreboardV3 for the dates after the watermark and requests one bronze run per date with "
+            "games that became final and are not archived yet; silver and gold follow by automation."
+        ),
+    )
+    def new_final_games(context: dg.SensorEvaluationContext, nba: NBAClient, lake: LakeResource) -> dg.SensorResult:
+        now = today()
+        cursor = NewGamesCursor.loads(context.cursor, now - dt.timedelta(days=LOOKBACK_DAYS))
+        store = lake.lake()
+        boards: dict[dt.date, dict[str, int] | None] = {}
+        for game_date in dates_to_poll(cursor, now, MAX_DATES_PER_TICK):
+            try:
+                games = scoreboard_games(nba.scoreboard_v3(game_date).payload)
+            except FeedUnavailableError as exc:
+                # Later dates wait: the watermark cannot pass a date whose games are unknown.
+                context.log.info(f"scoreboard of {game_date} unavailable, retried next tick: {exc}")
+                boards[game_date] = None
+                break
+            boards[game_date] = {g["gameId"]: g.get("gameStatus") for g in games}
+        archived = {
+            game_id
+            for game_date, games in boards.items()
+            for game_id in (games or {})
+            if find_archived(store, "play_by_play", game_id, game_date)
+        }
+        plans, next_cursor = plan(cursor, boards, archived, now)
+        requests = [
+            dg.RunRequest(
+                run_key=run_key(p), partition_key=p.game_date.isoformat(),
+                tags={"nba_lakehouse/games": ",".join(p.new_final_games)},
+            )
+            for p in plans
+        ]
+        polled = ", ".join(d.isoformat() for d in boards) or "none"
+        return dg.SensorResult(
+            run_requests=requests,
+            cursor=next_cursor.dumps(),
+            skip_reason=None if requests else f"no new final games (polled {polled}; watermark {next_cursor.watermark})",
+        )
+
+    return new_final_games
