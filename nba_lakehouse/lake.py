@@ -11,12 +11,23 @@ Layout under the root::
     silver/<table>/season=2022-23/game_date=2023-01-02/part-0.parquet
     gold/<table>/season=2022-23/[game_date=.../]part-0.parquet
     lakehouse.duckdb                                                          views over the Parquet
+    .staging/<hostname>-<pid>/                                                local writes in progress
+
+A local write is staged in the writing process's own folder under ``.staging/`` and renamed into
+place, so a process killed mid-write (even by SIGKILL) leaves nothing half-written inside the data
+folders: at worst a file in its staging folder, which the next process to write on that host
+removes once the writer is dead. Object-store writes are single PUTs, atomic by themselves.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import errno
 import os
+import shutil
+import socket
+import threading
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,6 +46,7 @@ DEFAULT_LAKE_ROOT = str(PROJECT_ROOT / "data")
 DEFAULT_REPLAY_DIR = str(PROJECT_ROOT / "data" / "replay")
 DUCKDB_FILE = "lakehouse.duckdb"
 PART_FILE = "part-0.parquet"
+STAGING_DIR = ".staging"  # under the root: the same filesystem as the data, so renames stay atomic
 
 
 def lake_root_from_env() -> str:
@@ -52,6 +64,7 @@ class Lake:
             self.fs, base = pafs.LocalFileSystem(), str(Path(root).resolve())
         self.base = base.rstrip("/")
         self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
+        self._staged_by: int | None = None  # pid that prepared its staging folder for this Lake
 
     # ------------------------------------------------------------------ paths
     def path(self, *parts: str) -> str:
@@ -81,22 +94,63 @@ class Lake:
             return f.read()
 
     def write_bytes(self, path: str, data: bytes) -> None:
-        """Write so that a reader sees the old file or the whole new one, never a torn one."""
+        """Write so that a reader sees the old file or the whole new one, never a torn one.
+
+        Locally the bytes go to a temporary file in this process's staging folder
+        (``.staging/<hostname>-<pid>/``, outside every data folder) and are renamed into place.
+        """
         parent = path.rsplit("/", 1)[0]
         self.fs.create_dir(parent, recursive=True)
         if self.is_local:
-            tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
+            tmp = self._staging_file(path)
             try:
-                with self.fs.open_output_stream(tmp, compression=None) as f:
-                    f.write(data)
-                os.replace(tmp, path)  # atomic rename on POSIX
+                try:
+                    _write_file(tmp, data)
+                except FileNotFoundError:  # the staging folder went away under us: make it again
+                    os.makedirs(tmp.rsplit("/", 1)[0], exist_ok=True)
+                    _write_file(tmp, data)
+                try:
+                    os.replace(tmp, path)  # atomic rename on POSIX
+                except OSError as exc:
+                    if exc.errno != errno.EXDEV:
+                        raise
+                    # The target's folder is another filesystem mounted inside the lake: stage
+                    # beside the target instead (a dot-file that no data glob matches).
+                    self._write_beside(path, data)
             finally:
-                if self.exists(tmp):
-                    self.fs.delete_file(tmp)
+                if os.path.lexists(tmp):
+                    os.remove(tmp)
         else:
             # An object PUT is atomic by itself; a rename would be a copy.
             with self.fs.open_output_stream(path, compression=None) as f:
                 f.write(data)
+
+    @staticmethod
+    def _write_beside(path: str, data: bytes) -> None:
+        parent, name = path.rsplit("/", 1)
+        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{name}.tmp"
+        try:
+            _write_file(tmp, data)
+            os.replace(tmp, path)
+        finally:
+            if os.path.lexists(tmp):
+                os.remove(tmp)
+
+    # ---------------------------------------------------------------- staging
+    @property
+    def staging_root(self) -> str:
+        return self.path(STAGING_DIR)
+
+    def _staging_file(self, path: str) -> str:
+        """A fresh temporary name in this process's staging folder, created (and the stale
+        folders of dead processes swept) on the first write of this Lake in this process."""
+        own = _own_staging_dir(self.staging_root)
+        if self._staged_by != os.getpid():  # also true in a child forked after a write
+            sweep_stale_staging(self.staging_root)
+            os.makedirs(own, exist_ok=True)
+            self._staged_by = os.getpid()
+        # Not ending in .parquet or .json.gz: no glob for the data files can match it.
+        return f"{own}/{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}.tmp"
 
     def list_files(self, directory: str) -> list[str]:
         """Files directly in ``directory`` (no recursion); empty when it does not exist."""
@@ -220,6 +274,79 @@ class Lake:
     def table_glob(self, table: Table) -> str:
         depth = ["*" for _ in table.partition_by]
         return self.uri(table.layer, table.name, *depth, PART_FILE)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+# ------------------------------------------------------------------------------------ staging
+_HOST = socket.gethostname()
+_own_dirs: set[str] = set()  # staging folders this process made, removed when it exits
+_own_dirs_lock = threading.Lock()
+
+
+def _own_staging_dir(staging_root: str) -> str:
+    directory = f"{staging_root}/{_HOST}-{os.getpid()}"
+    with _own_dirs_lock:
+        if directory not in _own_dirs:
+            if not _own_dirs:
+                atexit.register(_remove_own_staging_dirs)
+            _own_dirs.add(directory)
+    return directory
+
+
+def _remove_own_staging_dirs() -> None:
+    """At a normal exit nothing of this process is being written any more: drop its folders."""
+    pid_suffix = f"-{os.getpid()}"
+    for directory in list(_own_dirs):
+        if directory.endswith(pid_suffix):  # not a folder inherited from a parent before a fork
+            shutil.rmtree(directory, ignore_errors=True)
+            _remove_if_empty(directory.rsplit("/", 1)[0])
+
+
+def _remove_if_empty(directory: str) -> None:
+    try:
+        os.rmdir(directory)
+    except OSError:  # not empty (another process is writing) or already gone
+        pass
+
+
+def _process_alive(pid: int) -> bool:
+    """``os.kill(pid, 0)``: does a process with this id exist on this host (whoever owns it)?"""
+    if os.name == "nt":  # signal 0 is not a probe on Windows: never call a folder stale there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def sweep_stale_staging(staging_root: str) -> list[str]:
+    """Remove the staging folders of dead processes of this host; return the removed folders.
+
+    Only folders named ``<this hostname>-<pid>`` whose process no longer exists are removed: a
+    live process's folder (its writes in progress) and any other host's folder (whose processes
+    cannot be checked from here, e.g. on a shared network filesystem) are left alone. A pid the
+    system has since reused only delays the sweep until that process ends too.
+    """
+    try:
+        entries = os.listdir(staging_root)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    removed = []
+    for name in entries:
+        host, sep, pid = name.rpartition("-")
+        if not sep or host != _HOST or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        if not _process_alive(int(pid)):
+            shutil.rmtree(f"{staging_root}/{name}", ignore_errors=True)
+            removed.append(name)
+    return removed
 
 
 def _partition_value(value) -> str:
