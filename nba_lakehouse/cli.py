@@ -25,12 +25,29 @@ def _sql(query: str) -> None:
             print(frame)
 
 
+def _recover() -> None:
+    import dagster as dg
+
+    from nba_lakehouse.recovery import fail_dead_runs
+
+    with dg.DagsterInstance.get() as instance:
+        recovered = fail_dead_runs(instance)
+    for run in recovered:
+        print(f"marked failed: run {run.run_id} ({run.job_name}, partition {run.partition}), worker pid {run.pid} gone")
+    print(f"{len(recovered)} dead runs recovered" if recovered else "no dead runs: nothing to recover")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="nba-lakehouse", description="NBA data lakehouse on Dagster, Parquet and DuckDB")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="materialize the recorded sample games end to end (replay mode) and print the result")
     sql = sub.add_parser("sql", help="run a SQL query on the DuckDB catalog (read-only) and print the result")
     sql.add_argument("query", help='e.g. "SELECT * FROM silver.games"')
+    sub.add_parser(
+        "recover",
+        help="after a crash or kill -9: mark failed the runs whose worker is gone and free their pool slots "
+        "(then relaunch; it fetches only what is missing)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
@@ -39,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
             demo_main()
         elif args.command == "sql":
             _sql(args.query)
+        elif args.command == "recover":
+            _recover()
     except ValueError as exc:  # configuration errors (environment variables, games.csv) name what is wrong
         sys.exit(f"nba-lakehouse {args.command}: {exc}")
 

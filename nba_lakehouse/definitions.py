@@ -3,7 +3,7 @@
 import dagster as dg
 
 from nba_lakehouse.automation.schedules import build_schedules
-from nba_lakehouse.automation.sensors import bronze_per_date, build_new_games_sensor
+from nba_lakehouse.automation.sensors import bronze_per_date, build_new_games_sensor, dead_run_sweeper
 from nba_lakehouse.bronze import assets as bronze_assets
 from nba_lakehouse.gold import assets as gold_assets
 from nba_lakehouse.partitions import game_date_partitions, season_partitions
@@ -53,7 +53,7 @@ defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
     jobs=[game_date_job, season_job, reference_job],
-    sensors=[build_new_games_sensor(bronze_per_date(all_assets)), automation],
+    sensors=[build_new_games_sensor(bronze_per_date(all_assets)), automation, dead_run_sweeper],
     schedules=build_schedules(season_job, reference_job),
     resources=build_resources(),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import polars as pl
@@ -14,6 +15,11 @@ TIMEZONE = "America/New_York"
 game_date_partitions = dg.DailyPartitionsDefinition(
     start_date=f"{FIRST_SEASON_START_YEAR}-10-01", timezone=TIMEZONE, end_offset=1
 )
+
+
+def today_eastern() -> dt.date:
+    """Today's game date: game dates are US Eastern."""
+    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 def season_label(start_year: int) -> str:

@@ -2,13 +2,18 @@
 
 import datetime as dt
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from nba_lakehouse.automation.new_games import NewGamesCursor, dates_to_poll, plan, run_key
+from nba_lakehouse.automation.new_games import (
+    NewGamesCursor,
+    dates_to_poll,
+    plan,
+    run_key,
+)
 from nba_lakehouse.bronze.archive import find_archived
-from nba_lakehouse.partitions import TIMEZONE, game_date_partitions
+from nba_lakehouse.partitions import game_date_partitions, today_eastern
+from nba_lakehouse.recovery import fail_dead_runs
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.sources.client import NBAClient
 from nba_lakehouse.sources.errors import FeedUnavailableError
@@ -16,10 +21,6 @@ from nba_lakehouse.sources.payloads import scoreboard_games
 
 LOOKBACK_DAYS = 3  # where a sensor without a cursor starts
 MAX_DATES_PER_TICK = 7  # a sensor off for weeks catches up a week per tick, not all at once
-
-
-def today_eastern() -> dt.date:
-    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 def bronze_per_date(assets) -> dg.AssetSelection:
@@ -76,3 +77,17 @@ def build_new_games_sensor(target: dg.AssetSelection, today: Callable[[], dt.dat
         )
 
     return new_final_games
+
+
+@dg.sensor(
+    name="dead_run_sweeper",
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Marks failed the runs whose worker process died (kill -9, crash) and frees their pool slots, "
+    "so relaunched backfills do not wait forever for the nba_api pool",
+)
+def dead_run_sweeper(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    recovered = fail_dead_runs(context.instance)
+    for run in recovered:
+        context.log.warning(f"run {run.run_id} ({run.job_name}) lost its worker (pid {run.pid}): marked failed")
+    return dg.SkipReason(f"{len(recovered)} dead runs marked failed" if recovered else "no dead runs")
