@@ -3,6 +3,8 @@
 # No `from __future__ import annotations` in asset modules: Dagster reads the Config and
 # resource annotations at definition time and cannot resolve them from strings.
 
+import datetime as dt
+
 import dagster as dg
 from pydantic import Field, field_validator
 
@@ -26,6 +28,7 @@ from nba_lakehouse.partitions import (
     game_date_partitions,
     season_of_game,
     season_partitions,
+    today_eastern,
 )
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.sources.client import NBAClient, NBAResponse
@@ -71,7 +74,7 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
         raise dg.Failure(f"config game_ids applies to a single game date; this run covers {len(dates)} dates")
     fetched, reused, feeds_used = [], [], {}
     for i, game_date in enumerate(dates, start=1):
-        game_ids = list(config.game_ids) or nba.final_games_on(game_date)
+        game_ids = list(config.game_ids) or final_games(nba, lake, game_date)
         for game_id in game_ids:
             existing = None if config.refresh else find_archived(lake, kind, game_id, game_date)
             if existing:
@@ -102,14 +105,16 @@ _common = dict(
     pool=NBA_API_POOL,
     kinds={"json"},
 )
+# The per-game feeds read each date's games from its archived scoreboard, so it goes first.
+_per_game = {**_common, "deps": ["bronze_scoreboard"]}
 
 
-@dg.asset(description="Raw play-by-play responses (CDN, PlayByPlayV3 or PlayByPlayV2) of each final game", **_common)
+@dg.asset(description="Raw play-by-play responses (CDN, PlayByPlayV3 or PlayByPlayV2) of each final game", **_per_game)
 def bronze_play_by_play(context: dg.AssetExecutionContext, config: BronzeGamesConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     return archive_games(context, "play_by_play", config, nba, lake)
 
 
-@dg.asset(description="Raw box score responses (CDN, BoxScoreTraditionalV3 or V2) of each final game", **_common)
+@dg.asset(description="Raw box score responses (CDN, BoxScoreTraditionalV3 or V2) of each final game", **_per_game)
 def bronze_box_score(context: dg.AssetExecutionContext, config: BronzeGamesConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     return archive_games(context, "box_score", config, nba, lake)
 
@@ -178,7 +183,7 @@ def archive_game_details(
     feed = GAME_FEEDS[kind]["v2"]
     fetched, reused, unavailable = 0, 0, {}
     for game_date in dates:
-        for game_id in list(config.game_ids) or nba.final_games_on(game_date):
+        for game_id in list(config.game_ids) or final_games(nba, lake, game_date):
             try:
                 requests = _detail_requests(nba, lake, kind, game_id, game_date)
                 for part, fetch in requests:
@@ -203,25 +208,24 @@ def archive_game_details(
     )
 
 
-@dg.asset(description="Raw BoxScoreSummaryV2 of each final game: line score, officials, inactive players", **_common)
+@dg.asset(description="Raw BoxScoreSummaryV2 of each final game: line score, officials, inactive players", **_per_game)
 def bronze_box_score_summary(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     return archive_game_details(context, "summary", config, nba, lake)
 
 
-@dg.asset(description="Raw HustleStatsBoxScore of each final game (tracked since 2015-16)", **_common)
+@dg.asset(description="Raw HustleStatsBoxScore of each final game (tracked since 2015-16)", **_per_game)
 def bronze_hustle_stats(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     return archive_game_details(context, "hustle", config, nba, lake)
 
 
-@dg.asset(description="Raw GameRotation of each final game: every player's stints", **_common)
+@dg.asset(description="Raw GameRotation of each final game: every player's stints", **_per_game)
 def bronze_game_rotation(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     return archive_game_details(context, "rotation", config, nba, lake)
 
 
 @dg.asset(
     description="Raw ShotChartDetail of each final game, one response per team (every attempt, with locations)",
-    deps=[bronze_box_score],
-    **_common,
+    **{**_per_game, "deps": ["bronze_scoreboard", bronze_box_score]},
 )
 def bronze_shot_chart(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     return archive_game_details(context, "shots", config, nba, lake)
@@ -231,13 +235,35 @@ def bronze_shot_chart(context: dg.AssetExecutionContext, config: BronzeGameDetai
 SCOREBOARD_ENDPOINTS = ("scoreboardv3", "scoreboardv2")
 
 
-def _scoreboard_settled(response_payload: dict, endpoint: str) -> bool:
-    """A scoreboard whose games are all final will not change again."""
+def scoreboard_statuses(payload: dict, endpoint: str) -> dict[str, int]:
+    """``{game_id: status}`` (1 scheduled, 2 in progress, 3 final) from either scoreboard shape."""
     if endpoint == "scoreboardv3":
-        games = response_payload["scoreboard"]["games"]
-        return bool(games) and all(g.get("gameStatus") == 3 for g in games)
-    header = result_set(response_payload, "GameHeader")
-    return header.height > 0 and bool((header["GAME_STATUS_ID"].cast(int) == 3).all())
+        return {g["gameId"]: g.get("gameStatus") for g in payload["scoreboard"]["games"]}
+    header = result_set(payload, "GameHeader")
+    return dict(zip(header["GAME_ID"].cast(str), header["GAME_STATUS_ID"].cast(int), strict=True))
+
+
+def _scoreboard_settled(statuses: dict[str, int], game_date: dt.date) -> bool:
+    """A scoreboard will not change again once its games are final (or a past date had none)."""
+    if not statuses:
+        return game_date < today_eastern() - dt.timedelta(days=1)
+    return all(status == 3 for status in statuses.values())
+
+
+def final_games(nba: NBAClient, store, game_date: dt.date) -> list[str]:
+    """A date's final games: from its archived scoreboard once settled, else asked again.
+
+    Every per-game bronze asset needs the list; reading the settled archive keeps a season
+    backfill (or its restart) from asking the scoreboard of every date once per asset. Replay
+    mode takes the recorded games' table of contents, as ``NBAClient.final_games_on`` does.
+    """
+    if nba.mode == "live":
+        archived = find_archived_date(store, SCOREBOARD_ENDPOINTS, game_date)
+        if archived:
+            statuses = scoreboard_statuses(load_payload(store, archived), archived["endpoint"])
+            if _scoreboard_settled(statuses, game_date):
+                return sorted(g for g, status in statuses.items() if status == 3)
+    return nba.final_games_on(game_date)
 
 
 @dg.asset(
@@ -250,7 +276,9 @@ def bronze_scoreboard(context: dg.AssetExecutionContext, config: BronzeSeasonCon
     for game_date in partition_dates(context):
         archived = find_archived_date(store, SCOREBOARD_ENDPOINTS, game_date)
         # A settled scoreboard is kept; one with games still to finish is fetched again.
-        if archived and not config.refresh and _scoreboard_settled(load_payload(store, archived), archived["endpoint"]):
+        if archived and not config.refresh and _scoreboard_settled(
+            scoreboard_statuses(load_payload(store, archived), archived["endpoint"]), game_date
+        ):
             reused += 1
             continue
         try:
