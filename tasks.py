@@ -50,7 +50,10 @@ def main() -> None:
         run(str(BIN / "python"), "-m", "pytest", *sys.argv[2:])
     elif command == "ui":
         install()
-        run(str(BIN / "dagster"), "dev", "-w", "workspace.yaml", DAGSTER_HOME=dagster_home())
+        try:
+            run(str(BIN / "dagster"), "dev", "-w", "workspace.yaml", DAGSTER_HOME=dagster_home())
+        except KeyboardInterrupt:  # Ctrl-C: dagster dev has shut down cleanly by now
+            pass
     else:
         sys.exit(__doc__)
 

@@ -55,5 +55,8 @@ defs = dg.Definitions(
     jobs=[game_date_job, season_job, reference_job],
     sensors=[build_new_games_sensor(bronze_per_date(all_assets)), automation, dead_run_sweeper],
     schedules=build_schedules(season_job, reference_job),
+    # One process per run: a date's 20-odd steps take seconds instead of a process start each, and
+    # the pools still hold (in-process steps claim their slots in the instance too).
+    executor=dg.in_process_executor,
     resources=build_resources(),
 )

@@ -46,6 +46,7 @@ def build_new_games_sensor(target: dg.AssetSelection, today: Callable[[], dt.dat
         cursor = NewGamesCursor.loads(context.cursor, now - dt.timedelta(days=LOOKBACK_DAYS))
         store = lake.lake()
         boards: dict[dt.date, dict[str, int] | None] = {}
+        unavailable = ""
         for game_date in dates_to_poll(cursor, now, MAX_DATES_PER_TICK):
             try:
                 games = scoreboard_games(nba.scoreboard_v3(game_date).payload)
@@ -53,6 +54,7 @@ def build_new_games_sensor(target: dg.AssetSelection, today: Callable[[], dt.dat
                 # Later dates wait: the watermark cannot pass a date whose games are unknown.
                 context.log.info(f"scoreboard of {game_date} unavailable, retried next tick: {exc}")
                 boards[game_date] = None
+                unavailable = f"; scoreboard of {game_date} unavailable ({type(exc).__name__}), retried next tick"
                 break
             boards[game_date] = {g["gameId"]: g.get("gameStatus") for g in games}
         archived = {
@@ -73,7 +75,9 @@ def build_new_games_sensor(target: dg.AssetSelection, today: Callable[[], dt.dat
         return dg.SensorResult(
             run_requests=requests,
             cursor=next_cursor.dumps(),
-            skip_reason=None if requests else f"no new final games (polled {polled}; watermark {next_cursor.watermark})",
+            skip_reason=None if requests else (
+                f"no new final games (polled {polled}; watermark {next_cursor.watermark}{unavailable})"
+            ),
         )
 
     return new_final_games
