@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -73,3 +74,16 @@ def demo_lake(tmp_path_factory):
 
 def game_dates() -> dict[str, dt.date]:
     return recorded_games(REPLAY)
+
+
+def replay_with_a_lowered_score(tmp_path) -> Path:
+    """A copy of the recordings where the real V3 play-by-play of 0022200552 has one mid-game
+    home score lowered by 10: scores_never_decrease must fail on it."""
+    replay = tmp_path / "replay"
+    shutil.copytree(REPLAY, replay)
+    pbp_path = replay / SAMPLE_GAMES["0022200552"][1]
+    pbp = json.loads(pbp_path.read_text())
+    scoring = [a for a in pbp["game"]["actions"] if a["scoreHome"] not in ("", "0") and a["period"] == 2]
+    scoring[len(scoring) // 2]["scoreHome"] = str(int(scoring[len(scoring) // 2]["scoreHome"]) - 10)
+    pbp_path.write_text(json.dumps(pbp))
+    return replay

@@ -22,7 +22,13 @@ from nba_lakehouse.schemas import (
     TABLES,
 )
 from nba_lakehouse.sources.replay import cdn_replay_path, stats_replay_path
-from nba_lakehouse_tests.conftest import REPLAY, SAMPLE_GAMES, game_dates, load_recorded
+from nba_lakehouse_tests.conftest import (
+    REPLAY,
+    SAMPLE_GAMES,
+    game_dates,
+    load_recorded,
+    replay_with_a_lowered_score,
+)
 
 ASSETS = [*all_assets, *all_checks]
 
@@ -298,13 +304,7 @@ def test_readme_sql_runs_on_the_demo_catalog(demo_lake, monkeypatch, capsys):
 
 def test_a_corrupted_play_by_play_score_blocks_games_and_gold(tmp_path):
     """A copy of the real V3 feed with one mid-game score lowered fails scores_never_decrease."""
-    replay = tmp_path / "replay"
-    shutil.copytree(REPLAY, replay)
-    pbp_path = replay / SAMPLE_GAMES["0022200552"][1]
-    pbp = json.loads(pbp_path.read_text())
-    scoring = [a for a in pbp["game"]["actions"] if a["scoreHome"] not in ("", "0") and a["period"] == 2]
-    scoring[len(scoring) // 2]["scoreHome"] = str(int(scoring[len(scoring) // 2]["scoreHome"]) - 10)
-    pbp_path.write_text(json.dumps(pbp))
+    replay = replay_with_a_lowered_score(tmp_path)
     resources = build_resources(lake_root=str(tmp_path / "lake"), mode="replay", replay_dir=str(replay))
     result = dg.materialize(ASSETS, selection=per_game_date, partition_key="2023-01-02", resources=resources, raise_on_error=False)
     outcomes = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}

@@ -9,7 +9,6 @@ scenario is a replay folder, read through the same client as live mode.
 import copy
 import datetime as dt
 import json
-import shutil
 
 import dagster as dg
 import pytest
@@ -20,7 +19,10 @@ from nba_lakehouse.automation.sensors import bronze_per_date, build_new_games_se
 from nba_lakehouse.definitions import all_assets, all_checks, defs, per_game_date
 from nba_lakehouse.resources import LakeResource, build_resources
 from nba_lakehouse.sources.client import NBAClient
-from nba_lakehouse_tests.conftest import REPLAY, SAMPLE_GAMES, load_recorded
+from nba_lakehouse_tests.conftest import (
+    load_recorded,
+    replay_with_a_lowered_score,
+)
 
 BOARD_DATE = dt.date(2025, 11, 5)
 BOARD_FILE = f"stats/scoreboardv3/GameDate={BOARD_DATE.isoformat()}.json"
@@ -124,13 +126,13 @@ def test_a_damaged_cursor_is_refused_with_what_to_do():
 
 
 def test_daily_schedule_refreshes_the_current_season():
-    scheduled = dt.datetime(2026, 1, 15, 10, tzinfo=dt.timezone.utc)
+    scheduled = dt.datetime(2026, 1, 15, 10, tzinfo=dt.UTC)
     request = season_refresh_request(scheduled)
     assert request.partition_key == "2025-26"
     job = defs.resolve_job_def("season_job")
     assert dg.validate_run_config(job, request.run_config)
     assert {k for k, v in request.run_config["ops"].items() if v["config"]["refresh"]} == set(SEASON_SOURCES)
-    october = season_refresh_request(dt.datetime(2026, 10, 30, 10, tzinfo=dt.timezone.utc))
+    october = season_refresh_request(dt.datetime(2026, 10, 30, 10, tzinfo=dt.UTC))
     assert october.partition_key == "2026-27"
 
 
@@ -178,13 +180,7 @@ def test_gold_does_not_follow_silver_whose_blocking_check_failed(tmp_path):
     event_state (test_silver_and_gold_follow_bronze_once_checks_pass).
     """
     date = "2023-01-02"
-    replay = tmp_path / "replay"
-    shutil.copytree(REPLAY, replay)
-    pbp_path = replay / SAMPLE_GAMES["0022200552"][1]
-    pbp = json.loads(pbp_path.read_text())
-    scoring = [a for a in pbp["game"]["actions"] if a["scoreHome"] not in ("", "0") and a["period"] == 2]
-    scoring[len(scoring) // 2]["scoreHome"] = str(int(scoring[len(scoring) // 2]["scoreHome"]) - 10)
-    pbp_path.write_text(json.dumps(pbp))
+    replay = replay_with_a_lowered_score(tmp_path)
     resources = build_resources(lake_root=str(tmp_path / "lake"), mode="replay", replay_dir=str(replay))
     silver = dg.AssetSelection.assets("play_by_play", "box_score_players", "box_score_teams")
     gold = dg.AssetSelection.assets("event_state")
