@@ -11,8 +11,9 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from nba_lakehouse.charts import overtime_suffix, save_game_flow_png
 from nba_lakehouse.definitions import all_assets, all_checks, per_game_date, per_season
-from nba_lakehouse.lake import PROJECT_ROOT
+from nba_lakehouse.lake import PROJECT_ROOT, Lake
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse.schemas import TABLES
 from nba_lakehouse.sources.replay import recorded_partitions
@@ -45,6 +46,12 @@ SELECT game_id, game_date, away_team_tricode AS away, home_team_tricode AS home,
 FROM silver.games WHERE play_by_play_source IS NOT NULL ORDER BY game_date
 """
 
+# The game drawn as a picture: the README's headline game. CLE trailed CHI by 21 late in the
+# second quarter, tied it at the end of regulation and won in overtime (Mitchell's 71), so its
+# flow shows a long deficit, the comeback, every period boundary and an overtime. Where the
+# recordings lack it, the first sample game.
+CHART_GAME_ID = "0022200552"
+
 TABLE_ROWS_QUERY = "\nUNION ALL ".join(
     f"SELECT '{t.layer}.{t.name}' AS \"table\", count(*) AS rows FROM {t.layer}.{t.name}" for t in TABLES.values()
 )
@@ -60,6 +67,8 @@ class DemoResult:
     gold_query: pl.DataFrame | None = None
     tables: pl.DataFrame | None = None
     seconds: float = 0.0
+    game_flow_png: str | None = None  # <lake root>/charts/game_flow_<game_id>.png (local lakes)
+    game_flow_note: str = ""          # what the picture shows, or why there is none
 
 
 def default_instance() -> dg.DagsterInstance:
@@ -120,9 +129,29 @@ def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None =
         events = conn.execute("SELECT count(*) FROM gold.event_state").fetchall()[0][0]
         gold = conn.sql(GOLD_QUERY).pl()
         tables = conn.sql(TABLE_ROWS_QUERY).pl()
+    png, note = write_game_flow_chart(lake, games)
     return DemoResult(
         lake_root=lake.root_uri, duckdb_path=lake.duckdb_path, games=games, events=events,
         checks=checks, gold_query=gold, tables=tables, seconds=time.perf_counter() - started,
+        game_flow_png=png, game_flow_note=note,
+    )
+
+
+def write_game_flow_chart(lake: Lake, games: pl.DataFrame) -> tuple[str | None, str]:
+    """Draw one sample game's flow from the lake's gold.event_state as
+    ``<lake root>/charts/game_flow_<game_id>.png``; return its path (None if not drawn) and a
+    line saying what it shows."""
+    if games.is_empty():
+        return None, "no game with a play-by-play in the lake: no game-flow chart"
+    if not lake.is_local:
+        return None, f"game-flow chart skipped: the lake ({lake.root_uri}) is not a local directory"
+    game_id = CHART_GAME_ID if CHART_GAME_ID in games["game_id"] else games["game_id"][0]
+    game = games.filter(pl.col("game_id") == game_id).row(0, named=True)
+    path = save_game_flow_png(lake.base, game_id, lake.path("charts", f"game_flow_{game_id}.png"))
+    return str(path), (
+        f"{game['away']} @ {game['home']} {game['game_date']}, final {game['away_score']}-{game['home_score']}"
+        f"{overtime_suffix(game['periods'])}: "
+        f"point differential ({game['home']} minus {game['away']}) over game time, period boundaries dashed"
     )
 
 
@@ -139,6 +168,11 @@ def print_summary(result: DemoResult) -> None:
             print(f"  {'PASS' if ok else 'FAIL'}  {asset}.{name}")
         print("\nDuckDB over gold.event_state: biggest leads and lead changes per game")
         print(result.gold_query)
+        if result.game_flow_png:
+            print(f"\nGame-flow chart: {result.game_flow_png}")
+            print(f"  {result.game_flow_note}")
+        elif result.game_flow_note:
+            print(f"\nNote: {result.game_flow_note}")
         print(f"\nOpen the Dagster UI on the same runs and data:  DAGSTER_HOME={os.environ.get('DAGSTER_HOME')} "
               ".venv/bin/dagster dev -w workspace.yaml")
 
