@@ -38,6 +38,7 @@ import polars as pl
 from nba_lakehouse.gold.event_state import build_event_state
 from nba_lakehouse.lake import Lake
 from nba_lakehouse.partitions import season_of_game_expr
+from nba_lakehouse.progress import Progress
 from nba_lakehouse.schemas import (
     BOX_SCORE_TEAMS,
     EVENT_STATE,
@@ -68,6 +69,16 @@ SEASON_LAST_DAY = dt.date(2023, 4, 9)
 
 TARGET_SECONDS = 15.0
 TARGET_PEAK_MB = 2048.0
+PROGRESS_EVERY_S = 2.0  # a progress line at most this often while files are parsed, and one at the end
+
+
+def _print_progress(message: str) -> None:
+    print(f"    {message}", flush=True)
+
+
+def file_progress(files: list[Path], label: str) -> Progress:
+    """Files parsed of the season's files, printed to stdout (a few lines: the stage timings stay exact)."""
+    return Progress(len(files), label, log=_print_progress, every_s=PROGRESS_EVERY_S, unit="files")
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -175,8 +186,10 @@ def floor_parse(files: list[Path], meter: Meter) -> None:
     def measure(label: str, parse, check_count: bool = True) -> None:
         count = 0
         with meter.stage(label, in_total=False):
+            progress = file_progress(files, label.split(":")[0])
             for path in files:
                 count += parse(path.read_bytes())
+                progress.step()
         if check_count and count != EXPECTED_ACTIONS:
             print(f"  note: {label} counted {count:,} actions, expected {EXPECTED_ACTIONS:,}")
 
@@ -189,7 +202,7 @@ def floor_parse(files: list[Path], meter: Meter) -> None:
     measure("0d floor: read + pl.read_json(bytes, schema) -> frame", lambda b: pl.read_json(b, schema=V3_RAW_SCHEMA).height)
 
 
-def raw_frames(files: list[Path], loads=json.loads) -> tuple[pl.DataFrame, int]:
+def raw_frames(files: list[Path], loads=json.loads, progress: Progress | None = None) -> tuple[pl.DataFrame, int]:
     """Stage 1 as the pipeline runs it: read, ``loads`` (stdlib json), ``v3_actions`` per game, one concat.
 
     Each game's dicts are dropped as soon as its frame exists, so the season is never held as dicts.
@@ -200,15 +213,18 @@ def raw_frames(files: list[Path], loads=json.loads) -> tuple[pl.DataFrame, int]:
         actions = loads(path.read_bytes())
         actions_read += len(actions)
         frames.append(v3_actions(actions, game_id_of(path)))
+        if progress is not None:
+            progress.step(detail=f"{actions_read:,} actions")
     return pl.concat(frames, rechunk=True), actions_read
 
 
-def raw_frames_polars(files: list[Path]) -> pl.DataFrame:
+def raw_frames_polars(files: list[Path], progress: Progress | None = None) -> pl.DataFrame:
     """Alternative stage 1 (not what the project runs): polars parses each bare action list itself."""
-    frames = [
-        pl.read_json(path.read_bytes(), schema=V3_RAW_SCHEMA).with_columns(game_id=pl.lit(game_id_of(path)))
-        for path in files
-    ]
+    frames = []
+    for path in files:
+        frames.append(pl.read_json(path.read_bytes(), schema=V3_RAW_SCHEMA).with_columns(game_id=pl.lit(game_id_of(path))))
+        if progress is not None:
+            progress.step()
     return pl.concat(frames, rechunk=True)
 
 
@@ -290,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Stages 1-5: the pipeline, end to end, in one go; the total is their sum.
     with meter.stage("1  raw JSON -> raw frames (read, json.loads, v3_actions, concat)"):
-        raw, actions_read = raw_frames(files)
+        raw, actions_read = raw_frames(files, progress=file_progress(files, "1  raw JSON parse"))
     raw_print = fingerprint(raw)  # outside the timed stages; for comparing the alternatives below
     with meter.stage("2  normalize_v3 -> silver play_by_play (+ season, game_date)"):
         pbp = silver_play_by_play(raw, game_dates)
@@ -335,11 +351,11 @@ def main(argv: list[str] | None = None) -> int:
     alternatives: dict[str, bool] = {}
     if orjson is not None:
         with meter.stage("X1 stage 1 with orjson.loads in place of json.loads", in_total=False):
-            alt, _ = raw_frames(files, loads=orjson.loads)
+            alt, _ = raw_frames(files, loads=orjson.loads, progress=file_progress(files, "X1 parse"))
         alternatives["X1"] = same_frame(alt, raw_print)
         del alt
     with meter.stage("X2 stage 1 as pl.read_json(bytes, schema) + game_id per file, concat", in_total=False):
-        alt = raw_frames_polars(files)
+        alt = raw_frames_polars(files, progress=file_progress(files, "X2 parse"))
     alternatives["X2"] = same_frame(alt, raw_print)
     del alt
 

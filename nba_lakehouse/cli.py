@@ -43,6 +43,12 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("demo", help="materialize the recorded sample games end to end (replay mode) and print the result")
     sql = sub.add_parser("sql", help="run a SQL query on the DuckDB catalog (read-only) and print the result")
     sql.add_argument("query", help='e.g. "SELECT * FROM silver.games"')
+    status = sub.add_parser(
+        "status",
+        help="what the lake holds per season (tables: dates, rows, games; bronze: responses, last fetch) "
+        "and the latest asset check results in the Dagster instance",
+    )
+    status.add_argument("--season", help="only this season, e.g. 2022-23")
     sub.add_parser(
         "recover",
         help="after a crash or kill -9: mark failed the runs whose worker is gone and free their pool slots "
@@ -56,6 +62,11 @@ def main(argv: list[str] | None = None) -> None:
             demo_main()
         elif args.command == "sql":
             _sql(args.query)
+        elif args.command == "status":
+            from nba_lakehouse.lake import lake_root_from_env
+            from nba_lakehouse.status import print_status
+
+            print_status(lake_root_from_env(), season=args.season)
         elif args.command == "recover":
             _recover()
     except ValueError as exc:  # configuration errors (environment variables, games.csv) name what is wrong

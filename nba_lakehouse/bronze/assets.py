@@ -30,6 +30,7 @@ from nba_lakehouse.partitions import (
     season_partitions,
     today_eastern,
 )
+from nba_lakehouse.progress import date_progress
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.sources.client import NBAClient, NBAResponse
 from nba_lakehouse.sources.errors import FeedUnavailableError
@@ -73,7 +74,8 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
     if config.game_ids and len(dates) != 1:
         raise dg.Failure(f"config game_ids applies to a single game date; this run covers {len(dates)} dates")
     fetched, reused, feeds_used = [], [], {}
-    for i, game_date in enumerate(dates, start=1):
+    progress = date_progress(context, dates)
+    for game_date in dates:
         game_ids = list(config.game_ids) or final_games(nba, lake, game_date)
         for game_id in game_ids:
             existing = None if config.refresh else find_archived(lake, kind, game_id, game_date)
@@ -85,8 +87,7 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
             archive_game_response(lake, response, kind=kind, feed=feed, game_id=game_id, game_date=game_date)
             fetched.append(game_id)
             feeds_used[game_id] = feed.name
-        if len(dates) > 1:
-            context.log.info(f"{kind}: {i}/{len(dates)} dates archived ({game_date}), {len(feeds_used)} games so far")
+        progress.step(detail=f"{game_date}, {len(feeds_used)} games so far, {len(fetched)} fetched")
     return dg.MaterializeResult(
         metadata={
             "games": len(feeds_used),
@@ -182,6 +183,7 @@ def archive_game_details(
         raise dg.Failure(f"config game_ids applies to a single game date; this run covers {len(dates)} dates")
     feed = GAME_FEEDS[kind]["v2"]
     fetched, reused, unavailable = 0, 0, {}
+    progress = date_progress(context, dates)
     for game_date in dates:
         for game_id in list(config.game_ids) or final_games(nba, lake, game_date):
             try:
@@ -197,6 +199,7 @@ def archive_game_details(
             except FeedUnavailableError as exc:
                 unavailable[game_id] = str(exc)
                 context.log.info(f"{feed.endpoint} unavailable for game {game_id}: {exc}")
+        progress.step(detail=f"{game_date}, {fetched} fetched, {reused} already archived, {len(unavailable)} games unavailable")
     return dg.MaterializeResult(
         metadata={
             "fetched": fetched,
@@ -273,21 +276,24 @@ def final_games(nba: NBAClient, store, game_date: dt.date) -> list[str]:
 def bronze_scoreboard(context: dg.AssetExecutionContext, config: BronzeSeasonConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     fetched, reused, unavailable = 0, 0, {}
-    for game_date in partition_dates(context):
+    dates = partition_dates(context)
+    progress = date_progress(context, dates)
+    for game_date in dates:
         archived = find_archived_date(store, SCOREBOARD_ENDPOINTS, game_date)
         # A settled scoreboard is kept; one with games still to finish is fetched again.
         if archived and not config.refresh and _scoreboard_settled(
             scoreboard_statuses(load_payload(store, archived), archived["endpoint"]), game_date
         ):
             reused += 1
-            continue
-        try:
-            response = _first_available(nba.scoreboard_v3, nba.scoreboard_v2, argument=game_date)
-        except FeedUnavailableError as exc:
-            unavailable[game_date.isoformat()] = str(exc)
-            continue
-        archive_date_response(store, response, game_date=game_date)
-        fetched += 1
+        else:
+            try:
+                response = _first_available(nba.scoreboard_v3, nba.scoreboard_v2, argument=game_date)
+            except FeedUnavailableError as exc:
+                unavailable[game_date.isoformat()] = str(exc)
+            else:
+                archive_date_response(store, response, game_date=game_date)
+                fetched += 1
+        progress.step(detail=f"{game_date}, {fetched} fetched, {reused} already archived, {len(unavailable)} unavailable")
     return dg.MaterializeResult(
         metadata={"fetched": fetched, "already_archived": reused, "unavailable": dg.MetadataValue.json(unavailable)}
     )

@@ -23,6 +23,7 @@ from nba_lakehouse.bronze.archive import (
 )
 from nba_lakehouse.bronze.assets import bronze_box_score, bronze_play_by_play
 from nba_lakehouse.partitions import game_date_partitions, season_partitions
+from nba_lakehouse.progress import date_progress
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.schemas import (
     BOX_SCORE_PLAYERS,
@@ -98,8 +99,14 @@ _common = dict(
 def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     dates = partition_dates(context)
-    manifests = [m for d in dates for m in archived_for_date(store, "play_by_play", d)]
-    df = play_by_play_from_payloads([(load_payload(store, m), m["feed"], m["game_id"]) for m in manifests])
+    progress = date_progress(context, dates)
+    manifests, payloads = [], []
+    for d in dates:
+        for m in archived_for_date(store, "play_by_play", d):
+            manifests.append(m)
+            payloads.append((load_payload(store, m), m["feed"], m["game_id"]))
+        progress.step(detail=f"{d}, {len(manifests)} games read")
+    df = play_by_play_from_payloads(payloads)
     df = with_partition_columns(df, {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests})
     written = store.write_table(PLAY_BY_PLAY, df, dates=dates)
     return table_result(df, written)
@@ -117,11 +124,13 @@ def box_scores(context: dg.AssetExecutionContext, lake: LakeResource):
     store = lake.lake()
     dates = partition_dates(context)
     players, teams = [], []
+    progress = date_progress(context, dates)
     for d in dates:
         for m in archived_for_date(store, "box_score", d):
             p, t = box_score_from_payload(load_payload(store, m), m["feed"], m["game_id"])
             players.append(with_partition_columns(p, d))
             teams.append(with_partition_columns(t, d))
+        progress.step(detail=f"{d}, {len(teams)} games parsed")
     for table, frames in ((BOX_SCORE_PLAYERS, players), (BOX_SCORE_TEAMS, teams)):
         df = pl.concat(frames) if frames else table.empty()
         written = store.write_table(table, df, dates=dates)
@@ -136,11 +145,14 @@ def _write_per_game(context, lake: LakeResource, kind: str, parse, tables: tuple
     """Parse every archived response of ``kind`` for the run's dates into ``tables``."""
     store, dates = lake.lake(), partition_dates(context)
     frames: list[list[pl.DataFrame]] = [[] for _ in tables]
+    progress, responses = date_progress(context, dates), 0
     for d in dates:
         for manifest in archived_for_date(store, kind, d):
             parsed = parse(load_payload(store, manifest))
+            responses += 1
             for bucket, df in zip(frames, parsed if isinstance(parsed, tuple) else (parsed,), strict=True):
                 bucket.append(with_partition_columns(df, d))
+        progress.step(detail=f"{d}, {responses} responses parsed")
     for table, parts in zip(tables, frames, strict=True):
         df = pl.concat(parts) if parts else table.empty()
         written = store.write_table(table, df, dates=dates)
@@ -188,10 +200,12 @@ def game_summaries(context: dg.AssetExecutionContext, lake: LakeResource):
 def scoreboard_games(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store, dates = lake.lake(), partition_dates(context)
     frames = []
+    progress = date_progress(context, dates)
     for d in dates:
         manifest = find_archived_date(store, bronze.SCOREBOARD_ENDPOINTS, d)
         if manifest:
             frames.append(scoreboard_from_payload(load_payload(store, manifest), manifest["endpoint"], d, _fetched_at(manifest)))
+        progress.step(detail=f"{d}, {len(frames)} scoreboards parsed")
     df = pl.concat(frames) if frames else SCOREBOARD_GAMES.empty()
     return table_result(df, store.write_table(SCOREBOARD_GAMES, df, dates=dates))
 
