@@ -249,6 +249,8 @@ def _local_glob(lake_root: str | os.PathLike, layer: str, table: str, depth: int
 
 def read_game_events(lake_root: str | os.PathLike, game_id: str) -> pl.DataFrame:
     """One game's gold.event_state rows, straight from a local lake's Parquet."""
+    if not any(Path(lake_root).resolve().joinpath("gold", "event_state").glob("*/*/part-0.parquet")):
+        raise ValueError(f"no gold.event_state in the lake at {lake_root}: materialize event_state first")
     return game_events(pl.scan_parquet(_local_glob(lake_root, "gold", "event_state", 2), hive_partitioning=True), game_id)
 
 

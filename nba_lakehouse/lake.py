@@ -313,7 +313,7 @@ def _remove_if_empty(directory: str) -> None:
         pass
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """``os.kill(pid, 0)``: does a process with this id exist on this host (whoever owns it)?"""
     if os.name == "nt":  # signal 0 is not a probe on Windows: never call a folder stale there
         return True
@@ -343,7 +343,7 @@ def sweep_stale_staging(staging_root: str) -> list[str]:
         host, sep, pid = name.rpartition("-")
         if not sep or host != _HOST or not pid.isdigit() or int(pid) == os.getpid():
             continue
-        if not _process_alive(int(pid)):
+        if not process_alive(int(pid)):
             shutil.rmtree(f"{staging_root}/{name}", ignore_errors=True)
             removed.append(name)
     return removed

@@ -9,11 +9,12 @@ file is written whole or not at all, and a relaunched backfill reuses everything
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import dagster as dg
 from dagster._core.events import DagsterEventType
+
+from nba_lakehouse.lake import process_alive
 
 ACTIVE = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
@@ -24,16 +25,6 @@ class RecoveredRun:
     job_name: str
     pid: int
     partition: str | None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process holds the pid: alive
-        return True
-    return True
 
 
 def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
@@ -47,7 +38,7 @@ def fail_dead_runs(instance: dg.DagsterInstance) -> list[RecoveredRun]:
     recovered = []
     for run in instance.get_runs(filters=dg.RunsFilter(statuses=ACTIVE)):
         pid = _worker_pid(instance, run.run_id)
-        if pid is None or _alive(pid):
+        if pid is None or process_alive(pid):
             continue  # not started yet, or still working (a reused pid errs on the safe side)
         instance.report_run_failed(run, f"run worker (pid {pid}) is gone: marked failed so its pool slots are freed")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)

@@ -195,3 +195,14 @@ def test_gold_does_not_follow_silver_whose_blocking_check_failed(tmp_path):
         evaluation = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=gold, cursor=baseline.cursor)
         assert _requested(evaluation, "event_state") == set()
     assert per_game_date  # the job a user runs by hand still covers the whole date
+
+
+def test_a_postponed_game_does_not_hold_the_watermark_for_good():
+    """A game still scheduled days after its date was postponed; later dates must be polled."""
+    day = BOARD_DATE - dt.timedelta(days=10)
+    board = {day: {"0022500001": 3, "0022500002": 1}}
+    cursor = NewGamesCursor(day - dt.timedelta(days=1))
+    _, soon = plan(cursor, board, set(), day + dt.timedelta(days=1))
+    assert soon.watermark == cursor.watermark  # the next morning it may still be played late
+    _, later = plan(cursor, board, set(), BOARD_DATE)
+    assert later.watermark == day

@@ -177,3 +177,18 @@ def test_score_at_each_period_end_matches_the_summary_line_score(event_state, sa
             cumulative = [sum(per_period[: p + 1]) for p in range(len(got))]
             assert got == cumulative, (game_id, side)
             assert got[-1] == team["PTS"]
+
+
+def test_a_game_with_only_its_away_box_row_keeps_its_season_and_date(sample_frames):
+    from nba_lakehouse.silver.games import game_outcomes
+
+    teams = sample_frames["box_score_teams"].filter(
+        ~((pl.col("game_id") == "0022200552") & pl.col("is_home").fill_null(False))
+    )
+    pbp = sample_frames["play_by_play"].filter(pl.col("game_id") != "0022200552")
+    row = game_outcomes(teams, pbp).filter(pl.col("game_id") == "0022200552").row(0, named=True)
+    original = sample_frames["box_score_teams"].filter(pl.col("game_id") == "0022200552").row(0, named=True)
+    assert (row["season"], row["game_date"], row["box_score_source"]) == (
+        original["season"], original["game_date"], original["source"]
+    )
+    assert row["home_team_id"] is None and row["away_team_id"] is not None

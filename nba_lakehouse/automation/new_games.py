@@ -12,6 +12,10 @@ import json
 from dataclasses import dataclass, field
 
 FINAL = 3  # ScoreboardV3 gameStatus: 1 scheduled, 2 in progress, 3 final
+# A game still not final this many days after its date was postponed (it reappears, same id, on
+# the date it is played): its old date stops holding the watermark, or one postponement would stop
+# the sensor for good. A game in progress is final within hours, so nothing is skipped.
+POSTPONED_AFTER_DAYS = 2
 
 
 @dataclass
@@ -74,7 +78,10 @@ def plan(
         settled = (
             game_date < today  # today's slate can still grow
             and games is not None
-            and all(status == FINAL for status in games.values())
+            and (
+                all(status == FINAL for status in games.values())
+                or (today - game_date).days > POSTPONED_AFTER_DAYS
+            )
         )
         if not settled or game_date != watermark + dt.timedelta(days=1):
             break

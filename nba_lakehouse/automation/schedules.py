@@ -4,7 +4,7 @@ import datetime as dt
 
 import dagster as dg
 
-from nba_lakehouse.partitions import TIMEZONE, current_season_start_year, season_label
+from nba_lakehouse.partitions import TIMEZONE, current_season_start_year, season_label, season_partitions
 
 # The season sources change every game day: fetch them again rather than reuse the archive.
 SEASON_SOURCES = ("bronze_schedule", "bronze_team_game_log", "bronze_player_season_stats", "bronze_player_game_logs")
@@ -32,8 +32,13 @@ def build_schedules(season_job, reference_job) -> list[dg.ScheduleDefinition]:
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Fetch the current season's schedule, game logs and season stats again; rebuild its games",
     )
-    def refresh_current_season(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        return season_refresh_request(context.scheduled_execution_time)
+    def refresh_current_season(context: dg.ScheduleEvaluationContext):
+        request = season_refresh_request(context.scheduled_execution_time)
+        # Season partitions are listed when the code location loads: a new season (from August)
+        # appears once it reloads; until then there is nothing valid to refresh.
+        if request.partition_key not in season_partitions.get_partition_keys():
+            return dg.SkipReason(f"season {request.partition_key} is not a partition yet: reload the code location")
+        return request
 
     reference = dg.ScheduleDefinition(
         name="refresh_reference_tables",

@@ -71,9 +71,20 @@ def game_outcomes(box_teams: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
         home_score="points", box_score_source="source",
     )
     away = teams.filter(~pl.col("is_home")).select(
-        "game_id", away_team_id="team_id", away_team_tricode="team_tricode", away_score="points",
+        "game_id", "season", "game_date", away_team_id="team_id", away_team_tricode="team_tricode",
+        away_score="points", away_source="source",
     )
-    games = home.join(away, on="game_id", how="full", coalesce=True).join(summary, on="game_id", how="full", coalesce=True)
+    # A game whose box score has only its away row still keeps its season, date and feed.
+    games = (
+        home.join(away, on="game_id", how="full", coalesce=True, suffix="_away")
+        .with_columns(
+            season=pl.coalesce("season", "season_away"),
+            game_date=pl.coalesce("game_date", "game_date_away"),
+            box_score_source=pl.coalesce("box_score_source", "away_source"),
+        )
+        .drop("season_away", "game_date_away", "away_source")
+        .join(summary, on="game_id", how="full", coalesce=True)
+    )
     # Games with play-by-play but no box score still get a row (season and date from pbp).
     pbp_keys = pbp.select("game_id", "season", "game_date").unique("game_id")
     games = games.join(pbp_keys, on="game_id", how="left", suffix="_pbp").with_columns(
