@@ -47,10 +47,19 @@ def season_of_game(game_id: str) -> str:
     return season_label(1900 + yy if yy >= 46 else 2000 + yy)
 
 
+def season_label_expr(start_year: pl.Expr) -> pl.Expr:
+    """The expression form of ``season_label``: 2022 -> 2022-23."""
+    return pl.format("{}-{}", start_year, ((start_year + 1) % 100).cast(pl.String).str.zfill(2))
+
+
+def season_start_year_expr(season: pl.Expr) -> pl.Expr:
+    """2022-23 -> 2022."""
+    return season.str.slice(0, 4).cast(pl.Int32)
+
+
 def season_of_game_expr(game_id: pl.Expr) -> pl.Expr:
     yy = game_id.str.slice(3, 2).cast(pl.Int32)
-    start = pl.when(yy >= 46).then(1900 + yy).otherwise(2000 + yy)
-    return pl.format("{}-{}", start, ((start + 1) % 100).cast(pl.String).str.zfill(2))
+    return season_label_expr(pl.when(yy >= 46).then(1900 + yy).otherwise(2000 + yy))
 
 
 def season_type_expr(game_id: pl.Expr) -> pl.Expr:

@@ -12,12 +12,12 @@ from nba_lakehouse.automation.new_games import (
     run_key,
 )
 from nba_lakehouse.bronze.archive import find_archived
+from nba_lakehouse.bronze.assets import scoreboard_statuses
 from nba_lakehouse.partitions import game_date_partitions, today_eastern
 from nba_lakehouse.recovery import fail_dead_runs
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.sources.client import NBAClient
 from nba_lakehouse.sources.errors import FeedUnavailableError
-from nba_lakehouse.sources.payloads import scoreboard_games
 
 LOOKBACK_DAYS = 3  # where a sensor without a cursor starts
 MAX_DATES_PER_TICK = 7  # a sensor off for weeks catches up a week per tick, not all at once
@@ -49,14 +49,14 @@ def build_new_games_sensor(target: dg.AssetSelection, today: Callable[[], dt.dat
         unavailable = ""
         for game_date in dates_to_poll(cursor, now, MAX_DATES_PER_TICK):
             try:
-                games = scoreboard_games(nba.scoreboard_v3(game_date).payload)
+                payload = nba.scoreboard_v3(game_date).payload
             except FeedUnavailableError as exc:
                 # Later dates wait: the watermark cannot pass a date whose games are unknown.
                 context.log.info(f"scoreboard of {game_date} unavailable, retried next tick: {exc}")
                 boards[game_date] = None
                 unavailable = f"; scoreboard of {game_date} unavailable ({type(exc).__name__}), retried next tick"
                 break
-            boards[game_date] = {g["gameId"]: g.get("gameStatus") for g in games}
+            boards[game_date] = scoreboard_statuses(payload, "scoreboardv3")
         archived = {
             game_id
             for game_date, games in boards.items()

@@ -34,7 +34,7 @@ from nba_lakehouse.progress import date_progress
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.sources.client import NBAClient, NBAResponse
 from nba_lakehouse.sources.errors import FeedUnavailableError
-from nba_lakehouse.sources.payloads import result_set
+from nba_lakehouse.sources.payloads import result_set, scoreboard_games
 from nba_lakehouse.wiring import partition_dates
 
 NBA_API_POOL = "nba_api"
@@ -241,7 +241,7 @@ SCOREBOARD_ENDPOINTS = ("scoreboardv3", "scoreboardv2")
 def scoreboard_statuses(payload: dict, endpoint: str) -> dict[str, int]:
     """``{game_id: status}`` (1 scheduled, 2 in progress, 3 final) from either scoreboard shape."""
     if endpoint == "scoreboardv3":
-        return {g["gameId"]: g.get("gameStatus") for g in payload["scoreboard"]["games"]}
+        return {g["gameId"]: g.get("gameStatus") for g in scoreboard_games(payload)}
     header = result_set(payload, "GameHeader")
     return dict(zip(header["GAME_ID"].cast(str), header["GAME_STATUS_ID"].cast(int), strict=True))
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from nba_lakehouse.game_clock import REGULATION_PERIODS, period_length
+from nba_lakehouse.partitions import season_start_year_expr
 from nba_lakehouse.silver.games import play_by_play_summary
 
 
@@ -243,8 +244,8 @@ def regular_season_completeness(games: pl.DataFrame, teams: pl.DataFrame, season
     year = int(season[:4])
     franchises = teams.select(
         "team_id",
-        first=pl.col("franchise_first_season").str.slice(0, 4).cast(pl.Int32),
-        last=pl.col("franchise_last_season").str.slice(0, 4).cast(pl.Int32),
+        first=season_start_year_expr(pl.col("franchise_first_season")),
+        last=season_start_year_expr(pl.col("franchise_last_season")),
     ).unique("team_id")
     league = franchises.filter((pl.col("first") <= year) & (pl.col("last") >= year))["team_id"]
     regular = games.filter((pl.col("season") == season) & (pl.col("season_type") == "Regular Season"))

@@ -6,19 +6,11 @@ import polars as pl
 from nba_api.stats.static import players as static_players
 from nba_api.stats.static import teams as static_teams
 
-from nba_lakehouse.partitions import current_season_start_year
+from nba_lakehouse.partitions import current_season_start_year, season_label_expr, season_start_year_expr
 from nba_lakehouse.schemas import PLAYERS, TEAMS
 from nba_lakehouse.sources.payloads import result_set
 
 _IDENTITY = ["team_tricode", "team_city", "team_name"]
-
-
-def _season_label(start_year: pl.Expr) -> pl.Expr:
-    return pl.format("{}-{}", start_year, ((start_year + 1) % 100).cast(pl.String).str.zfill(2))
-
-
-def _start_year(season: pl.Expr) -> pl.Expr:
-    return season.str.slice(0, 4).cast(pl.Int32)
 
 
 def static_team_list() -> pl.DataFrame:
@@ -70,7 +62,7 @@ def build_teams(team_years: pl.DataFrame, static: pl.DataFrame, observed: pl.Dat
             team_city=pl.col("team_city").drop_nulls().mode().sort().first(),
             team_name=pl.col("team_name").drop_nulls().mode().sort().first(),
         )
-        .with_columns(year=_start_year(pl.col("season")))
+        .with_columns(year=season_start_year_expr(pl.col("season")))
     )
     # A team seen outside CommonTeamYears' range still gets its seasons (the range widens).
     span = (
@@ -113,10 +105,10 @@ def build_teams(team_years: pl.DataFrame, static: pl.DataFrame, observed: pl.Dat
     return teams.select(
         "team_id",
         *_IDENTITY,
-        first_season=_season_label(pl.col("first_year")),
-        last_season=_season_label(pl.col("last_year")),
-        franchise_first_season=_season_label(pl.col("first_year_franchise")),
-        franchise_last_season=_season_label(pl.col("last_year_franchise")),
+        first_season=season_label_expr(pl.col("first_year")),
+        last_season=season_label_expr(pl.col("last_year")),
+        franchise_first_season=season_label_expr(pl.col("first_year_franchise")),
+        franchise_last_season=season_label_expr(pl.col("last_year_franchise")),
         is_active="is_active",
         identity_source="identity_source",
     ).sort("team_id", "first_season").pipe(TEAMS.cast)
@@ -125,14 +117,14 @@ def build_teams(team_years: pl.DataFrame, static: pl.DataFrame, observed: pl.Dat
 def teams_valid_for(teams: pl.DataFrame) -> pl.DataFrame:
     """``(team_id, first_year, last_year)`` of each identity, for range joins by season."""
     return teams.select(
-        "team_id", first_year=_start_year(pl.col("first_season")), last_year=_start_year(pl.col("last_season"))
+        "team_id", first_year=season_start_year_expr(pl.col("first_season")), last_year=season_start_year_expr(pl.col("last_season"))
     )
 
 
 def unresolved_team_ids(rows: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
     """``rows`` (team_id, season) pairs with no ``teams`` identity valid in that season."""
     pairs = rows.select("team_id", "season").drop_nulls().unique()
-    valid = pairs.with_columns(year=_start_year(pl.col("season"))).join(
+    valid = pairs.with_columns(year=season_start_year_expr(pl.col("season"))).join(
         teams_valid_for(teams), on="team_id", how="inner"
     ).filter(pl.col("year").is_between("first_year", "last_year")).select("team_id", "season").unique()
     return pairs.join(valid, on=["team_id", "season"], how="anti").sort("season", "team_id")
