@@ -6,6 +6,7 @@ from nba_lakehouse.automation.schedules import build_schedules
 from nba_lakehouse.automation.sensors import bronze_per_date, build_new_games_sensor, dead_run_sweeper
 from nba_lakehouse.bronze import assets as bronze_assets
 from nba_lakehouse.gold import assets as gold_assets
+from nba_lakehouse.gold import checks as gold_checks
 from nba_lakehouse.partitions import game_date_partitions, season_partitions
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse.silver import assets as silver_assets
@@ -13,7 +14,7 @@ from nba_lakehouse.silver import checks as silver_checks
 from nba_lakehouse.warehouse import assets as warehouse_assets
 
 all_assets = dg.load_assets_from_modules([bronze_assets, silver_assets, gold_assets, warehouse_assets])
-all_checks = dg.load_asset_checks_from_modules([silver_checks])
+all_checks = dg.load_asset_checks_from_modules([silver_checks, gold_checks])
 
 # Everything per game date, bronze to gold: what a user launches for one date or a season range.
 per_game_date = dg.AssetSelection.assets(

@@ -158,7 +158,8 @@ def test_silver_and_gold_follow_bronze_once_checks_pass(tmp_path):
     resources = build_resources(lake_root=str(tmp_path / "lake"), mode="replay")
     bronze = bronze_per_date(all_assets)
     silver = dg.AssetSelection.assets("play_by_play", "box_score_players", "box_score_teams")
-    watched = silver | dg.AssetSelection.assets("event_state")
+    lineups = dg.AssetSelection.assets("players_on_court", "possessions")
+    watched = silver | lineups | dg.AssetSelection.assets("event_state")
     with dg.instance_for_test() as instance:
         # The automation sensor reacts to what happened since its previous tick.
         baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=watched)
@@ -169,8 +170,12 @@ def test_silver_and_gold_follow_bronze_once_checks_pass(tmp_path):
         assert _requested(first, "event_state") == set()  # its inputs are not there yet
         dg.materialize([*all_assets, *all_checks], selection=silver, partition_key=date, resources=resources, instance=instance)
         second = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=watched, cursor=first.cursor)
-        assert _requested(second, "event_state") == {date}
+        assert _requested(second, "players_on_court") == {date} and _requested(second, "possessions") == {date}
+        assert _requested(second, "event_state") == set()  # it reads the lineups and possessions too
         assert _requested(second, "play_by_play") == set()  # already up to date
+        dg.materialize([*all_assets, *all_checks], selection=lineups, partition_key=date, resources=resources, instance=instance)
+        third = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=watched, cursor=second.cursor)
+        assert _requested(third, "event_state") == {date}
 
 
 def test_gold_does_not_follow_silver_whose_blocking_check_failed(tmp_path):

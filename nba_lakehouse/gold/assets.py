@@ -3,17 +3,27 @@
 import dagster as dg
 
 from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM, GOLD_FRESHNESS
-
+from nba_lakehouse.gold.clutch_splits import build_clutch_splits
 from nba_lakehouse.gold.event_state import build_event_state
+from nba_lakehouse.gold.players_on_court import build_players_on_court
+from nba_lakehouse.gold.possessions import build_possessions, possession_events
 from nba_lakehouse.gold.starter_splits import build_starter_splits
+from nba_lakehouse.gold.stints import build_stints
+from nba_lakehouse.gold.team_game_stats import build_team_game_stats
 from nba_lakehouse.partitions import game_date_partitions, season_partitions
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.schemas import (
     BOX_SCORE_PLAYERS,
     BOX_SCORE_TEAMS,
+    CLUTCH_SPLITS,
     EVENT_STATE,
     PLAY_BY_PLAY,
+    PLAYERS_ON_COURT,
+    POSSESSIONS,
     STARTER_SPLITS,
+    STINTS,
+    TEAM_GAME_STATS,
+    Table,
 )
 from nba_lakehouse.silver.games import game_outcomes
 from nba_lakehouse.wiring import (
@@ -23,26 +33,73 @@ from nba_lakehouse.wiring import (
 )
 
 
-@dg.asset(
-    deps=["play_by_play", "box_score_teams"],
-    partitions_def=game_date_partitions,
-    automation_condition=FOLLOW_UPSTREAM,
-    freshness_policy=GOLD_FRESHNESS,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="gold",
-    kinds={"polars", "parquet"},
-    description=EVENT_STATE.description,
-    metadata=table_definition_metadata(EVENT_STATE),
-)
-def event_state(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    store = lake.lake()
-    dates = partition_dates(context)
+def _per_date(table: Table, deps: list[str]) -> dict:
+    """Decorator arguments every per-date gold table shares."""
+    return dict(
+        deps=deps,
+        partitions_def=game_date_partitions,
+        automation_condition=FOLLOW_UPSTREAM,
+        freshness_policy=GOLD_FRESHNESS,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name="gold",
+        kinds={"polars", "parquet"},
+        description=table.description,
+        metadata=table_definition_metadata(table),
+    )
+
+
+def _sides(store, dates, pbp):
+    """Each game's home and away team from that date's own box score and play-by-play, so a
+    date's gold does not wait for the season-level games table."""
+    return game_outcomes(store.read_table(BOX_SCORE_TEAMS, game_dates=dates), pbp)
+
+
+def _write(store, table: Table, df, dates) -> dg.MaterializeResult:
+    return table_result(df, store.write_table(table, df, dates=dates))
+
+
+@dg.asset(**_per_date(PLAYERS_ON_COURT, ["play_by_play", "box_score_players", "box_score_teams"]))
+def players_on_court(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store, dates = lake.lake(), partition_dates(context)
     pbp = store.read_table(PLAY_BY_PLAY, game_dates=dates)
-    # Each game's own box score and play-by-play decide its sides and result, so a date's gold
-    # does not wait for the season-level games table.
-    df = build_event_state(pbp, game_outcomes(store.read_table(BOX_SCORE_TEAMS, game_dates=dates), pbp))
-    written = store.write_table(EVENT_STATE, df, dates=dates)
-    return table_result(df, written)
+    box = store.read_table(BOX_SCORE_PLAYERS, game_dates=dates)
+    return _write(store, PLAYERS_ON_COURT, build_players_on_court(pbp, box, _sides(store, dates, pbp)), dates)
+
+
+@dg.asset(**_per_date(POSSESSIONS, ["play_by_play", "box_score_teams"]))
+def possessions(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store, dates = lake.lake(), partition_dates(context)
+    pbp = store.read_table(PLAY_BY_PLAY, game_dates=dates)
+    return _write(store, POSSESSIONS, build_possessions(pbp, _sides(store, dates, pbp)), dates)
+
+
+@dg.asset(**_per_date(STINTS, ["players_on_court", "possessions", "play_by_play", "box_score_teams"]))
+def stints(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store, dates = lake.lake(), partition_dates(context)
+    pbp = store.read_table(PLAY_BY_PLAY, game_dates=dates)
+    on_court = store.read_table(PLAYERS_ON_COURT, game_dates=dates)
+    df = build_stints(on_court, possession_events(pbp, _sides(store, dates, pbp)))
+    return _write(store, STINTS, df, dates)
+
+
+@dg.asset(**_per_date(TEAM_GAME_STATS, ["box_score_teams", "possessions"]))
+def team_game_stats(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store, dates = lake.lake(), partition_dates(context)
+    df = build_team_game_stats(store.read_table(BOX_SCORE_TEAMS, game_dates=dates), store.read_table(POSSESSIONS, game_dates=dates))
+    return _write(store, TEAM_GAME_STATS, df, dates)
+
+
+@dg.asset(**_per_date(EVENT_STATE, ["play_by_play", "box_score_teams", "box_score_players", "possessions", "players_on_court"]))
+def event_state(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store, dates = lake.lake(), partition_dates(context)
+    pbp = store.read_table(PLAY_BY_PLAY, game_dates=dates)
+    df = build_event_state(
+        pbp, _sides(store, dates, pbp),
+        possessions=store.read_table(POSSESSIONS, game_dates=dates),
+        on_court=store.read_table(PLAYERS_ON_COURT, game_dates=dates),
+        box_players=store.read_table(BOX_SCORE_PLAYERS, game_dates=dates),
+    )
+    return _write(store, EVENT_STATE, df, dates)
 
 
 @dg.asset(
@@ -61,4 +118,31 @@ def starter_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     seasons = list(context.partition_keys)
     df = build_starter_splits(store.read_table(BOX_SCORE_PLAYERS, seasons=seasons))
     written = store.write_table(STARTER_SPLITS, df, seasons=seasons)
+    return table_result(df, written)
+
+
+@dg.asset(
+    deps=[
+        dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping())
+        for name in ("play_by_play", "box_score_players", "box_score_teams", "event_state", "players_on_court")
+    ],
+    partitions_def=season_partitions,
+    freshness_policy=GOLD_FRESHNESS,
+    group_name="gold",
+    kinds={"polars", "parquet"},
+    description=CLUTCH_SPLITS.description,
+    metadata=table_definition_metadata(CLUTCH_SPLITS),
+)
+def clutch_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store = lake.lake()
+    seasons = list(context.partition_keys)
+    pbp = store.read_table(PLAY_BY_PLAY, seasons=seasons)
+    df = build_clutch_splits(
+        pbp,
+        store.read_table(EVENT_STATE, seasons=seasons),
+        store.read_table(PLAYERS_ON_COURT, seasons=seasons),
+        possession_events(pbp, game_outcomes(store.read_table(BOX_SCORE_TEAMS, seasons=seasons), pbp)),
+        store.read_table(BOX_SCORE_PLAYERS, seasons=seasons),
+    )
+    written = store.write_table(CLUTCH_SPLITS, df, seasons=seasons)
     return table_result(df, written)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import polars as pl
 
 from nba_lakehouse.game_clock import (
-    OVERTIME_PERIOD_SECONDS,
     REGULATION_PERIOD_SECONDS,
     REGULATION_PERIODS,
-    period_length,
+    seconds_elapsed,
 )
 
 HOME, AWAY = 0, 1
@@ -52,15 +51,21 @@ def _inferred_possession() -> pl.Expr:
     return pl.coalesce(during, carried)
 
 
-def build_event_state(pbp: pl.DataFrame, games: pl.DataFrame) -> pl.DataFrame:
-    """``pbp`` is silver play_by_play, ``games`` silver games (for sides and the final result)."""
+def build_event_state(
+    pbp: pl.DataFrame,
+    games: pl.DataFrame,
+    possessions: pl.DataFrame | None = None,
+    on_court: pl.DataFrame | None = None,
+    box_players: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """``pbp`` is silver play_by_play, ``games`` silver games (for sides and the final result).
+
+    With gold ``possessions``, gold ``on_court`` (players_on_court) and silver ``box_players``,
+    the possession and lineup columns are filled; without them they are null.
+    """
     period = pl.col("period").cast(pl.Float64)
     clock = pl.col("clock_seconds")
     in_overtime = pl.col("period") > REGULATION_PERIODS
-    elapsed_before = (
-        (period - 1).clip(upper_bound=REGULATION_PERIODS) * REGULATION_PERIOD_SECONDS
-        + (period - 1 - REGULATION_PERIODS).clip(lower_bound=0) * OVERTIME_PERIOD_SECONDS
-    )
     home_score = pl.col("home_score").forward_fill().over("game_id", order_by="event_order").fill_null(0)
     away_score = pl.col("away_score").forward_fill().over("game_id", order_by="event_order").fill_null(0)
     feed_possession = _side(pl.col("possession_team_id"))
@@ -87,7 +92,7 @@ def build_event_state(pbp: pl.DataFrame, games: pl.DataFrame) -> pl.DataFrame:
         seconds_remaining_period=clock,
         seconds_remaining_game=pl.when(in_overtime).then(clock)
         .otherwise(clock + (REGULATION_PERIODS - period) * REGULATION_PERIOD_SECONDS),
-        seconds_elapsed_game=elapsed_before + period_length(pl.col("period")) - clock,
+        seconds_elapsed_game=seconds_elapsed(pl.col("period"), clock),
         home_score="home_score",
         away_score="away_score",
         point_differential="point_differential",
@@ -95,4 +100,38 @@ def build_event_state(pbp: pl.DataFrame, games: pl.DataFrame) -> pl.DataFrame:
         current_winning_team=pl.when(pl.col("point_differential") > 0).then(pl.lit(HOME, pl.Int8))
         .when(pl.col("point_differential") < 0).then(pl.lit(AWAY, pl.Int8)),
         final_winning_team=final_winner,
+    ).pipe(_with_possessions, possessions).pipe(_with_starters_on_court, on_court, box_players).sort("game_id", "event_order")
+
+
+def _with_possessions(state: pl.DataFrame, possessions: pl.DataFrame | None) -> pl.DataFrame:
+    if possessions is None:
+        return state.with_columns(
+            possession_number=pl.lit(None, pl.Int32), offense_side=pl.lit(None, pl.Int8),
+            seconds_into_possession=pl.lit(None, pl.Float64),
+        )
+    spans = possessions.select(
+        "game_id", "possession_number", "start_seconds",
+        event_order="start_event_order",
+        offense_side=pl.when(pl.col("offense_side") == "home").then(pl.lit(HOME, pl.Int8))
+        .when(pl.col("offense_side") == "away").then(pl.lit(AWAY, pl.Int8)),
     ).sort("game_id", "event_order")
+    # Possessions cover each game's events without gaps, so the latest one started is the event's.
+    joined = state.sort("game_id", "event_order").join_asof(spans, on="event_order", by="game_id", check_sortedness=False)
+    return joined.with_columns(
+        seconds_into_possession=pl.col("seconds_elapsed_game") - pl.col("start_seconds"),
+    ).drop("start_seconds")
+
+
+def _with_starters_on_court(state: pl.DataFrame, on_court: pl.DataFrame | None, box_players: pl.DataFrame | None) -> pl.DataFrame:
+    if on_court is None or box_players is None:
+        return state.with_columns(home_starters_on_court=pl.lit(None, pl.Int8), away_starters_on_court=pl.lit(None, pl.Int8))
+    starters = box_players.filter("starter").group_by("game_id").agg(starter_ids=pl.col("player_id"))
+    counts = on_court.join(starters, on="game_id", how="left").select(
+        "game_id", "event_order",
+        **{
+            f"{side}_starters_on_court": pl.col(f"{side}_player_ids").list.set_intersection(pl.col("starter_ids"))
+            .list.len().cast(pl.Int8)
+            for side in ("home", "away")
+        },
+    )
+    return state.join(counts, on=["game_id", "event_order"], how="left")

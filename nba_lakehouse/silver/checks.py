@@ -62,12 +62,12 @@ def play_by_play_audit(context: dg.AssetCheckExecutionContext, lake: LakeResourc
         "event_keys_unique": (audits.duplicate_event_keys, "duplicate (game_id, event_order) keys"),
         "clock_within_period": (audits.clock_out_of_bounds, "events with the clock outside the period"),
     }
-    for name in _selected(context, audits_by_name):
+    for name in selected_checks(context, audits_by_name):
         audit, what = audits_by_name[name]
         yield audit_result(audit(pbp), pbp.height, what, check_name=name, asset_key="play_by_play")
 
 
-def _selected(context: dg.AssetCheckExecutionContext, names) -> list[str]:
+def selected_checks(context: dg.AssetCheckExecutionContext, names) -> list[str]:
     """The checks of a shared step this run asked for (a run may select just one)."""
     chosen = {key.name for key in context.selected_asset_check_keys}
     return [name for name in names if name in chosen]
@@ -141,7 +141,7 @@ _season_check = dict(blocking=True, partitions_def=season_partitions)
 )
 def games_audit(context: dg.AssetCheckExecutionContext, lake: LakeResource):
     store, season = lake.lake(), context.partition_key
-    selected = _selected(context, ["final_score_matches_box_score", "completed_games_have_scores", "full_regular_season"])
+    selected = selected_checks(context, ["final_score_matches_box_score", "completed_games_have_scores", "full_regular_season"])
     games = store.read_table(GAMES, seasons=[season])
     pbp = store.read_table(PLAY_BY_PLAY, seasons=[season]) if len(selected) > ("full_regular_season" in selected) else None
     if "final_score_matches_box_score" in selected:

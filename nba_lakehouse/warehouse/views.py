@@ -16,6 +16,8 @@ DUCKDB_TYPES = {
 def duckdb_type(dtype: pl.DataType) -> str:
     if isinstance(dtype, pl.Datetime):
         return "TIMESTAMPTZ" if dtype.time_zone else "TIMESTAMP"
+    if isinstance(dtype, pl.List):
+        return f"{duckdb_type(dtype.inner)}[]"
     for polars_type, name in DUCKDB_TYPES.items():
         if dtype == polars_type:
             return name

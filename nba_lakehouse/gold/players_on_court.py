@@ -1,0 +1,309 @@
+"""Who is on the floor at every play-by-play event, for the V2, V3 and CDN feeds alike.
+
+The feeds log substitutions three ways: V2 has the outgoing player in PLAYER1 and the incoming one
+in PLAYER2; V3 has the outgoing player in ``personId`` and the incoming one only in the description
+("SUB: Okoro FOR LeVert"); CDN logs a separate "out" row and "in" row. Substitutions made between
+periods are not logged at all, so each period's starters are inferred: a player who acts in a
+period, or is substituted out, before he is substituted in was on the floor when it began. The
+box score's starters are authoritative for period 1. A player who starts a period and neither acts
+nor leaves is invisible to that rule; he is found from the box score minutes nobody else explains,
+or, without a box score, from the lineup that ended the previous period.
+
+Everything works on whole frames of many games; the only grouping keys are game, period, team and
+the lineup segment (the events between two batches of substitutions).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from nba_lakehouse.game_clock import period_length, spans
+
+PLAYERS_PER_SIDE = 5
+V3_SUBSTITUTION = r"^SUB: (.+?) FOR (.+)$"
+# Fouls, ejections and delays a player can be charged with from the bench: they say nothing
+# about who is on the floor.
+BENCH_ACTION = r"(?i)technical|non-unsportsmanlike|t\.foul|tech\.|ejection|delay|double personal"
+GAME_KEY = ["game_id", "period"]
+
+
+# ----------------------------------------------------------------------------- rosters
+def player_teams(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
+    """(game_id, player_id, team_id): the box score's, else the team the player acted for."""
+    from_pbp = (
+        pbp.filter(pl.col("player_id").is_not_null() & pl.col("team_id").is_not_null())
+        .group_by("game_id", "player_id").agg(team_id=pl.col("team_id").mode().first())
+    )
+    from_box = box_players.select("game_id", "player_id", "team_id")
+    return pl.concat([from_box, from_pbp.join(from_box, on=["game_id", "player_id"], how="anti")])
+
+
+def _name_keys(pbp: pl.DataFrame, box_players: pl.DataFrame, v3_subs: pl.DataFrame) -> pl.DataFrame:
+    """Every way a V3 description may name a player: (game_id, team_id, name, player_id, rank).
+
+    Lower rank wins. The outgoing names of substitutions are written exactly as incoming names are
+    ("J. Green", "Jal. Williams"), so they come first; then the feed's own playerName; then the
+    box score's family name and initial form.
+    """
+    outgoing = v3_subs.select("game_id", "team_id", name="out_name", player_id="player_id", rank=pl.lit(0))
+    acting = pbp.filter(pl.col("player_id").is_not_null() & pl.col("player_name").is_not_null()).select(
+        "game_id", "team_id", name="player_name", player_id="player_id", rank=pl.lit(1)
+    )
+    full = pl.col("player_name").str.strip_chars()
+    family = full.str.splitn(" ", 2).struct.field("field_1")
+    # Only players who played: a DNP teammate sharing the surname must not make it ambiguous.
+    box = box_players.filter(family.is_not_null() & pl.col("played"))
+    by_family = box.select("game_id", "team_id", name=family, player_id="player_id", rank=pl.lit(2))
+    by_initial = box.select(
+        "game_id", "team_id", name=pl.format("{}. {}", full.str.slice(0, 1), family),
+        player_id="player_id", rank=pl.lit(2),
+    )
+    keys = pl.concat([outgoing, acting, by_family, by_initial], how="vertical_relaxed").unique()
+    # A name two players share at the same rank identifies neither.
+    return keys.filter(pl.col("player_id").n_unique().over("game_id", "team_id", "name", "rank") == 1)
+
+
+def _resolve_incoming_v3(v3_subs: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """Add ``in_player_id`` to V3 substitution rows by matching the description's incoming name,
+    first within the game, then among the names the team used elsewhere in the frame's games.
+
+    A surname two teammates share ("Holiday" on the 2022-23 Hawks) resolves only through a box
+    score that lists one of them as not having played.
+    """
+    in_game = (
+        v3_subs.join(keys, left_on=["game_id", "team_id", "in_name"], right_on=["game_id", "team_id", "name"])
+        .sort("rank").unique(["game_id", "event_order"], keep="first")
+        .select("game_id", "event_order", in_player_id=pl.col("player_id_right"))
+    )
+    team_names = (
+        keys.filter(pl.col("rank") <= 1).select("team_id", "name", "player_id").unique()
+        .filter(pl.col("player_id").n_unique().over("team_id", "name") == 1)
+    )
+    elsewhere = v3_subs.join(team_names, left_on=["team_id", "in_name"], right_on=["team_id", "name"]).select(
+        "game_id", "event_order", fallback_id=pl.col("player_id_right")
+    )
+    return (
+        v3_subs.join(in_game, on=["game_id", "event_order"], how="left")
+        .join(elsewhere, on=["game_id", "event_order"], how="left")
+        .with_columns(in_player_id=pl.coalesce("in_player_id", "fallback_id"))
+        .drop("fallback_id")
+    )
+
+
+def substitutions(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
+    """One row per player entering or leaving: (game_id, period, event_order, team_id, player_id, entering).
+
+    An incoming V3 player whose name matches nobody is left out (and reported by
+    ``unresolved_substitutions``); the five-per-team check then fails for that stretch.
+    """
+    subs = pbp.filter(pl.col("event_type") == "substitution")
+    base = ["game_id", "period", "event_order", "team_id"]
+    v2 = subs.filter(pl.col("source") == "v2")
+    cdn = subs.filter(pl.col("source") == "cdn")
+    v3 = subs.filter(pl.col("source") == "v3").with_columns(
+        in_name=pl.col("description").str.extract(V3_SUBSTITUTION, 1).str.strip_chars(),
+        out_name=pl.col("description").str.extract(V3_SUBSTITUTION, 2).str.strip_chars(),
+    )
+    v3 = _resolve_incoming_v3(v3, _name_keys(pbp, box_players, v3))
+    rows = [
+        v2.select(*base, player_id="player_id", entering=pl.lit(False)),
+        v2.select(*base, player_id="player2_id", entering=pl.lit(True)),
+        v3.select(*base, player_id="player_id", entering=pl.lit(False)),
+        v3.select(*base, player_id="in_player_id", entering=pl.lit(True)),
+        cdn.select(*base, player_id="player_id", entering=pl.col("event_subtype") == "in"),
+    ]
+    return pl.concat(rows).filter(pl.col("player_id").is_not_null()).sort("game_id", "event_order", "entering")
+
+
+def unresolved_substitutions(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
+    """Substitution rows whose entering or leaving player could not be identified."""
+    subs = pbp.filter(pl.col("event_type") == "substitution")
+    found = substitutions(pbp, box_players).group_by("game_id", "event_order").agg(
+        n=pl.len(), entering=pl.col("entering").any(), leaving=(~pl.col("entering")).any()
+    )
+    complete = (
+        pl.when(pl.col("source") == "cdn").then(pl.col("n") == 1)
+        .otherwise(pl.col("entering").fill_null(False) & pl.col("leaving").fill_null(False))
+    )
+    return subs.join(found, on=["game_id", "event_order"], how="left").filter(~complete.fill_null(False)).select(
+        "game_id", "period", "event_order", "team_id", "description"
+    )
+
+
+# ---------------------------------------------------------------------------- segments
+def lineup_segments(pbp: pl.DataFrame) -> pl.DataFrame:
+    """(game_id, event_order, period, segment): lineups can only change between segments.
+
+    A segment ends after a batch of consecutive substitution rows; the rows of a batch still see
+    the lineup from before it, so CDN's separate out and in rows never show four or six players.
+    """
+    ordered = pbp.select("game_id", "event_order", "period", "event_type").sort("game_id", "event_order")
+    is_sub = pl.col("event_type") == "substitution"
+    closes_batch = is_sub & ~is_sub.shift(-1).over(GAME_KEY).fill_null(False)
+    return ordered.select(
+        "game_id", "event_order", "period",
+        segment=closes_batch.cast(pl.Int32).cum_sum().shift(1).over(GAME_KEY).fill_null(0),
+    )
+
+
+# ----------------------------------------------------------------------------- starters
+def _first_actions(pbp: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
+    """(game_id, period, team_id, player_id, first_action): first event the player took part in."""
+    acts = pbp.filter(
+        (pl.col("event_type") != "substitution")
+        & ~(pl.col("event_type").is_in(["foul", "ejection", "violation", "other"])
+            & pl.col("description").fill_null("").str.contains(BENCH_ACTION))
+    )
+    involved = pl.concat([
+        acts.select(*GAME_KEY, "event_order", player_id="player_id"),
+        acts.select(*GAME_KEY, "event_order", player_id="player2_id"),
+    ]).filter(pl.col("player_id").is_not_null())
+    return (
+        involved.join(teams, on=["game_id", "player_id"])
+        .group_by(*GAME_KEY, "team_id", "player_id").agg(first_action=pl.col("event_order").min())
+    )
+
+
+def _starter_evidence(pbp: pl.DataFrame, subs: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
+    """Per game, period, team and player: whether he certainly started the period (acted or left
+    before entering) or certainly did not (entered before doing anything)."""
+    sub_firsts = subs.group_by(*GAME_KEY, "team_id", "player_id").agg(
+        first_in=pl.col("event_order").filter(pl.col("entering")).min(),
+        first_out=pl.col("event_order").filter(~pl.col("entering")).min(),
+    )
+    seen = _first_actions(pbp, teams).join(sub_firsts, on=[*GAME_KEY, "team_id", "player_id"], how="full", coalesce=True)
+    before_entering = pl.min_horizontal("first_action", "first_out")
+    return seen.with_columns(
+        started=before_entering.is_not_null() & (pl.col("first_in").is_null() | (before_entering < pl.col("first_in"))),
+        entered=pl.col("first_in").is_not_null() & (before_entering.is_null() | (pl.col("first_in") < before_entering)),
+    ).select(*GAME_KEY, "team_id", "player_id", "started", "entered")
+
+
+def _intervals(starters: pl.DataFrame, subs: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
+    """(game_id, period, segment, team_id, player_id) for every segment a player is on the floor."""
+    seg_of_event = segments.select("game_id", "event_order", "segment")
+    # A substitution takes effect in the segment after its batch.
+    markers = pl.concat([
+        starters.select(*GAME_KEY, "team_id", "player_id", segment=pl.lit(0, pl.Int32), on=pl.lit(True), order=pl.lit(-1, pl.Int64)),
+        subs.join(seg_of_event, on=["game_id", "event_order"]).select(
+            *GAME_KEY, "team_id", "player_id", segment=pl.col("segment") + 1, on="entering",
+            order=pl.col("event_order").cast(pl.Int64),
+        ),
+    ]).sort("order").unique([*GAME_KEY, "team_id", "player_id", "segment"], keep="last")
+    n_segments = segments.group_by(GAME_KEY).agg(last=pl.col("segment").max())
+    players = markers.select(*GAME_KEY, "team_id", "player_id").unique()
+    grid = (
+        players.join(n_segments, on=GAME_KEY)
+        .with_columns(segment=pl.int_ranges(0, pl.col("last") + 1, dtype=pl.Int32))
+        .explode("segment").drop("last")
+    )
+    state = grid.join(markers.drop("order"), on=[*GAME_KEY, "team_id", "player_id", "segment"], how="left").with_columns(
+        on=pl.col("on").forward_fill().over([*GAME_KEY, "team_id", "player_id"], order_by="segment").fill_null(False)
+    )
+    return state.filter("on").drop("on")
+
+
+def period_starters(
+    pbp: pl.DataFrame, box_players: pl.DataFrame, subs: pl.DataFrame, segments: pl.DataFrame, sides: pl.DataFrame
+) -> pl.DataFrame:
+    """(game_id, period, team_id, player_id, how): the five each team started each period with.
+
+    ``how`` says where a starter came from: box_score (period 1), inferred (acted or left before
+    entering), box_minutes (silent all period, found from minutes nobody else explains) or
+    previous_period (silent, on the floor when the previous period ended).
+    """
+    teams = player_teams(pbp, box_players)
+    evidence = _starter_evidence(pbp, subs, teams)
+    periods = segments.select(*GAME_KEY).unique().join(sides, on="game_id")
+    team_periods = pl.concat([
+        periods.select(*GAME_KEY, team_id="home_team_id"), periods.select(*GAME_KEY, team_id="away_team_id"),
+    ]).filter(pl.col("team_id").is_not_null())
+
+    box_starters = box_players.filter("starter").select("game_id", "team_id", "player_id")
+    box_five = box_starters.group_by("game_id", "team_id").agg(n=pl.len()).filter(pl.col("n") == PLAYERS_PER_SIDE)
+    first_period = (
+        box_starters.join(box_five.drop("n"), on=["game_id", "team_id"])
+        .join(team_periods.filter(pl.col("period") == 1), on=["game_id", "team_id"])
+        .select(*GAME_KEY, "team_id", "player_id", how=pl.lit("box_score"))
+    )
+    inferred = (
+        evidence.filter("started")
+        .join(first_period, on=[*GAME_KEY, "team_id"], how="anti")
+        .select(*GAME_KEY, "team_id", "player_id", how=pl.lit("inferred"))
+    )
+    known = pl.concat([first_period, inferred])
+    missing = (
+        team_periods.join(known.group_by(*GAME_KEY, "team_id").agg(n=pl.len()), on=[*GAME_KEY, "team_id"], how="left")
+        .with_columns(missing=PLAYERS_PER_SIDE - pl.col("n").fill_null(0))
+        .filter(pl.col("missing") > 0).drop("n")
+    )
+    if missing.is_empty():
+        return known
+
+    # Candidates: players of the team who neither started nor entered the period by the evidence.
+    roster = teams.join(missing, on=["game_id", "team_id"])
+    not_candidates = pl.concat([
+        known.select(*GAME_KEY, "team_id", "player_id"),
+        evidence.filter("entered").select(*GAME_KEY, "team_id", "player_id"),
+    ])
+    candidates = roster.join(not_candidates, on=[*GAME_KEY, "team_id", "player_id"], how="anti")
+
+    # Seconds each player is on the floor with the starters known so far.
+    timing = _segment_seconds(pbp, segments)
+    partial = _intervals(known, subs, segments).join(timing, on=[*GAME_KEY, "segment"])
+    counted = partial.group_by("game_id", "player_id").agg(counted=pl.col("seconds").sum())
+    ended_previous = (
+        partial.join(partial.group_by(GAME_KEY).agg(pl.col("segment").max()), on=[*GAME_KEY, "segment"])
+        .select("game_id", "team_id", "player_id", period=pl.col("period") + 1, was_on=pl.lit(True))
+    )
+    period_seconds = segments.select(*GAME_KEY).unique().with_columns(length=period_length(pl.col("period")))
+    box_seconds = box_players.select("game_id", "player_id", box=pl.col("minutes") * 60)
+    scored = (
+        candidates.join(counted, on=["game_id", "player_id"], how="left")
+        .join(box_seconds, on=["game_id", "player_id"], how="left")
+        .join(ended_previous, on=[*GAME_KEY, "team_id", "player_id"], how="left")
+        .join(period_seconds, on=GAME_KEY)
+        .with_columns(unexplained=pl.col("box") - pl.col("counted").fill_null(0.0))
+        # A silent starter plays the whole period, so the box must leave that much unexplained.
+        .with_columns(by_minutes=pl.col("unexplained") >= pl.col("length") - 60)
+    )
+    has_box = pl.col("box").is_not_null().any().over(*GAME_KEY, "team_id")
+    ranked = scored.filter(
+        pl.when(has_box).then(pl.col("by_minutes").fill_null(False)).otherwise(pl.col("was_on").fill_null(False))
+    ).sort("unexplained", descending=True, nulls_last=True)
+    filled = (
+        ranked.with_columns(rank=pl.int_range(pl.len()).over(*GAME_KEY, "team_id"))
+        .filter(pl.col("rank") < pl.col("missing"))
+        .select(*GAME_KEY, "team_id", "player_id",
+                how=pl.when(has_box).then(pl.lit("box_minutes")).otherwise(pl.lit("previous_period")))
+    )
+    return pl.concat([known, filled])
+
+
+def _segment_seconds(pbp: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
+    """(game_id, period, segment, seconds): game time each lineup segment covers."""
+    clock = pbp.select("game_id", "event_order", "clock_seconds").join(segments, on=["game_id", "event_order"])
+    return spans(clock, "segment").select(*GAME_KEY, "segment", seconds=pl.col("end") - pl.col("start"))
+
+
+# ---------------------------------------------------------------------------- the table
+def build_players_on_court(pbp: pl.DataFrame, box_players: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
+    """``pbp`` silver play_by_play, ``box_players`` silver box_score_players (may be empty),
+    ``sides`` (game_id, home_team_id, away_team_id). One row per event with both lineups."""
+    segments = lineup_segments(pbp)
+    subs = substitutions(pbp, box_players)
+    on_floor = _intervals(period_starters(pbp, box_players, subs, segments, sides), subs, segments)
+    lineups = on_floor.group_by(*GAME_KEY, "segment", "team_id").agg(player_ids=pl.col("player_id").sort())
+    events = (
+        pbp.select("season", "game_date", "game_id", "event_order", "period")
+        .join(segments.select("game_id", "event_order", "segment"), on=["game_id", "event_order"])
+        .join(sides.select("game_id", "home_team_id", "away_team_id"), on="game_id", how="left")
+    )
+    for side in ("home", "away"):
+        events = events.join(
+            lineups.rename({"team_id": f"{side}_team_id", "player_ids": f"{side}_player_ids"}),
+            on=[*GAME_KEY, "segment", f"{side}_team_id"], how="left",
+        )
+    return events.with_columns(
+        pl.col("home_player_ids", "away_player_ids").fill_null(pl.lit([], pl.List(pl.Int64))),
+    ).sort("game_id", "event_order")
