@@ -38,6 +38,15 @@ GROUP BY ALL
 ORDER BY g.game_date
 """
 
+FOUR_FACTORS_QUERY = """
+SELECT game_date, team_tricode AS team, points, possessions,
+       round(pace, 1) AS pace, round(offensive_rating, 1) AS off_rtg, round(defensive_rating, 1) AS def_rtg,
+       round(effective_fg_pct, 3) AS efg, round(turnover_pct, 3) AS tov, round(offensive_rebound_pct, 3) AS orb,
+       round(free_throw_rate, 3) AS ftr
+FROM gold.team_game_stats
+ORDER BY game_date, game_id, is_home NULLS FIRST, team_id
+"""
+
 # The games with a recorded play-by-play; silver.games also holds whole seasons from game logs.
 SAMPLE_GAMES_QUERY = """
 SELECT game_id, game_date, away_team_tricode AS away, home_team_tricode AS home, away_score, home_score,
@@ -65,6 +74,7 @@ class DemoResult:
     events: int
     checks: list[tuple[str, str, bool]] = field(default_factory=list)
     gold_query: pl.DataFrame | None = None
+    four_factors: pl.DataFrame | None = None
     tables: pl.DataFrame | None = None
     seconds: float = 0.0
     game_flow_png: str | None = None  # <lake root>/charts/game_flow_<game_id>.png (local lakes)
@@ -120,7 +130,7 @@ def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None =
     run(["bronze_team_years", "teams"])
     for season in recorded.seasons:
         result = run(per_season, season, _season_run_config(recorded.players_by_season, season))
-        print(f"materialized {season}: schedule, game logs, season stats, games, starter splits, "
+        print(f"materialized {season}: schedule, game logs, season stats, games, starter and clutch splits, "
               f"{len(result.get_asset_check_evaluations())} checks")
     run(["teams", "players", "duckdb_catalog"])
 
@@ -128,11 +138,12 @@ def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None =
         games = conn.sql(SAMPLE_GAMES_QUERY).pl()
         events = conn.execute("SELECT count(*) FROM gold.event_state").fetchall()[0][0]
         gold = conn.sql(GOLD_QUERY).pl()
+        four_factors = conn.sql(FOUR_FACTORS_QUERY).pl()
         tables = conn.sql(TABLE_ROWS_QUERY).pl()
     png, note = write_game_flow_chart(lake, games)
     return DemoResult(
         lake_root=lake.root_uri, duckdb_path=lake.duckdb_path, games=games, events=events,
-        checks=checks, gold_query=gold, tables=tables, seconds=time.perf_counter() - started,
+        checks=checks, gold_query=gold, four_factors=four_factors, tables=tables, seconds=time.perf_counter() - started,
         game_flow_png=png, game_flow_note=note,
     )
 
@@ -168,6 +179,8 @@ def print_summary(result: DemoResult) -> None:
             print(f"  {'PASS' if ok else 'FAIL'}  {asset}.{name}")
         print("\nDuckDB over gold.event_state: biggest leads and lead changes per game")
         print(result.gold_query)
+        print("\nDuckDB over gold.team_game_stats: pace, ratings and the four factors from counted possessions")
+        print(result.four_factors)
         if result.game_flow_png:
             print(f"\nGame-flow chart: {result.game_flow_png}")
             print(f"  {result.game_flow_note}")

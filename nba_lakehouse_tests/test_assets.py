@@ -60,6 +60,9 @@ def test_demo_materializes_every_layer(demo_lake):
     declared = {(k.asset_key.to_user_string(), k.name) for c in all_checks for k in c.check_keys}
     assert {(a, n) for a, n, _ in result.checks} == declared
     assert result.gold_query.height == len(SAMPLE_GAMES)
+    # Two teams per sample game, each with its counted possessions and a rating that follows from them.
+    assert result.four_factors.height == 2 * len(SAMPLE_GAMES)
+    assert (abs(result.four_factors["off_rtg"] * result.four_factors["possessions"] / 100 - result.four_factors["points"]) < 0.1).all()
 
 
 def test_demo_final_scores_match_the_recorded_box_scores(demo_lake):
