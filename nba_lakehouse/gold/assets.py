@@ -102,37 +102,32 @@ def event_state(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     return _write(store, EVENT_STATE, df, dates)
 
 
-@dg.asset(
-    # A season is a set of game dates no built-in time mapping can express (2019-20 ended in
-    # October 2020), so the season asset depends on all dates and reads its season's folder.
-    deps=[dg.AssetDep("box_score_players", partition_mapping=dg.AllPartitionMapping())],
-    partitions_def=season_partitions,
-    freshness_policy=GOLD_FRESHNESS,
-    group_name="gold",
-    kinds={"polars", "parquet"},
-    description=STARTER_SPLITS.description,
-    metadata=table_definition_metadata(STARTER_SPLITS),
-)
+def _per_season(table: Table, deps: list[str]) -> dict:
+    """Decorator arguments of the season gold tables.
+
+    A season is a set of game dates no built-in time mapping can express (2019-20 ended in
+    October 2020), so a season asset depends on all dates and reads its season's folder.
+    """
+    return dict(
+        deps=[dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in deps],
+        partitions_def=season_partitions,
+        freshness_policy=GOLD_FRESHNESS,
+        group_name="gold",
+        kinds={"polars", "parquet"},
+        description=table.description,
+        metadata=table_definition_metadata(table),
+    )
+
+
+@dg.asset(**_per_season(STARTER_SPLITS, ["box_score_players"]))
 def starter_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     seasons = list(context.partition_keys)
     df = build_starter_splits(store.read_table(BOX_SCORE_PLAYERS, seasons=seasons))
-    written = store.write_table(STARTER_SPLITS, df, seasons=seasons)
-    return table_result(df, written)
+    return table_result(df, store.write_table(STARTER_SPLITS, df, seasons=seasons))
 
 
-@dg.asset(
-    deps=[
-        dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping())
-        for name in ("play_by_play", "box_score_players", "box_score_teams", "event_state", "players_on_court")
-    ],
-    partitions_def=season_partitions,
-    freshness_policy=GOLD_FRESHNESS,
-    group_name="gold",
-    kinds={"polars", "parquet"},
-    description=CLUTCH_SPLITS.description,
-    metadata=table_definition_metadata(CLUTCH_SPLITS),
-)
+@dg.asset(**_per_season(CLUTCH_SPLITS, ["play_by_play", "box_score_players", "box_score_teams", "event_state", "players_on_court"]))
 def clutch_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     seasons = list(context.partition_keys)
@@ -144,5 +139,4 @@ def clutch_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
         possession_events(pbp, game_outcomes(store.read_table(BOX_SCORE_TEAMS, seasons=seasons), pbp)),
         store.read_table(BOX_SCORE_PLAYERS, seasons=seasons),
     )
-    written = store.write_table(CLUTCH_SPLITS, df, seasons=seasons)
-    return table_result(df, written)
+    return table_result(df, store.write_table(CLUTCH_SPLITS, df, seasons=seasons))
