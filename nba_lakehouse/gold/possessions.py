@@ -105,18 +105,40 @@ def possession_events(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
     offense = pl.col("reveals").drop_nulls().first().over("game_id", "possession_number")
     events = events.with_columns(offense_team_id=offense, start_type=pl.col("start_type").first().over(**by_possession))
     # A possession where nobody acted (the ball changed hands, then the period ended) belongs to
-    # the team that did not have the previous one.
-    previous = (
-        events.group_by("game_id", "possession_number").agg(pl.col("offense_team_id").first(), pl.col("home_team_id").first(), pl.col("away_team_id").first())
+    # the team that did not have the previous one (or, failing that, the next one).
+    other = {"home": "away_team_id", "away": "home_team_id"}
+
+    def other_than(team: pl.Expr) -> pl.Expr:
+        return pl.when(team == pl.col("home_team_id")).then(other["home"]).when(team == pl.col("away_team_id")).then(other["away"])
+
+    possessions = (
+        events.group_by("game_id", "possession_number")
+        .agg(pl.col("period", "offense_team_id", "home_team_id", "away_team_id").first())
         .sort("game_id", "possession_number")
-        .with_columns(before=pl.col("offense_team_id").shift(1).over("game_id"))
-        .select("game_id", "possession_number", implied=pl.when(pl.col("before") == pl.col("home_team_id")).then("away_team_id")
-                .when(pl.col("before") == pl.col("away_team_id")).then("home_team_id"))
+        .with_columns(
+            offense_team_id=pl.coalesce(
+                "offense_team_id",
+                other_than(pl.col("offense_team_id").shift(1).over("game_id")),
+                other_than(pl.col("offense_team_id").shift(-1).over("game_id")),
+            )
+        )
     )
-    return events.join(previous, on=["game_id", "possession_number"], how="left").with_columns(
-        offense_team_id=pl.coalesce("offense_team_id", "implied"),
-        elapsed=seconds_elapsed(pl.col("period"), pl.col("clock_seconds")),
-    ).drop("implied", "first_pass", "and_one", "reveals", "ending_kind")
+    # Two possessions in a row for one team in a period are one: the "end" between them kept the
+    # ball with the offense (an away-from-play free throw, a rebound credited to the wrong side).
+    merged = possessions.with_columns(
+        merged_number=(pl.col("offense_team_id").ne_missing(pl.col("offense_team_id").shift(1).over("game_id", "period")))
+        .cast(pl.Int32).cum_sum().over("game_id", order_by="possession_number")
+    ).select("game_id", "possession_number", "merged_number", "offense_team_id")
+    return (
+        events.drop("offense_team_id")
+        .join(merged, on=["game_id", "possession_number"], how="left")
+        .with_columns(
+            possession_number="merged_number",
+            start_type=pl.col("start_type").first().over("game_id", "merged_number", order_by="event_order"),
+            elapsed=seconds_elapsed(pl.col("period"), pl.col("clock_seconds")),
+        )
+        .drop("merged_number", "first_pass", "and_one", "reveals", "ending_kind")
+    )
 
 
 def build_possessions(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
