@@ -9,9 +9,20 @@ bare JSON list of PlayByPlayV3 actions, the 2022-23 regular season). It is extra
 work directory (default ``benchmarks/out/``, git-ignored); extraction is not measured.
 
 Every stage is timed for wall time, events per second and peak resident memory (VmHWM, reset between
-stages through ``/proc/self/clear_refs``). This is a script, not a test; it exits 1 if a row-count
-check fails, 2 if the bulk data is missing, and 0 otherwise (a MISS against the targets is printed,
-not raised).
+stages through ``/proc/self/clear_refs``).
+
+In the same run, the lineup and possession gold tables are built over the whole season's silver
+play_by_play frame at once (stages L1-L3: ``players_on_court``, ``possessions``, ``stints``, each
+through its schema's ``enforce``; the bulk has no box scores, so an empty box_score_players frame),
+timed against their own target, with quality figures derived from their output (5+5 lineups,
+unresolved substitutions, possessions per team, possession imbalance, stint points vs the last
+play-by-play score). Then, when pbpstats is installed (the ``test`` extra), pbpstats' time per event
+on the repo's CDN recording of 0022000001 (``data/replay``) is printed next to ours for the same
+three tables on the same game (best of 5) and ours per event over the season; without pbpstats the
+comparison is skipped with the reason.
+
+This is a script, not a test; it exits 1 if a row-count check fails, 2 if the bulk data is missing,
+and 0 otherwise (a MISS against the targets, or a skipped pbpstats comparison, is printed, not raised).
 """
 
 from __future__ import annotations
@@ -35,22 +46,48 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import polars as pl
 
+from nba_lakehouse.gold.audits import lineup_size_violations, possession_imbalance
 from nba_lakehouse.gold.event_state import build_event_state
+from nba_lakehouse.gold.players_on_court import (
+    build_players_on_court,
+    unresolved_substitutions,
+)
+from nba_lakehouse.gold.possessions import build_possessions, possession_events
+from nba_lakehouse.gold.stints import build_stints
 from nba_lakehouse.lake import Lake
 from nba_lakehouse.partitions import season_of_game_expr
 from nba_lakehouse.progress import Progress
 from nba_lakehouse.schemas import (
+    BOX_SCORE_PLAYERS,
     BOX_SCORE_TEAMS,
     EVENT_STATE,
     GAMES,
     PLAY_BY_PLAY,
+    PLAYERS_ON_COURT,
+    POSSESSIONS,
     SCHEDULE,
     SCOREBOARD_GAMES,
+    STINTS,
     TEAM_GAME_LOGS,
 )
 from nba_lakehouse.silver import audits
-from nba_lakehouse.silver.games import build_games, game_outcomes
-from nba_lakehouse.silver.play_by_play import V3_RAW_SCHEMA, normalize_v3, v3_actions
+from nba_lakehouse.silver.box_scores import box_score_from_payload
+from nba_lakehouse.silver.games import (
+    build_games,
+    game_outcomes,
+    with_partition_columns,
+)
+from nba_lakehouse.silver.play_by_play import (
+    V3_RAW_SCHEMA,
+    normalize_v3,
+    play_by_play_from_payload,
+    v3_actions,
+)
+from nba_lakehouse_tests.pbpstats_oracle import (
+    cdn_recordings,
+    pbpstats_available,
+    pbpstats_game,
+)
 
 try:  # not a project dependency: only measured when it happens to be installed
     import orjson
@@ -69,6 +106,13 @@ SEASON_LAST_DAY = dt.date(2023, 4, 9)
 
 TARGET_SECONDS = 15.0
 TARGET_PEAK_MB = 2048.0
+LINEUP_TARGET_SECONDS = 30.0  # stages L1+L2+L3 over the whole season
+
+# The one game pbpstats is compared on: the repo's CDN recording (pbpstats ships the same files).
+COMPARE_GAME = "0022000001"
+COMPARE_GAME_DATE = dt.date(2020, 12, 22)
+REPLAY_DIR = REPO_ROOT / "data" / "replay"
+COMPARE_REPEATS = 5
 PROGRESS_EVERY_S = 2.0  # a progress line at most this often while files are parsed, and one at the end
 
 
@@ -102,6 +146,7 @@ class Stage:
     peak_mb: float
     events: int
     in_total: bool
+    note: str = ""  # replaces "(not in total)" in the table when set
 
 
 class Meter:
@@ -119,7 +164,7 @@ class Meter:
         return peak
 
     @contextmanager
-    def stage(self, label: str, events: int = EXPECTED_ACTIONS, in_total: bool = True):
+    def stage(self, label: str, events: int = EXPECTED_ACTIONS, in_total: bool = True, note: str = ""):
         self._close_window()  # whatever ran since the last stage
         gc.collect()
         _reset_peak()
@@ -127,7 +172,7 @@ class Meter:
         yield
         seconds = time.perf_counter() - start
         peak = self._close_window()
-        self.stages.append(Stage(label, seconds, peak / 1024, events, in_total))
+        self.stages.append(Stage(label, seconds, peak / 1024, events, in_total, note))
         _reset_peak()
 
     def process_peak_mb(self) -> float:
@@ -244,6 +289,104 @@ def silver_play_by_play(raw: pl.DataFrame, game_dates: pl.DataFrame) -> pl.DataF
     return PLAY_BY_PLAY.enforce(with_partition_columns_for(pbp, game_dates))
 
 
+# --------------------------------------------------------------------- lineups, possessions
+# The three gold tables as the Dagster assets build them, each through its schema.
+def players_on_court_table(pbp: pl.DataFrame, box_players: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
+    return PLAYERS_ON_COURT.enforce(build_players_on_court(pbp, box_players, sides))
+
+
+def possessions_table(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
+    return POSSESSIONS.enforce(build_possessions(pbp, sides))
+
+
+def stints_table(on_court: pl.DataFrame, pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
+    return STINTS.enforce(build_stints(on_court, possession_events(pbp, sides)))
+
+
+def lineup_quality(pbp: pl.DataFrame, box_players: pl.DataFrame, on_court: pl.DataFrame,
+                   possessions: pl.DataFrame, stints: pl.DataFrame) -> dict:
+    """Figures derived from the season's lineup, possession and stint tables (outside the timings)."""
+    not_five = lineup_size_violations(on_court)
+    unresolved = unresolved_substitutions(pbp, box_players)
+    per_team = (
+        possessions.filter(pl.col("offense_team_id").is_not_null())
+        .group_by("game_id", "offense_team_id").len()["len"]
+    )
+    last_score = pbp.sort("game_id", "event_order").group_by("game_id").agg(
+        pbp_home=pl.col("home_score").drop_nulls().last(), pbp_away=pl.col("away_score").drop_nulls().last(),
+    )
+    stint_score = stints.group_by("game_id").agg(pl.col("home_points").sum(), pl.col("away_points").sum())
+    scores = last_score.join(stint_score, on="game_id", how="full", coalesce=True)
+    matches = scores.filter(
+        pl.col("home_points").eq_missing(pl.col("pbp_home").fill_null(0))
+        & pl.col("away_points").eq_missing(pl.col("pbp_away").fill_null(0))
+    )
+    return {
+        "events": on_court.height,
+        "five_and_five": on_court.height - not_five.height,
+        "games_not_five": not_five["game_id"].n_unique(),
+        "games": on_court["game_id"].n_unique(),
+        "substitutions": pbp.filter(pl.col("event_type") == "substitution").height,
+        "unresolved": unresolved.height,
+        "unresolved_games": unresolved["game_id"].n_unique(),
+        "unresolved_examples": unresolved.head(3),
+        "possessions": possessions.height,
+        "possessions_no_offense": possessions["offense_team_id"].null_count(),
+        "per_team": (per_team.mean(), per_team.min(), per_team.max(), per_team.len()),
+        "imbalanced": possession_imbalance(possessions),
+        "stints": stints.height,
+        "score_games": scores.height,
+        "score_matches": matches.height,
+        "score_mismatches": scores.join(matches.select("game_id"), on="game_id", how="anti").head(3),
+    }
+
+
+def one_game_silver(game_id: str, game_date: dt.date, replay_dir: Path):
+    """A recorded CDN game from its two JSON files to silver play_by_play, box players and sides."""
+    paths = cdn_recordings(game_id, replay_dir)
+    pbp = play_by_play_from_payload(json.loads(paths["pbp"].read_bytes()), "cdn", game_id)
+    pbp = PLAY_BY_PLAY.enforce(with_partition_columns(pbp, game_date))
+    box_players, box_teams = box_score_from_payload(json.loads(paths["game_details"].read_bytes()), "cdn", game_id)
+    box_players = BOX_SCORE_PLAYERS.enforce(with_partition_columns(box_players, game_date))
+    box_teams = BOX_SCORE_TEAMS.enforce(with_partition_columns(box_teams, game_date))
+    sides = game_outcomes(box_teams, pbp).select("game_id", "home_team_id", "away_team_id")
+    return pbp, box_players, sides
+
+
+def ours_on_one_game(game_id: str, game_date: dt.date, replay_dir: Path, repeats: int) -> dict:
+    """Best of ``repeats`` wall times of the three tables on one game, and of the same plus parsing
+    the two JSON files into silver (what pbpstats' own time includes: its file loading and parsing)."""
+    transforms, per_stage, with_parse = [], {"players_on_court": [], "possessions": [], "stints": []}, []
+    for _ in range(max(1, repeats)):
+        gc.collect()
+        t0 = time.perf_counter()
+        pbp, box_players, sides = one_game_silver(game_id, game_date, replay_dir)
+        t1 = time.perf_counter()
+        on_court = players_on_court_table(pbp, box_players, sides)
+        t2 = time.perf_counter()
+        possessions = possessions_table(pbp, sides)
+        t3 = time.perf_counter()
+        stints = stints_table(on_court, pbp, sides)
+        t4 = time.perf_counter()
+        per_stage["players_on_court"].append(t2 - t1)
+        per_stage["possessions"].append(t3 - t2)
+        per_stage["stints"].append(t4 - t3)
+        transforms.append(t4 - t1)
+        with_parse.append(t4 - t0)
+    sizes = lineup_size_violations(on_court)
+    by_team = possessions.group_by("offense_team_id").len()
+    return {
+        "events": pbp.height, "seconds": min(transforms), "with_parse": min(with_parse),
+        "per_stage": {k: min(v) for k, v in per_stage.items()},
+        "not_five": sizes.height, "stints": stints.height,
+        "possessions_by_team": dict(by_team.iter_rows()),
+    }
+
+
+def us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.1f} µs"
+
+
 # ----------------------------------------------------------------------------------- report
 def mb(megabytes: float) -> str:
     return f"{megabytes:,.0f} MB"
@@ -253,7 +396,7 @@ def print_stage_table(stages: list[Stage]) -> None:
     print(f"  {'stage':<70} {'wall s':>8} {'events/s':>12} {'peak RSS':>10}")
     for s in stages:
         rate = f"{s.events / s.seconds:,.0f}" if s.seconds > 0 and s.events else "-"
-        mark = "" if s.in_total else "  (not in total)"
+        mark = f"  ({s.note})" if s.note else "" if s.in_total else "  (not in total)"
         print(f"  {s.label:<70} {s.seconds:>8.2f} {rate:>12} {mb(s.peak_mb):>10}{mark}")
 
 
@@ -345,7 +488,22 @@ def main(argv: list[str] | None = None) -> int:
         findings["decreasing_scores"].join(pbp.select("game_id", "event_order", "event_type"), on=["game_id", "event_order"])
         .group_by("event_type").len().sort("len", descending=True)
     )
-    del pbp, event_state, reread
+    del event_state, reread
+
+    # Lineups, possessions and stints over the whole season at once (not part of the total above).
+    sides = outcomes.select("game_id", "home_team_id", "away_team_id")
+    no_box_players = BOX_SCORE_PLAYERS.empty()
+    lineup_note = "lineup total"
+    with meter.stage("L1 build_players_on_court -> gold players_on_court (+ enforce)", in_total=False, note=lineup_note):
+        on_court = players_on_court_table(pbp, no_box_players, sides)
+    with meter.stage("L2 build_possessions -> gold possessions (+ enforce)", in_total=False, note=lineup_note):
+        possessions = possessions_table(pbp, sides)
+    with meter.stage("L3 possession_events + build_stints -> gold stints (+ enforce)", in_total=False, note=lineup_note):
+        stints = stints_table(on_court, pbp, sides)
+    lineup_stages = meter.stages[-3:]
+    quality = lineup_quality(pbp, no_box_players, on_court, possessions, stints)
+    counts.update(on_court=on_court.height, possessions=possessions.height, stints=stints.height)
+    del pbp, on_court, possessions, stints
 
     # Alternatives for stage 1, each checked to build exactly the frame the project path built.
     alternatives: dict[str, bool] = {}
@@ -358,6 +516,22 @@ def main(argv: list[str] | None = None) -> int:
         alt = raw_frames_polars(files, progress=file_progress(files, "X2 parse"))
     alternatives["X2"] = same_frame(alt, raw_print)
     del alt
+
+    # pbpstats against ours on one recorded CDN game (no meter stage: both sides take the best of 5).
+    compare: dict = {}
+    recordings = cdn_recordings(COMPARE_GAME, REPLAY_DIR)
+    missing = [str(p) for p in recordings.values() if not p.is_file()]
+    if not pbpstats_available():
+        compare["skipped"] = "pbpstats is not installed (it is in the `test` extra: pip install -e '.[test]')"
+    elif missing:
+        compare["skipped"] = f"no CDN recording of {COMPARE_GAME}: {', '.join(missing)}"
+    else:
+        print(f"  pbpstats vs ours on {COMPARE_GAME} (best of {COMPARE_REPEATS} each)", flush=True)
+        try:
+            compare["pbpstats"] = pbpstats_game(COMPARE_GAME, REPLAY_DIR, repeats=COMPARE_REPEATS)
+        except Exception as exc:  # noqa: BLE001 - informational: a failure here is printed, not raised
+            compare["skipped"] = f"pbpstats failed on {COMPARE_GAME}: {exc!r}"
+        compare["ours"] = ours_on_one_game(COMPARE_GAME, COMPARE_GAME_DATE, REPLAY_DIR, COMPARE_REPEATS)
 
     pipeline = [s for s in meter.stages if s.in_total]
     total_seconds = sum(s.seconds for s in pipeline)
@@ -372,12 +546,21 @@ def main(argv: list[str] | None = None) -> int:
     for key, same in alternatives.items():
         print(f"  {key} builds the same raw frame as stage 1: {'yes' if same else 'NO'}")
     print("  (floors and X* alternatives are informational; only stage 1 as the project runs it is in the total)")
+    lineup_seconds = sum(s.seconds for s in lineup_stages)
+    lineup_ok = lineup_seconds < LINEUP_TARGET_SECONDS
+    print("\n  LINEUP TOTAL silver play_by_play -> gold players_on_court, possessions, stints = L1+L2+L3, whole season at once:")
+    print(f"    {lineup_seconds:.2f} s wall, {actions_read / lineup_seconds:,.0f} events/s, "
+          f"peak RSS {mb(max(s.peak_mb for s in lineup_stages))}")
+    print(f"    {'PASS' if lineup_ok else 'MISS'}: {lineup_seconds:.2f} s (target < {LINEUP_TARGET_SECONDS:.0f} s)")
 
     print("\nRow counts")
     print(f"  actions read from the files : {actions_read:,} (expected {EXPECTED_ACTIONS:,})")
     print(f"  silver play_by_play rows    : {counts['pbp']:,} (written {counts['pbp_written']:,} in {counts['pbp_files']} partition files; re-read {counts['reread']:,})")
     print(f"  silver games rows           : {games.height:,} (written {sum(written_games.values()):,} in {len(written_games)} files)")
     print(f"  gold event_state rows       : {counts['es']:,} (written {counts['es_written']:,} in {counts['es_files']} files)")
+    print(f"  gold players_on_court rows  : {counts['on_court']:,}")
+    print(f"  gold possessions rows       : {counts['possessions']:,}")
+    print(f"  gold stints rows            : {counts['stints']:,}")
     print(f"  games by status             : {dict(games.group_by('status').len().iter_rows())}; "
           f"with winner: {games['winner_team_id'].is_not_null().sum()}; "
           f"home/away team ids from play-by-play: {games['home_team_id'].is_not_null().sum()}/{games['away_team_id'].is_not_null().sum()}")
@@ -394,6 +577,58 @@ def main(argv: list[str] | None = None) -> int:
             with pl.Config(tbl_rows=8, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=160):
                 print("    " + str(frame.head(8)).replace("\n", "\n    "))
 
+    q = quality
+    print("\nLineups, possessions and stints on the season (derived from the L1-L3 output; no box scores)")
+    print(f"  events with exactly 5+5 on the floor : {q['five_and_five']:,} of {q['events']:,} "
+          f"({100 * q['five_and_five'] / q['events']:.2f}%)")
+    print(f"  games with any event not 5+5         : {q['games_not_five']} of {q['games']}")
+    print(f"  substitutions with a player not identified (unresolved_substitutions): {q['unresolved']:,} of "
+          f"{q['substitutions']:,} substitution rows, in {q['unresolved_games']} games")
+    if q["unresolved"]:
+        for row in q["unresolved_examples"].iter_rows(named=True):
+            print(f"    e.g. {row['game_id']} Q{row['period']} #{row['event_order']} team {row['team_id']}: {row['description']}")
+    mean, low, high, n_team_games = q["per_team"]
+    print(f"  possessions                          : {q['possessions']:,} ({q['possessions_no_offense']} without an offense team)")
+    print(f"  possessions per team per game        : mean {mean:.1f}, min {low}, max {high} (over {n_team_games:,} team-games)")
+    imbalanced = q["imbalanced"]
+    print(f"  games whose teams' possessions differ by > 2 (+1 per OT), possession_imbalance: {imbalanced.height}")
+    if imbalanced.height:
+        for row in imbalanced.sort("difference", descending=True).head(3).iter_rows(named=True):
+            print(f"    e.g. {row['game_id']}: home {row['home']}, away {row['away']}, {row['periods']} periods (limit {row['limit']})")
+    print(f"  stints                               : {q['stints']:,}")
+    print(f"  games whose stint points equal the last play-by-play score (both teams): "
+          f"{q['score_matches']} of {q['score_games']}")
+    for row in q["score_mismatches"].iter_rows(named=True):
+        print(f"    e.g. {row['game_id']}: stints {row['home_points']}-{row['away_points']}, play-by-play {row['pbp_home']}-{row['pbp_away']}")
+
+    print(f"\npbpstats comparison on {COMPARE_GAME} (CDN recording in {REPLAY_DIR.relative_to(REPO_ROOT)})")
+    if "skipped" in compare:
+        print(f"  skipped: {compare['skipped']}")
+    if "pbpstats" in compare:
+        ps = compare["pbpstats"]
+        print(f"  pbpstats {ps['pbpstats_version']}: {ps['events']} events, best of {ps['repeats']} "
+              f"{ps['seconds'] * 1000:.1f} ms = {us(ps['seconds_per_event'])}/event "
+              "(loading + parsing the files, period starters, possessions;\n"
+              "    its per-event lineups are resolved lazily on access, outside this time)")
+        print(f"    possessions by team: {ps['possessions_by_team']}")
+    if "ours" in compare:
+        ours = compare["ours"]
+        n = ours["events"]
+        stage_ms = ", ".join(f"{k} {v * 1000:.1f}" for k, v in ours["per_stage"].items())
+        print(f"  ours, players_on_court + possessions + stints: {n} events, best of {COMPARE_REPEATS} "
+              f"{ours['seconds'] * 1000:.1f} ms = {us(ours['seconds'] / n)}/event  (ms: {stage_ms})")
+        print(f"    the same plus both JSON files -> silver (json.loads, play_by_play/box_score_from_payload, "
+              f"game_outcomes): {ours['with_parse'] * 1000:.1f} ms = {us(ours['with_parse'] / n)}/event")
+        print(f"    events not 5+5: {ours['not_five']}; stints: {ours['stints']}; possessions by team: {ours['possessions_by_team']}")
+    print(f"  ours over the whole season, L1+L2+L3: {lineup_seconds:.2f} s / {counts['pbp']:,} events = "
+          f"{us(lineup_seconds / counts['pbp'])}/event")
+    if "ours" in compare and "pbpstats" in compare:
+        ours, n = compare["ours"], compare["ours"]["events"]
+        ps_per = compare["pbpstats"]["seconds_per_event"]
+        print(f"  pbpstats time per event / ours (> 1: ours is faster): one game {ps_per / (ours['seconds'] / n):.2f}x; "
+              f"against our season throughput {ps_per / (lineup_seconds / counts['pbp']):.2f}x "
+              "(one game is dominated by fixed per-call overhead)")
+
     checks = {
         f"actions read == {EXPECTED_ACTIONS:,}": actions_read == EXPECTED_ACTIONS,
         "silver rows == actions read": counts["pbp"] == actions_read,
@@ -401,6 +636,7 @@ def main(argv: list[str] | None = None) -> int:
         f"games == {EXPECTED_GAMES}": games.height == EXPECTED_GAMES,
         "event_state rows == silver rows (built and written)": counts["es"] == counts["es_written"] == counts["pbp"],
         "silver re-read == silver rows": counts["reread"] == counts["pbp"],
+        "players_on_court rows == silver rows": counts["on_court"] == counts["pbp"],
     }
     print("\nChecks")
     for name, ok in checks.items():
