@@ -16,9 +16,13 @@ from nba_lakehouse.definitions import all_assets, all_checks, per_game_date
 from nba_lakehouse.gold import audits
 from nba_lakehouse.gold.clutch_splits import build_clutch_splits, clutch_events
 from nba_lakehouse.gold.event_state import build_event_state
-from nba_lakehouse.gold.players_on_court import build_players_on_court, substitutions, unresolved_substitutions
+from nba_lakehouse.gold.players_on_court import (
+    build_players_on_court,
+    substitutions,
+    unresolved_substitutions,
+)
 from nba_lakehouse.gold.possessions import build_possessions, possession_events
-from nba_lakehouse.gold.stints import build_stints, player_stint_seconds
+from nba_lakehouse.gold.stints import build_stints
 from nba_lakehouse.gold.team_game_stats import build_team_game_stats
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse.schemas import (
@@ -268,3 +272,13 @@ def test_each_gold_check_fails_on_a_corrupted_copy_of_the_real_data(tmp_path, ch
     assert failed <= gold_checks, failed - gold_checks
     if check != "players_on_court.five_players_per_team":
         assert failed == {check}
+
+
+def test_events_read_back_from_the_possessions_table_match_the_inference(gold):
+    """Stints and clutch splits read possessions from the gold table instead of inferring again."""
+    from nba_lakehouse.gold.possessions import events_in_possessions
+
+    columns = ["game_id", "event_order", "home_points", "away_points", "possession_number", "offense_team_id"]
+    read_back = events_in_possessions(gold["pbp"], gold["possessions"]).select(columns).sort("game_id", "event_order")
+    assert read_back.equals(gold["events"].select(columns).cast(read_back.schema).sort("game_id", "event_order"))
+    assert STINTS.enforce(build_stints(gold["on_court"], events_in_possessions(gold["pbp"], gold["possessions"]))).equals(gold["stints"])

@@ -6,7 +6,7 @@ from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM, GOLD_FRESHNESS
 from nba_lakehouse.gold.clutch_splits import build_clutch_splits
 from nba_lakehouse.gold.event_state import build_event_state
 from nba_lakehouse.gold.players_on_court import build_players_on_court
-from nba_lakehouse.gold.possessions import build_possessions, possession_events
+from nba_lakehouse.gold.possessions import build_possessions, events_in_possessions
 from nba_lakehouse.gold.starter_splits import build_starter_splits
 from nba_lakehouse.gold.stints import build_stints
 from nba_lakehouse.gold.team_game_stats import build_team_game_stats
@@ -73,12 +73,11 @@ def possessions(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     return _write(store, POSSESSIONS, build_possessions(pbp, _sides(store, dates, pbp)), dates)
 
 
-@dg.asset(**_per_date(STINTS, ["players_on_court", "possessions", "play_by_play", "box_score_teams"]))
+@dg.asset(**_per_date(STINTS, ["players_on_court", "possessions", "play_by_play"]))
 def stints(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store, dates = lake.lake(), partition_dates(context)
-    pbp = store.read_table(PLAY_BY_PLAY, game_dates=dates)
-    on_court = store.read_table(PLAYERS_ON_COURT, game_dates=dates)
-    df = build_stints(on_court, possession_events(pbp, _sides(store, dates, pbp)))
+    events = events_in_possessions(store.read_table(PLAY_BY_PLAY, game_dates=dates), store.read_table(POSSESSIONS, game_dates=dates))
+    df = build_stints(store.read_table(PLAYERS_ON_COURT, game_dates=dates), events)
     return _write(store, STINTS, df, dates)
 
 
@@ -127,7 +126,7 @@ def starter_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     return table_result(df, store.write_table(STARTER_SPLITS, df, seasons=seasons))
 
 
-@dg.asset(**_per_season(CLUTCH_SPLITS, ["play_by_play", "box_score_players", "box_score_teams", "event_state", "players_on_court"]))
+@dg.asset(**_per_season(CLUTCH_SPLITS, ["play_by_play", "box_score_players", "possessions", "event_state", "players_on_court"]))
 def clutch_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     seasons = list(context.partition_keys)
@@ -136,7 +135,7 @@ def clutch_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
         pbp,
         store.read_table(EVENT_STATE, seasons=seasons),
         store.read_table(PLAYERS_ON_COURT, seasons=seasons),
-        possession_events(pbp, game_outcomes(store.read_table(BOX_SCORE_TEAMS, seasons=seasons), pbp)),
+        events_in_possessions(pbp, store.read_table(POSSESSIONS, seasons=seasons)),
         store.read_table(BOX_SCORE_PLAYERS, seasons=seasons),
     )
     return table_result(df, store.write_table(CLUTCH_SPLITS, df, seasons=seasons))

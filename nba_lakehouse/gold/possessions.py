@@ -167,3 +167,17 @@ def build_possessions(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
         end_seconds="end",
         duration_seconds=pl.col("end") - pl.col("start"),
     ).sort("game_id", "possession_number")
+
+
+def events_in_possessions(pbp: pl.DataFrame, possessions: pl.DataFrame) -> pl.DataFrame:
+    """Each event's points and possession, read back from the gold possessions table, so tables
+    built after it (stints, clutch splits) need not infer possessions again."""
+    starts = possessions.select(
+        "game_id", "possession_number", "offense_team_id", event_order="start_event_order"
+    ).sort("game_id", "event_order")
+    # Possessions cover each game's events without gaps, so the latest one started is the event's.
+    return (
+        _event_points(pbp.sort("game_id", "event_order"))
+        .select("game_id", "event_order", "clock_seconds", "home_points", "away_points")
+        .join_asof(starts, on="event_order", by="game_id", check_sortedness=False)
+    )
