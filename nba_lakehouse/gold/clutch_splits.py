@@ -88,7 +88,7 @@ def build_clutch_splits(
         .join(assists, on=["season", "player_id"], how="left")
         .join(names, on=["season", "player_id"], how="left")
         .filter(pl.col("player_id").is_not_null())
-        .with_columns(pl.col("games").fill_null(0), pl.col("minutes").fill_null(0.0), pl.col("plus_minus").fill_null(0))
-        .with_columns(pl.selectors.by_dtype(pl.Int32).fill_null(0))
+        # A player who only acted (or was only on the floor) has zeros for the other side.
+        .with_columns(pl.col("minutes").fill_null(0.0), pl.selectors.by_dtype(pl.Int32).fill_null(0))
         .sort("season", "player_id")
     )

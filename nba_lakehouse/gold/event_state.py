@@ -9,6 +9,7 @@ from nba_lakehouse.game_clock import (
     REGULATION_PERIODS,
     seconds_elapsed,
 )
+from nba_lakehouse.gold.possessions import running_score, with_possession
 
 HOME, AWAY = 0, 1
 
@@ -66,8 +67,6 @@ def build_event_state(
     period = pl.col("period").cast(pl.Float64)
     clock = pl.col("clock_seconds")
     in_overtime = pl.col("period") > REGULATION_PERIODS
-    home_score = pl.col("home_score").forward_fill().over("game_id", order_by="event_order").fill_null(0)
-    away_score = pl.col("away_score").forward_fill().over("game_id", order_by="event_order").fill_null(0)
     feed_possession = _side(pl.col("possession_team_id"))
     final_winner = (
         pl.when(pl.col("status") != "final").then(None)
@@ -78,7 +77,7 @@ def build_event_state(
         games.select("game_id", "home_team_id", "away_team_id", "status", "winner_team_id"),
         on="game_id", how="left",
     )
-    state = joined.with_columns(home_score=home_score, away_score=away_score).with_columns(
+    state = joined.with_columns(home_score=running_score("home_score"), away_score=running_score("away_score")).with_columns(
         point_differential=pl.col("home_score") - pl.col("away_score"),
     )
     return state.select(
@@ -109,14 +108,10 @@ def _with_possessions(state: pl.DataFrame, possessions: pl.DataFrame | None) -> 
             possession_number=pl.lit(None, pl.Int32), offense_side=pl.lit(None, pl.Int8),
             seconds_into_possession=pl.lit(None, pl.Float64),
         )
-    spans = possessions.select(
-        "game_id", "possession_number", "start_seconds",
-        event_order="start_event_order",
-        offense_side=pl.when(pl.col("offense_side") == "home").then(pl.lit(HOME, pl.Int8))
-        .when(pl.col("offense_side") == "away").then(pl.lit(AWAY, pl.Int8)),
-    ).sort("game_id", "event_order")
-    # Possessions cover each game's events without gaps, so the latest one started is the event's.
-    joined = state.sort("game_id", "event_order").join_asof(spans, on="event_order", by="game_id", check_sortedness=False)
+    sides = possessions.with_columns(
+        offense_side=pl.col("offense_side").replace_strict({"home": HOME, "away": AWAY}, default=None, return_dtype=pl.Int8)
+    )
+    joined = with_possession(state, sides, "possession_number", "offense_side", "start_seconds")
     return joined.with_columns(
         seconds_into_possession=pl.col("seconds_elapsed_game") - pl.col("start_seconds"),
     ).drop("start_seconds")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from nba_lakehouse.game_clock import seconds_elapsed, spans
+from nba_lakehouse.game_clock import spans
 
 GAME_KEY = ["game_id", "period"]
 FREE_THROW_TRIP = r"(\d) of (\d)"
@@ -21,12 +21,15 @@ FREE_THROW_TRIP = r"(\d) of (\d)"
 KEEPS_BALL = r"(?i)technical|flagrant|clear path"
 
 
+def running_score(column: str) -> pl.Expr:
+    """A side's score after every event: the feeds give it on scoring rows only."""
+    return pl.col(column).forward_fill().over("game_id", order_by="event_order").fill_null(0)
+
+
 def _event_points(pbp: pl.DataFrame) -> pl.DataFrame:
     """Home and away points scored on each event, from the forward-filled running score."""
     by_game = {"partition_by": "game_id", "order_by": "event_order"}
-    home = pl.col("home_score").forward_fill().over(**by_game).fill_null(0)
-    away = pl.col("away_score").forward_fill().over(**by_game).fill_null(0)
-    return pbp.with_columns(home_running=home, away_running=away).with_columns(
+    return pbp.with_columns(home_running=running_score("home_score"), away_running=running_score("away_score")).with_columns(
         home_points=pl.col("home_running") - pl.col("home_running").shift(1).over(**by_game).fill_null(0),
         away_points=pl.col("away_running") - pl.col("away_running").shift(1).over(**by_game).fill_null(0),
     )
@@ -101,15 +104,11 @@ def possession_events(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
         .when(after_end).then(pl.col("ending_kind").shift(1).over(**in_period))
         .when(switched).then(pl.lit("change_of_offense")),
     )
-    by_possession = {"partition_by": ["game_id", "possession_number"], "order_by": "event_order"}
-    offense = pl.col("reveals").drop_nulls().first().over("game_id", "possession_number")
-    events = events.with_columns(offense_team_id=offense, start_type=pl.col("start_type").first().over(**by_possession))
+    events = events.with_columns(offense_team_id=pl.col("reveals").drop_nulls().first().over("game_id", "possession_number"))
     # A possession where nobody acted (the ball changed hands, then the period ended) belongs to
     # the team that did not have the previous one (or, failing that, the next one).
-    other = {"home": "away_team_id", "away": "home_team_id"}
-
     def other_than(team: pl.Expr) -> pl.Expr:
-        return pl.when(team == pl.col("home_team_id")).then(other["home"]).when(team == pl.col("away_team_id")).then(other["away"])
+        return pl.when(team == pl.col("home_team_id")).then("away_team_id").when(team == pl.col("away_team_id")).then("home_team_id")
 
     possessions = (
         events.group_by("game_id", "possession_number")
@@ -134,8 +133,8 @@ def possession_events(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
         .join(merged, on=["game_id", "possession_number"], how="left")
         .with_columns(
             possession_number="merged_number",
+            # A possession's start type is the one on its first event (the others are null).
             start_type=pl.col("start_type").first().over("game_id", "merged_number", order_by="event_order"),
-            elapsed=seconds_elapsed(pl.col("period"), pl.col("clock_seconds")),
         )
         .drop("merged_number", "first_pass", "and_one", "reveals", "ending_kind")
     )
@@ -169,15 +168,19 @@ def build_possessions(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
     ).sort("game_id", "possession_number")
 
 
+def with_possession(events: pl.DataFrame, possessions: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """Add the given columns of each event's possession (gold possessions) to ``events``.
+
+    Possessions cover each game's events without gaps, so the latest one started is the event's.
+    """
+    starts = possessions.select("game_id", *columns, event_order="start_event_order").sort("game_id", "event_order")
+    return events.sort("game_id", "event_order").join_asof(starts, on="event_order", by="game_id", check_sortedness=False)
+
+
 def events_in_possessions(pbp: pl.DataFrame, possessions: pl.DataFrame) -> pl.DataFrame:
     """Each event's points and possession, read back from the gold possessions table, so tables
     built after it (stints, clutch splits) need not infer possessions again."""
-    starts = possessions.select(
-        "game_id", "possession_number", "offense_team_id", event_order="start_event_order"
-    ).sort("game_id", "event_order")
-    # Possessions cover each game's events without gaps, so the latest one started is the event's.
-    return (
-        _event_points(pbp.sort("game_id", "event_order"))
-        .select("game_id", "event_order", "clock_seconds", "home_points", "away_points")
-        .join_asof(starts, on="event_order", by="game_id", check_sortedness=False)
+    points = _event_points(pbp.sort("game_id", "event_order")).select(
+        "game_id", "event_order", "clock_seconds", "home_points", "away_points"
     )
+    return with_possession(points, possessions, "possession_number", "offense_team_id")
