@@ -649,6 +649,37 @@ INACTIVE_PLAYERS = Table(
     ),
 )
 
+# Games an asset held back (not published in its tables) or flagged (published, with a caveat),
+# each with its reason. Every per-date asset that judges games writes its own partition
+# (recorded_by), so a re-run replaces exactly what that asset said about those dates.
+GAME_ISSUES = Table(
+    name="game_issues",
+    layer="silver",
+    description="Games held back from a table (feed unavailable, payload unusable, a game-level rule failed) "
+                "or flagged (published with a caveat), with the reason and the run; a re-run that finds the "
+                "cause gone removes the row and publishes the game.",
+    partition_by=("season", "game_date", "recorded_by"),
+    key=("game_id", "recorded_by", "rule"),
+    columns=(
+        _season("derived: game id digits 4-5 (season start year)"),
+        _game_date("the game-date partition of the run that judged the game"),
+        Column("recorded_by", pl.String, "The asset (step) that judged the game, e.g. bronze_box_score, play_by_play (hive partition)",
+               nullable=False, source="derived: the Dagster asset (op) name"),
+        _game_id("the judged game's id (bronze manifest / silver game_id)"),
+        Column("stage", pl.String, "bronze, silver or gold", nullable=False, source="derived: the recording asset's layer"),
+        Column("tables", pl.String, "The tables the game is missing from (held back) or flagged in, comma-separated",
+               nullable=False, source="derived: the recording asset's tables"),
+        Column("rule", pl.String, "Why: a feed or payload problem (feed_unavailable, unusable_payload, ...) or the game-level rule that failed (named like the asset check that guards it)",
+               nullable=False, source="derived: the failed fetch, parse or rule"),
+        Column("action", pl.String, "held_back (not published in tables) or flagged (published, caveat in detail)",
+               nullable=False, source="derived"),
+        Column("detail", pl.String, "One line: what was wrong and where (error message, first offending event, counts)",
+               nullable=False, source="derived: the error or the rule's offending rows"),
+        Column("run_id", pl.String, "Dagster run that recorded it (null outside Dagster)", source="Dagster run id"),
+        Column("recorded_at", pl.Datetime("us", "UTC"), "When it was recorded", nullable=False, source="derived: clock"),
+    ),
+)
+
 # Gold --------------------------------------------------------------------------------------
 EVENT_STATE = Table(
     name="event_state",
@@ -920,7 +951,7 @@ TABLES: dict[str, Table] = {
     for t in (
         TEAMS, PLAYERS, SCHEDULE, SCOREBOARD_GAMES, TEAM_GAME_LOGS, GAMES, PLAY_BY_PLAY, BOX_SCORE_PLAYERS,
         BOX_SCORE_TEAMS, SHOTS, PLAYER_HUSTLE_STATS, GAME_ROTATIONS, GAME_SUMMARIES, LINE_SCORES,
-        GAME_OFFICIALS, INACTIVE_PLAYERS, PLAYER_SEASON_STATS, PLAYER_GAME_LOGS, EVENT_STATE, STARTER_SPLITS,
+        GAME_OFFICIALS, INACTIVE_PLAYERS, PLAYER_SEASON_STATS, PLAYER_GAME_LOGS, GAME_ISSUES, EVENT_STATE, STARTER_SPLITS,
         PLAYERS_ON_COURT, POSSESSIONS, STINTS, TEAM_GAME_STATS, CLUTCH_SPLITS,
     )
 }
