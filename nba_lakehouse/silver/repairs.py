@@ -129,8 +129,11 @@ def _placed(frame: pl.DataFrame, rule: str, sort_key: pl.Expr) -> pl.DataFrame:
 def _same_clock_scoring_order(frame: pl.DataFrame) -> pl.DataFrame:
     """Scoring rows of one clock take that clock's scoring slots in the order of their stated totals.
 
-    The other rows of the clock keep their places: only the scoring rows trade places.
+    The other rows of the clock keep their places: only the scoring rows trade places. A review
+    may lower the score, so an instant_replay row closes the group: rows never cross it.
     """
+    frame = frame.with_columns(_reviews=(pl.col("event_type") == "instant_replay").cum_sum().over("game_id"))
+    same_clock = [*_SAME_CLOCK, "_reviews"]
     scoring = (
         pl.col("event_type").is_in(["made_shot", "free_throw"])
         & pl.col("home_score").is_not_null()
@@ -138,14 +141,14 @@ def _same_clock_scoring_order(frame: pl.DataFrame) -> pl.DataFrame:
     )
     slots = (
         frame.filter(scoring)
-        .select(*_SAME_CLOCK, "event_order", total=pl.col("home_score") + pl.col("away_score"))
-        .sort(*_SAME_CLOCK, "total", "event_order")
+        .select(*same_clock, "event_order", total=pl.col("home_score") + pl.col("away_score"))
+        .sort(*same_clock, "total", "event_order")
         # The group's slots ascending, handed out to its rows in stated-score order.
-        .with_columns(slot=pl.col("event_order").sort().over(_SAME_CLOCK))
+        .with_columns(slot=pl.col("event_order").sort().over(same_clock))
         .select("game_id", "event_order", "slot")
     )
     keyed = frame.join(slots, on=["game_id", "event_order"], how="left", maintain_order="left")
-    return _placed(keyed, "same_clock_scoring_order", pl.coalesce("slot", "event_order").cast(pl.Float64)).drop("slot")
+    return _placed(keyed, "same_clock_scoring_order", pl.coalesce("slot", "event_order").cast(pl.Float64)).drop("slot", "_reviews")
 
 
 def _substitution_before_free_throw(frame: pl.DataFrame) -> pl.DataFrame:
