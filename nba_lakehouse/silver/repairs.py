@@ -39,17 +39,20 @@ _REPAIR_COLUMNS = {
     "repair_rule": pl.String, "original_event_order": pl.Int32, "original_home_score": pl.Int32,
     "original_away_score": pl.Int32, "original_shot_made": pl.Boolean,
 }
-_SAME_CLOCK = ["game_id", "period", "clock_seconds"]
+# Inside repair_play_by_play each game is a small integer, its place in the input: windows over it
+# are cheaper than over the game id string, and games come out in the order they came in.
+_GAME = "_game"
+_SAME_CLOCK = [_GAME, "period", "clock_seconds"]
 
 
 # --------------------------------------------------------------------------- shared pieces
-def _previous_stated(column: str) -> pl.Expr:
+def _previous_stated(column: str, game: str = _GAME) -> pl.Expr:
     """The last value the feed stated before this row (scores are only on some rows)."""
-    return pl.col(column).forward_fill().shift(1).over("game_id")
+    return pl.col(column).forward_fill().shift(1).over(game)
 
 
 def _next_stated(column: str) -> pl.Expr:
-    return pl.col(column).backward_fill().shift(-1).over("game_id")
+    return pl.col(column).backward_fill().shift(-1).over(_GAME)
 
 
 def _points(side: str) -> pl.Expr:
@@ -64,18 +67,20 @@ def _points(side: str) -> pl.Expr:
 def _team_sides(pbp: pl.DataFrame) -> pl.DataFrame:
     """(game_id, team_id) -> home or away.
 
-    V2 and V3 rows say their side (``location``). CDN rows do not: there a team's side is the
-    score that goes up on its made shots, most often.
+    V2 and V3 rows say their side (``location``). Games without it (CDN) are voted: a team's side
+    is the score that goes up on its made shots, most often.
     """
-    teams = pbp.filter(pl.col("team_id").is_not_null())
     located = (
-        teams.filter(pl.col("location").is_in(SIDES))
+        pbp.filter(pl.col("team_id").is_not_null() & pl.col("location").is_in(SIDES))
         .group_by("game_id", "team_id")
         .agg(side=pl.col("location").mode().sort().first())
     )
-    ordered = pbp.sort("game_id", "event_order")
+    unlocated = pbp.join(located, on="game_id", how="anti").sort("game_id", "event_order")
     voted = (
-        ordered.with_columns(prev_home=_previous_stated("home_score"), prev_away=_previous_stated("away_score"))
+        unlocated.with_columns(
+            prev_home=_previous_stated("home_score", game="game_id"),
+            prev_away=_previous_stated("away_score", game="game_id"),
+        )
         .filter(pl.col("shot_made").fill_null(False) & pl.col("team_id").is_not_null())
         .with_columns(
             side=pl.when(pl.col("home_score") > pl.col("prev_home")).then(pl.lit("home"))
@@ -84,7 +89,6 @@ def _team_sides(pbp: pl.DataFrame) -> pl.DataFrame:
         .drop_nulls("side")
         .group_by("game_id", "team_id")
         .agg(pl.col("side").mode().sort().first())
-        .join(located, on=["game_id", "team_id"], how="anti")
     )
     return pl.concat([located, voted])
 
@@ -117,8 +121,8 @@ def _placed(frame: pl.DataFrame, rule: str, sort_key: pl.Expr) -> pl.DataFrame:
     """Sort each game by ``sort_key`` and number it 1..n again; rows whose number changed name ``rule``."""
     moved = (
         frame.with_columns(_sort_key=sort_key)
-        .sort("_game_rank", "_sort_key", "event_order")
-        .with_columns(_new_order=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("game_id"))
+        .sort(_GAME, "_sort_key", "event_order")
+        .with_columns(_new_order=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over(_GAME))
     )
     return _changed(moved, rule, pl.col("_new_order") != pl.col("event_order"), event_order=pl.col("_new_order")).drop(
         "_sort_key", "_new_order"
@@ -132,7 +136,7 @@ def _same_clock_scoring_order(frame: pl.DataFrame) -> pl.DataFrame:
     The other rows of the clock keep their places: only the scoring rows trade places. A review
     may lower the score, so an instant_replay row closes the group: rows never cross it.
     """
-    frame = frame.with_columns(_reviews=(pl.col("event_type") == "instant_replay").cum_sum().over("game_id"))
+    frame = frame.with_columns(_reviews=(pl.col("event_type") == "instant_replay").cum_sum().over(_GAME))
     same_clock = [*_SAME_CLOCK, "_reviews"]
     scoring = (
         pl.col("event_type").is_in(["made_shot", "free_throw"])
@@ -145,9 +149,9 @@ def _same_clock_scoring_order(frame: pl.DataFrame) -> pl.DataFrame:
         .sort(*same_clock, "total", "event_order")
         # The group's slots ascending, handed out to its rows in stated-score order.
         .with_columns(slot=pl.col("event_order").sort().over(same_clock))
-        .select("game_id", "event_order", "slot")
+        .select(_GAME, "event_order", "slot")
     )
-    keyed = frame.join(slots, on=["game_id", "event_order"], how="left", maintain_order="left")
+    keyed = frame.join(slots, on=[_GAME, "event_order"], how="left", maintain_order="left")
     return _placed(keyed, "same_clock_scoring_order", pl.coalesce("slot", "event_order").cast(pl.Float64)).drop("slot", "_reviews")
 
 
@@ -169,10 +173,10 @@ def _substitution_before_free_throw(frame: pl.DataFrame) -> pl.DataFrame:
         subs.drop_nulls("player")
         .join(free_throws, on=keys)
         .filter(pl.col("ft_order") < pl.col("event_order"))
-        .group_by("game_id", "event_order")
+        .group_by(_GAME, "event_order")
         .agg(before=pl.col("ft_order").min() - 0.5)
     )
-    keyed = frame.join(early, on=["game_id", "event_order"], how="left", maintain_order="left")
+    keyed = frame.join(early, on=[_GAME, "event_order"], how="left", maintain_order="left")
     return _placed(keyed, "substitution_before_free_throw", pl.coalesce("before", pl.col("event_order").cast(pl.Float64))).drop(
         "before"
     )
@@ -185,7 +189,7 @@ def _isolated_score_jumps(frame: pl.DataFrame) -> pl.DataFrame:
         expected = before + points
         after = _next_stated(score)
         # What the next row with a stated score scores for this side.
-        after_points = pl.when(pl.col(score).is_not_null()).then(points).backward_fill().shift(-1).over("game_id")
+        after_points = pl.when(pl.col(score).is_not_null()).then(points).backward_fill().shift(-1).over(_GAME)
         jump = (pl.col(score) > expected) & ((after < pl.col(score)) | (after == expected + after_points))
         frame = _changed(frame, "isolated_score_jump", jump, **{score: expected})
     return frame
@@ -195,7 +199,7 @@ def _isolated_score_drops(frame: pl.DataFrame) -> pl.DataFrame:
     for side in SIDES:
         score, points = f"{side}_score", _points(side)
         before, after = _previous_stated(score), _next_stated(score)
-        after_points = pl.when(pl.col(score).is_not_null()).then(points).backward_fill().shift(-1).over("game_id")
+        after_points = pl.when(pl.col(score).is_not_null()).then(points).backward_fill().shift(-1).over(_GAME)
         # A review may take points off for good: the next score then builds on the lowered one.
         correction = (pl.col("event_type") == "instant_replay") & (after == pl.col(score) + after_points)
         drop = (pl.col(score) < before) & (after >= before) & ~correction
@@ -221,10 +225,10 @@ def _instant_replay_overturns(frame: pl.DataFrame) -> pl.DataFrame:
         scoring = points > 0
         last = frame.with_columns(
             taken_off=_previous_stated(score) - pl.col(score),
-            last_order=pl.when(scoring).then(pl.col("event_order")).forward_fill().shift(1).over("game_id"),
-            last_points=pl.when(scoring).then(points).forward_fill().shift(1).over("game_id"),
+            last_order=pl.when(scoring).then(pl.col("event_order")).forward_fill().shift(1).over(_GAME),
+            last_points=pl.when(scoring).then(points).forward_fill().shift(1).over(_GAME),
             # The stated score right after that last scoring row: it must be the one taken down.
-            last_score=pl.when(scoring).then(pl.col(score)).forward_fill().shift(1).over("game_id"),
+            last_score=pl.when(scoring).then(pl.col(score)).forward_fill().shift(1).over(_GAME),
             before=_previous_stated(score),
         )
         overturned.append(
@@ -233,10 +237,10 @@ def _instant_replay_overturns(frame: pl.DataFrame) -> pl.DataFrame:
                 & (pl.col("taken_off") > 0)
                 & (pl.col("taken_off") == pl.col("last_points"))
                 & (pl.col("last_score") == pl.col("before"))
-            ).select("game_id", event_order="last_order")
+            ).select(_GAME, event_order="last_order")
         )
     targets = pl.concat(overturned).unique().with_columns(_overturned=pl.lit(True))
-    keyed = frame.join(targets, on=["game_id", "event_order"], how="left", maintain_order="left")
+    keyed = frame.join(targets, on=[_GAME, "event_order"], how="left", maintain_order="left")
     return _changed(keyed, "instant_replay_overturn", pl.col("_overturned"), shot_made=pl.lit(False)).drop("_overturned")
 
 
@@ -252,11 +256,10 @@ def repair_play_by_play(pbp: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in _REPAIR_COLUMNS.items():
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype).alias(name))
+    games = frame.select("game_id").unique(maintain_order=True).with_row_index(_GAME)
     frame = (
-        frame.with_row_index("_row")
-        .with_columns(_game_rank=pl.col("_row").min().over("game_id"))
-        .sort("_game_rank", "event_order")
-        .drop("_row")
+        frame.join(games, on="game_id", how="left", maintain_order="left")
+        .sort(_GAME, "event_order")
         .join(_team_sides(frame), on=["game_id", "team_id"], how="left", maintain_order="left")
     )
     frame = _same_clock_scoring_order(frame)
@@ -265,7 +268,7 @@ def repair_play_by_play(pbp: pl.DataFrame) -> pl.DataFrame:
     frame = _isolated_score_drops(frame)
     frame = _free_throws_made_by_score(frame)
     frame = _instant_replay_overturns(frame)
-    return PLAY_BY_PLAY.cast(frame.drop("_game_rank", "side"))
+    return PLAY_BY_PLAY.cast(frame.drop(_GAME, "side"))
 
 
 def _clock_text(period: pl.Expr, clock_seconds: pl.Expr) -> pl.Expr:
