@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from nba_lakehouse.game_clock import REGULATION_PERIODS
 from nba_lakehouse.schemas import PLAY_BY_PLAY
 from nba_lakehouse.silver import audits
 from nba_lakehouse.silver.games import play_by_play_summary
@@ -138,11 +139,7 @@ def _same_clock_scoring_order(frame: pl.DataFrame) -> pl.DataFrame:
     """
     frame = frame.with_columns(_reviews=(pl.col("event_type") == "instant_replay").cum_sum().over(_GAME))
     same_clock = [*_SAME_CLOCK, "_reviews"]
-    scoring = (
-        pl.col("event_type").is_in(["made_shot", "free_throw"])
-        & pl.col("home_score").is_not_null()
-        & pl.col("away_score").is_not_null()
-    )
+    scoring = pl.col("shot_made").fill_null(False) & pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null()
     slots = (
         frame.filter(scoring)
         .select(*same_clock, "event_order", total=pl.col("home_score") + pl.col("away_score"))
@@ -183,6 +180,8 @@ def _substitution_before_free_throw(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _isolated_score_jumps(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per side: a row stating more than the score before plus its own points, where the next
+    stated score shows the jump was not real (lower again, or reached by the next row's points)."""
     for side in SIDES:
         score, points = f"{side}_score", _points(side)
         before = _previous_stated(score)
@@ -196,6 +195,8 @@ def _isolated_score_jumps(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _isolated_score_drops(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per side: a row stating less than the score before it, where the next stated score is back
+    up (a stale score stamped on the row). Runs after the jumps, whose fixes it reads."""
     for side in SIDES:
         score, points = f"{side}_score", _points(side)
         before, after = _previous_stated(score), _next_stated(score)
@@ -219,23 +220,24 @@ def _free_throws_made_by_score(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _instant_replay_overturns(frame: pl.DataFrame) -> pl.DataFrame:
+    """A review that lowers a side's score for good (the drops that came back are repaired by now)
+    takes off that side's last scoring row, when the drop is exactly its points."""
     overturned = []
     for side in SIDES:
         score, points = f"{side}_score", _points(side)
         scoring = points > 0
         last = frame.with_columns(
-            taken_off=_previous_stated(score) - pl.col(score),
+            before=_previous_stated(score),
             last_order=pl.when(scoring).then(pl.col("event_order")).forward_fill().shift(1).over(_GAME),
             last_points=pl.when(scoring).then(points).forward_fill().shift(1).over(_GAME),
-            # The stated score right after that last scoring row: it must be the one taken down.
+            # The score stated on that last scoring row: it must be the one the review takes down.
             last_score=pl.when(scoring).then(pl.col(score)).forward_fill().shift(1).over(_GAME),
-            before=_previous_stated(score),
         )
         overturned.append(
             last.filter(
                 (pl.col("event_type") == "instant_replay")
-                & (pl.col("taken_off") > 0)
-                & (pl.col("taken_off") == pl.col("last_points"))
+                & (pl.col("before") > pl.col(score))
+                & (pl.col("before") - pl.col(score) == pl.col("last_points"))
                 & (pl.col("last_score") == pl.col("before"))
             ).select(_GAME, event_order="last_order")
         )
@@ -277,7 +279,9 @@ def _clock_text(period: pl.Expr, clock_seconds: pl.Expr) -> pl.Expr:
     seconds = clock_seconds - minutes * 60
     whole = seconds.floor().cast(pl.Int32).cast(pl.String).str.zfill(2)
     tenths = pl.when(seconds != seconds.floor()).then(pl.format(".{}", ((seconds - seconds.floor()) * 10).round(0).cast(pl.Int32))).otherwise(pl.lit(""))
-    label = pl.when(period <= 4).then(pl.format("Q{}", period)).otherwise(pl.format("OT{}", period - 4))
+    label = pl.when(period <= REGULATION_PERIODS).then(pl.format("Q{}", period)).otherwise(
+        pl.format("OT{}", period - REGULATION_PERIODS)
+    )
     return pl.format("{} {}:{}{}", label, minutes, whole, tenths)
 
 
