@@ -212,6 +212,17 @@ PLAY_BY_PLAY = Table(
                source="CDN possession (0: null) / V2, V3: null"),
         Column("description", pl.String, "Event description text",
                source="V2 HOMEDESCRIPTION, NEUTRALDESCRIPTION, VISITORDESCRIPTION joined by ' | ' / V3 description / CDN description"),
+        Column("repair_rule", pl.String,
+               "Feed repairs applied to the row, comma-separated rule names (silver.repairs.REPAIR_RULES); null when the row is as the feed gave it",
+               source="derived: silver.repairs.repair_play_by_play"),
+        Column("original_event_order", pl.Int32, "event_order before a repair moved the row; null when its place did not change",
+               source="derived: event_order as parsed, kept by silver.repairs.repair_play_by_play"),
+        Column("original_home_score", pl.Int32, "home_score as the feed gave it, where a repair changed it; else null",
+               source="derived: home_score as parsed, kept by silver.repairs.repair_play_by_play"),
+        Column("original_away_score", pl.Int32, "away_score as the feed gave it, where a repair changed it; else null",
+               source="derived: away_score as parsed, kept by silver.repairs.repair_play_by_play"),
+        Column("original_shot_made", pl.Boolean, "shot_made as parsed, where a repair changed it; else null",
+               source="derived: shot_made as parsed, kept by silver.repairs.repair_play_by_play"),
     ),
 )
 

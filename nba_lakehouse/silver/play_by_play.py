@@ -103,10 +103,22 @@ def _finish(frame: pl.DataFrame, order_by: str) -> pl.DataFrame:
     return frame.with_columns(event_order=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("game_id"))
 
 
+# Filled by ``silver.repairs.repair_play_by_play``; a parsed row is as the feed gave it.
+REPAIR_COLUMNS = {
+    "repair_rule": pl.String, "original_event_order": pl.Int32, "original_home_score": pl.Int32,
+    "original_away_score": pl.Int32, "original_shot_made": pl.Boolean,
+}
+
+
+def _unrepaired() -> list[pl.Expr]:
+    return [pl.lit(None, dtype).alias(name) for name, dtype in REPAIR_COLUMNS.items()]
+
+
 OUTPUT_COLUMNS = [
     "game_id", "event_order", "source", "source_event_id", "period", "clock_seconds", "event_type",
     "event_subtype", "team_id", "team_tricode", "location", "player_id", "player_name", "player2_id",
     "shot_made", "shot_value", "home_score", "away_score", "possession_team_id", "description",
+    *REPAIR_COLUMNS,
 ]
 
 
@@ -154,6 +166,7 @@ def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
         away_score=_score(pl.col("scoreAway")),
         possession_team_id=pl.lit(None, pl.Int64),
         description=desc,
+        *_unrepaired(),
     )
 
 
@@ -187,6 +200,7 @@ def normalize_cdn(raw: pl.DataFrame) -> pl.DataFrame:
         away_score=_score(pl.col("scoreAway")),
         possession_team_id=pl.col("possession").replace(0, None),
         description=pl.col("description"),
+        *_unrepaired(),
     )
 
 
@@ -225,6 +239,7 @@ def normalize_v2(raw: pl.DataFrame) -> pl.DataFrame:
         away_score=score.struct.field("field_0").cast(pl.Int32, strict=False),
         possession_team_id=pl.lit(None, pl.Int64),
         description=desc,
+        *_unrepaired(),
     )
 
 
