@@ -35,7 +35,7 @@ def per_game(offending: pl.DataFrame, rule: str, what: str) -> pl.DataFrame:
     if offending.is_empty():
         return pl.DataFrame(schema=VIOLATION_SCHEMA)
     shown = [c for c in offending.columns if c != "game_id"]
-    first = pl.concat_str([pl.format(f"{c}={{}}", pl.col(c).cast(pl.String).fill_null("null")) for c in shown], separator=" ")
+    first = pl.concat_str([pl.format(f"{c}={{}}", _as_text(c, offending.schema[c])) for c in shown], separator=" ")
     return (
         offending.with_columns(_first=first)
         .group_by("game_id", maintain_order=True)
@@ -47,6 +47,13 @@ def per_game(offending: pl.DataFrame, rule: str, what: str) -> pl.DataFrame:
         )
         .cast(VIOLATION_SCHEMA)
     )
+
+
+def _as_text(column: str, dtype: pl.DataType) -> pl.Expr:
+    value = pl.col(column)
+    if isinstance(dtype, pl.List):  # lineups: "[1628378,1629636,...]"
+        value = pl.format("[{}]", value.list.eval(pl.element().cast(pl.String)).list.join(","))
+    return value.cast(pl.String).fill_null("null")
 
 
 def combine(*frames: pl.DataFrame) -> pl.DataFrame:
