@@ -83,12 +83,12 @@ def _teammates_at_the_time(candidates: pl.DataFrame, pbp: pl.DataFrame) -> pl.Da
 
     A name the team used in another game may belong to a player traded away before this one
     (Justin Holiday left the 2022-23 Hawks for Dallas in February, Aaron stayed), so a candidate
-    counts only if the game he played nearest before or after this one was for this team.
+    counts only if the game he played nearest before this one (this one included) or nearest
+    after it was for this team.
     """
     order = _game_order(pbp)
     played = (
-        pbp.filter(pl.col("player_id").is_not_null() & pl.col("team_id").is_not_null())
-        .join(candidates.select("player_id").unique(), on="player_id", how="semi")
+        pbp.filter(pl.col("player_id").is_in(candidates["player_id"].unique().implode()) & pl.col("team_id").is_not_null())
         .group_by("game_id", "player_id").agg(played_for=pl.col("team_id").mode().first())
         .join(order, on="game_id").sort("game_order")
     )
@@ -96,7 +96,8 @@ def _teammates_at_the_time(candidates: pl.DataFrame, pbp: pl.DataFrame) -> pl.Da
     for strategy, column in (("backward", "before"), ("forward", "after")):
         timed = timed.join_asof(
             played.select("player_id", "game_order", pl.col("played_for").alias(column)),
-            on="game_order", by="player_id", strategy=strategy, allow_exact_matches=False, check_sortedness=False,
+            on="game_order", by="player_id", strategy=strategy, allow_exact_matches=strategy == "backward",
+            check_sortedness=False,  # both sides are sorted by game_order just above
         )
     return timed.filter((pl.col("before") == pl.col("team_id")) | (pl.col("after") == pl.col("team_id"))).drop(
         "game_order", "before", "after"
@@ -124,17 +125,21 @@ def _namesakes(pending: pl.DataFrame, keys: pl.DataFrame, pbp: pl.DataFrame) -> 
 def _pick_namesake(candidates: pl.DataFrame, v3_subs: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
     """(game_id, event_order, picked_id): the one candidate the game's own rows say came in.
 
-    ``v3_subs`` carries the incoming players matched so far. Within the period, a candidate's last
-    row before the substitution tells whether he was already on the floor (he acted or came in:
-    he cannot be the one entering) and his first row after it whether he came in (he acts or
-    leaves before entering again). One candidate left over is the one; among several, the only one
-    proven to have been on the bench and then on the floor is. Anything else stays unresolved.
+    A lone candidate is the one. Among namesakes, ``v3_subs`` (carrying the incoming players
+    matched so far) decides: within the period, a candidate's last row before the substitution
+    tells whether he was already on the floor (he acted or came in: he cannot be the one
+    entering) and his first row after it whether he came in (he acts or leaves before entering
+    again). One namesake left over is the one; among several, the only one proven to have been on
+    the bench and then on the floor is. Anything else stays unresolved.
     """
+    sub = ["game_id", "event_order"]
+    several = pl.len().over(sub) > 1
+    alone = candidates.filter(~several).select(*sub, picked_id="player_id")
+    candidates = candidates.filter(several)
     if candidates.is_empty():
-        return candidates.select("game_id", "event_order", picked_id="player_id")
+        return alone
     games = candidates.select("game_id").unique()
-    sub_at = v3_subs.select("game_id", "event_order", "period")
-    candidates = candidates.join(sub_at, on=["game_id", "event_order"])
+    candidates = candidates.join(v3_subs.select(*sub, "period"), on=sub)
     subs = v3_subs.join(games, on="game_id", how="semi")
     plays = pbp.join(games, on="game_id", how="semi").filter(
         (pl.col("event_type") != "substitution") & pl.col("player_id").is_not_null()
@@ -150,7 +155,8 @@ def _pick_namesake(candidates: pl.DataFrame, v3_subs: pl.DataFrame, pbp: pl.Data
     for strategy, column in (("backward", "before"), ("forward", "after")):
         seen = seen.join_asof(
             rows.select(*GAME_KEY, "player_id", "event_order", pl.col("kind").alias(column)),
-            on="event_order", by=[*GAME_KEY, "player_id"], strategy=strategy, allow_exact_matches=False, check_sortedness=False,
+            on="event_order", by=[*GAME_KEY, "player_id"], strategy=strategy, allow_exact_matches=False,
+            check_sortedness=False,  # both sides are sorted by event_order just above
         )
     # Five teammates other than the candidates who started the period (acted or left before
     # entering) prove a candidate silent until then was on the bench.
@@ -165,7 +171,6 @@ def _pick_namesake(candidates: pl.DataFrame, v3_subs: pl.DataFrame, pbp: pl.Data
             - pl.col("started").fill_null(False).sum().over("game_id", "event_order")
         )
     )
-    sub = ["game_id", "event_order"]
     judged = seen.with_columns(
         remaining=~(pl.col("before").is_in(["acts", "enters"]).fill_null(False) | (pl.col("after") == "enters").fill_null(False)),
         off_before=(pl.col("before") == "leaves").fill_null(False)
@@ -174,9 +179,8 @@ def _pick_namesake(candidates: pl.DataFrame, v3_subs: pl.DataFrame, pbp: pl.Data
     ).with_columns(came_in=pl.col("remaining") & pl.col("off_before") & pl.col("on_after"))
     one_left = pl.col("remaining").sum().over(sub) == 1
     one_came_in = pl.col("came_in").sum().over(sub) == 1
-    return judged.filter((one_left & pl.col("remaining")) | (~one_left & one_came_in & pl.col("came_in"))).select(
-        *sub, picked_id="player_id"
-    )
+    picked = judged.filter((one_left & pl.col("remaining")) | (~one_left & one_came_in & pl.col("came_in")))
+    return pl.concat([alone, picked.select(*sub, picked_id="player_id")])
 
 
 def _resolve_incoming_v3(v3_subs: pl.DataFrame, keys: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
