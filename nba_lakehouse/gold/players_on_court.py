@@ -104,14 +104,21 @@ def _teammates_at_the_time(candidates: pl.DataFrame, pbp: pl.DataFrame) -> pl.Da
     )
 
 
-def _namesakes(pending: pl.DataFrame, keys: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
-    """(game_id, event_order, player_id): every teammate an unmatched incoming name may mean.
+def _team_names(pbp: pl.DataFrame, v3_subs: pl.DataFrame) -> pl.DataFrame:
+    """(team_id, name, player_id): every name the feed spells for a team anywhere in the frame,
+    as playerName or as the outgoing name of a substitution, shared or not."""
+    acting = pbp.filter(pl.col("player_id").is_not_null() & pl.col("player_name").is_not_null()).select(
+        "team_id", name="player_name", player_id="player_id"
+    )
+    return pl.concat([acting, v3_subs.select("team_id", name="out_name", player_id="player_id")]).unique()
 
-    The names come from the whole frame, as the feed spells them for the team (playerName and the
-    outgoing names of substitutions). An exact spelling wins; a name seen nowhere but in SUB
-    descriptions ("Foster Jr.") falls back to the same folded family name.
+
+def _namesakes(pending: pl.DataFrame, team_names: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
+    """(game_id, event_order, team_id, player_id): every teammate an incoming name may mean.
+
+    An exact spelling wins; a name seen nowhere but in SUB descriptions ("Foster Jr.") falls back
+    to the same folded family name.
     """
-    team_names = keys.filter(pl.col("rank") <= 1).select("team_id", "name", "player_id").unique()
     rows = pending.select("game_id", "event_order", "team_id", "in_name")
     exact = rows.join(team_names, left_on=["team_id", "in_name"], right_on=["team_id", "name"])
     folded = (
@@ -185,22 +192,26 @@ def _pick_namesake(candidates: pl.DataFrame, v3_subs: pl.DataFrame, pbp: pl.Data
 
 def _resolve_incoming_v3(v3_subs: pl.DataFrame, keys: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
     """Add ``in_player_id`` to V3 substitution rows by matching the description's incoming name,
-    first within the game, then among the team's namesakes elsewhere in the frame.
+    first within the game, then among the team's namesakes in the whole frame.
 
-    A surname two teammates share resolves within the game only through a box score that lists
-    one of them as not having played; otherwise the game's rows must single one out.
+    A name the game alone ties to one player may still be a teammate's who sat this game out or
+    never acted in it (the feed writes "Holiday" for either Hawk), so a name the team shares
+    is always settled among the namesakes, by the game's own rows, or left unresolved.
     """
     in_game = (
         v3_subs.join(keys, left_on=["game_id", "team_id", "in_name"], right_on=["game_id", "team_id", "name"])
         .sort("rank").unique(["game_id", "event_order"], keep="first")
         .select("game_id", "event_order", in_player_id=pl.col("player_id_right"))
     )
+    team_names = _team_names(pbp, v3_subs)
+    shared = team_names.filter(pl.col("player_id").n_unique().over("team_id", "name") > 1).select("team_id", "name").unique()
     matched = v3_subs.join(in_game, on=["game_id", "event_order"], how="left")
-    pending = matched.filter(pl.col("in_player_id").is_null())
-    picked = _pick_namesake(_namesakes(pending, keys, pbp), matched, pbp)
+    is_shared = matched.join(shared, left_on=["team_id", "in_name"], right_on=["team_id", "name"], how="semi")
+    pending = pl.concat([matched.filter(pl.col("in_player_id").is_null()), is_shared]).unique(["game_id", "event_order"])
+    picked = _pick_namesake(_namesakes(pending, team_names, pbp), matched, pbp)
     return (
         matched.join(picked, on=["game_id", "event_order"], how="left")
-        .with_columns(in_player_id=pl.coalesce("in_player_id", "picked_id"))
+        .with_columns(in_player_id=pl.coalesce("picked_id", "in_player_id"))
         .drop("picked_id")
     )
 
