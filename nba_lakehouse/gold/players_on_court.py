@@ -2,12 +2,14 @@
 
 The feeds log substitutions three ways: V2 has the outgoing player in PLAYER1 and the incoming one
 in PLAYER2; V3 has the outgoing player in ``personId`` and the incoming one only in the description
-("SUB: Okoro FOR LeVert"); CDN logs a separate "out" row and "in" row. Substitutions made between
-periods are not logged at all, so each period's starters are inferred: a player who acts in a
-period, or is substituted out, before he is substituted in was on the floor when it began. The
-box score's starters are authoritative for period 1. A player who starts a period and neither acts
-nor leaves is invisible to that rule; he is found from the box score minutes nobody else explains,
-or, without a box score, from the lineup that ended the previous period.
+("SUB: Okoro FOR LeVert"), sometimes a family name two teammates share ("Holiday"), which the
+game's own rows must settle or leave unresolved; CDN logs a separate "out" row and "in" row.
+Substitutions made between periods are not logged at all, so each period's starters are inferred:
+a player who acts in a period, or is substituted out, before he is substituted in was on the
+floor when it began. The box score's starters are authoritative for period 1. A player who starts
+a period and neither acts nor leaves is invisible to that rule; he is found from the box score
+minutes nobody else explains, or, without a box score, from the lineup that ended the previous
+period.
 
 Everything works on whole frames of many games; the only grouping keys are game, period, team and
 the lineup segment (the events between two batches of substitutions).
@@ -58,9 +60,7 @@ def _name_keys(pbp: pl.DataFrame, box_players: pl.DataFrame, v3_subs: pl.DataFra
         "game_id", "team_id", name=pl.format("{}. {}", full.str.slice(0, 1), family),
         player_id="player_id", rank=pl.lit(2),
     )
-    keys = pl.concat([outgoing, acting, by_family, by_initial], how="vertical_relaxed").unique()
-    # A name two players share at the same rank identifies neither.
-    return keys.filter(pl.col("player_id").n_unique().over("game_id", "team_id", "name", "rank") == 1)
+    return pl.concat([outgoing, acting, by_family, by_initial], how="vertical_relaxed").unique()
 
 
 def _folded_name(name: pl.Expr) -> pl.Expr:
@@ -104,18 +104,11 @@ def _teammates_at_the_time(candidates: pl.DataFrame, pbp: pl.DataFrame) -> pl.Da
     )
 
 
-def _team_names(pbp: pl.DataFrame, v3_subs: pl.DataFrame) -> pl.DataFrame:
-    """(team_id, name, player_id): every name the feed spells for a team anywhere in the frame,
-    as playerName or as the outgoing name of a substitution, shared or not."""
-    acting = pbp.filter(pl.col("player_id").is_not_null() & pl.col("player_name").is_not_null()).select(
-        "team_id", name="player_name", player_id="player_id"
-    )
-    return pl.concat([acting, v3_subs.select("team_id", name="out_name", player_id="player_id")]).unique()
-
-
 def _namesakes(pending: pl.DataFrame, team_names: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
     """(game_id, event_order, team_id, player_id): every teammate an incoming name may mean.
 
+    ``team_names`` (team_id, name, player_id) are all the names the feed spells for the team
+    anywhere in the frame, as playerName or as the outgoing name of a substitution, shared or not.
     An exact spelling wins; a name seen nowhere but in SUB descriptions ("Foster Jr.") falls back
     to the same folded family name.
     """
@@ -145,10 +138,11 @@ def _pick_namesake(candidates: pl.DataFrame, v3_subs: pl.DataFrame, pbp: pl.Data
     candidates = candidates.filter(several)
     if candidates.is_empty():
         return alone
-    games = candidates.select("game_id").unique()
     candidates = candidates.join(v3_subs.select(*sub, "period"), on=sub)
-    subs = v3_subs.join(games, on="game_id", how="semi")
-    plays = pbp.join(games, on="game_id", how="semi").filter(
+    # Only the periods of these substitutions are read.
+    periods = candidates.select(GAME_KEY).unique()
+    subs = v3_subs.join(periods, on=GAME_KEY, how="semi")
+    plays = pbp.join(periods, on=GAME_KEY, how="semi").filter(
         (pl.col("event_type") != "substitution") & pl.col("player_id").is_not_null()
         & ~pl.col("description").fill_null("").str.contains(BENCH_ACTION)
     )
@@ -198,12 +192,14 @@ def _resolve_incoming_v3(v3_subs: pl.DataFrame, keys: pl.DataFrame, pbp: pl.Data
     never acted in it (the feed writes "Holiday" for either Hawk), so a name the team shares
     is always settled among the namesakes, by the game's own rows, or left unresolved.
     """
+    # A name two players share at the same rank identifies neither within the game.
+    unambiguous = keys.filter(pl.col("player_id").n_unique().over("game_id", "team_id", "name", "rank") == 1)
     in_game = (
-        v3_subs.join(keys, left_on=["game_id", "team_id", "in_name"], right_on=["game_id", "team_id", "name"])
+        v3_subs.join(unambiguous, left_on=["game_id", "team_id", "in_name"], right_on=["game_id", "team_id", "name"])
         .sort("rank").unique(["game_id", "event_order"], keep="first")
         .select("game_id", "event_order", in_player_id=pl.col("player_id_right"))
     )
-    team_names = _team_names(pbp, v3_subs)
+    team_names = keys.filter(pl.col("rank") <= 1).select("team_id", "name", "player_id").unique()
     shared = team_names.filter(pl.col("player_id").n_unique().over("team_id", "name") > 1).select("team_id", "name").unique()
     matched = v3_subs.join(in_game, on=["game_id", "event_order"], how="left")
     is_shared = matched.join(shared, left_on=["team_id", "in_name"], right_on=["team_id", "name"], how="semi")
