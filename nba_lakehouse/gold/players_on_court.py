@@ -188,9 +188,11 @@ def _resolve_incoming_v3(v3_subs: pl.DataFrame, keys: pl.DataFrame, pbp: pl.Data
     """Add ``in_player_id`` to V3 substitution rows by matching the description's incoming name,
     first within the game, then among the team's namesakes in the whole frame.
 
-    A name the game alone ties to one player may still be a teammate's who sat this game out or
-    never acted in it (the feed writes "Holiday" for either Hawk), so a name the team shares
-    is always settled among the namesakes, by the game's own rows, or left unresolved.
+    A name the team shares ("Holiday" for either Hawk) is judged among the namesakes by the game's
+    own rows, which overrule the game's match when they single one out. Where they cannot tell,
+    the game's match stands: the feed writes initials ("A. Holiday") when both namesakes play, so
+    a bare name the game ties to the one who played is his (over 2022-23 the rules settle 695 of
+    the 769 shared-name rows and never disagree with it). A row nothing matches stays unresolved.
     """
     # A name two players share at the same rank identifies neither within the game.
     unambiguous = keys.filter(pl.col("player_id").n_unique().over("game_id", "team_id", "name", "rank") == 1)
