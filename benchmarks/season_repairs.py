@@ -30,25 +30,18 @@ from season_benchmark import DEFAULT_BULK, DEFAULT_WORKDIR, extract_once, raw_fr
 
 from nba_lakehouse.schemas import PLAY_BY_PLAY
 from nba_lakehouse.silver.play_by_play import normalize_v3
-from nba_lakehouse.silver.repairs import GAME_RULES, REPAIR_RULES, game_rule_violations, repair_play_by_play
+from nba_lakehouse.silver.repairs import (
+    GAME_RULES,
+    REPAIR_RULES,
+    game_rule_violations,
+    repair_play_by_play,
+    repairs_by_rule,
+)
 
 
 def season_silver(files: list[Path]) -> pl.DataFrame:
     raw, _ = raw_frames(files)
     return PLAY_BY_PLAY.cast(normalize_v3(raw))
-
-
-def repairs_by_rule(repaired: pl.DataFrame) -> pl.DataFrame:
-    named = (
-        repaired.filter(pl.col("repair_rule").is_not_null())
-        .select("game_id", rule=pl.col("repair_rule").str.split(","))
-        .explode("rule")
-        .group_by("rule")
-        .agg(rows=pl.len(), games=pl.col("game_id").n_unique())
-    )
-    return pl.DataFrame({"rule": list(REPAIR_RULES)}).join(named, on="rule", how="left").with_columns(
-        pl.col("rows", "games").fill_null(0)
-    )
 
 
 def games_per_rule(violations: pl.DataFrame) -> dict[str, int]:

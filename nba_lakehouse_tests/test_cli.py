@@ -244,7 +244,7 @@ def test_status_reads_the_latest_check_result_per_partition(demo_lake, check_hom
         ("play_by_play.games_held_back", "2023-01-02", runs[2].run_id[:8]),
     ]
     assert "0022100732 (feed_unavailable)" in failing[0]["result"]
-    assert "0022200552 (scores_never_decrease)" in failing[1]["result"]
+    assert "0022200552 (final_score_matches_scoring_events, scores_never_decrease)" in failing[1]["result"]
     # Checks never run in this instance are listed with zero partitions.
     assert summary["games.full_regular_season"]["partitions"] == "0"
     totals = {k: sum(c[k] for c in expected.values()) for k in ("passed", "failed", "not evaluated")}

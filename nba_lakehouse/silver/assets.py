@@ -59,7 +59,7 @@ from nba_lakehouse.silver.game_details import (
 )
 from nba_lakehouse.silver.games import build_games, with_partition_columns
 from nba_lakehouse.silver.play_by_play import parse_play_by_play
-from nba_lakehouse.silver.repairs import game_rule_violations, repair_play_by_play
+from nba_lakehouse.silver.repairs import game_rule_violations, repair_play_by_play, repairs_by_rule
 from nba_lakehouse.sources.errors import NBASourceError
 from nba_lakehouse.silver.reference import (
     build_players,
@@ -127,7 +127,9 @@ def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
         tables="play_by_play and the gold tables built from it", run_id=context.run.run_id,
     )
     written = store.write_table(PLAY_BY_PLAY, df, dates=dates)
-    return table_result(df, written, extra=record_issues(context, store, dates, issues))
+    repairs = {rule: rows for rule, rows, _ in repairs_by_rule(df).iter_rows()}
+    extra = {**record_issues(context, store, dates, issues), "repairs": dg.MetadataValue.json(repairs)}
+    return table_result(df, written, extra=extra)
 
 
 @dg.multi_asset(

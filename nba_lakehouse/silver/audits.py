@@ -86,7 +86,8 @@ def decreasing_scores(pbp: pl.DataFrame) -> pl.DataFrame:
     """Events after which a team's score is lower than before (scores only ever go up).
 
     An instant-replay row may lower the score: a review that takes a basket off is a real
-    correction (36 of them in the 2022-23 season), not a feed error.
+    correction. (The 36 instant-replay rows of the 2022-23 season with a lower score all carry a
+    stale score the game then comes back from; the ``isolated_score_drop`` repair sets them back.)
     """
     scored = pbp.sort("game_id", "event_order").with_columns(
         prev_home=pl.col("home_score").forward_fill().shift(1).over("game_id"),

@@ -273,6 +273,20 @@ def repair_play_by_play(pbp: pl.DataFrame) -> pl.DataFrame:
     return PLAY_BY_PLAY.cast(frame.drop(_GAME, "side"))
 
 
+def repairs_by_rule(repaired: pl.DataFrame) -> pl.DataFrame:
+    """Rows and games each rule repaired (every rule listed, 0 where it repaired nothing)."""
+    named = (
+        repaired.filter(pl.col("repair_rule").is_not_null())
+        .select("game_id", rule=pl.col("repair_rule").str.split(","))
+        .explode("rule")
+        .group_by("rule")
+        .agg(rows=pl.len(), games=pl.col("game_id").n_unique())
+    )
+    return pl.DataFrame({"rule": list(REPAIR_RULES)}).join(named, on="rule", how="left").with_columns(
+        pl.col("rows", "games").fill_null(0)
+    )
+
+
 def _clock_text(period: pl.Expr, clock_seconds: pl.Expr) -> pl.Expr:
     """Q4 5:07 / OT1 0:04.3"""
     minutes = (clock_seconds // 60).cast(pl.Int32)
