@@ -264,7 +264,8 @@ def _run_date(tmp_path, date, corrupt=None):
         change(payload)
         (replay / recording).write_text(json.dumps(payload))
     resources = build_resources(lake_root=str(tmp_path / "lake"), mode="replay", replay_dir=str(replay))
-    result = dg.materialize([*all_assets, *all_checks], selection=per_game_date, partition_key=date, resources=resources)
+    result = dg.materialize([*all_assets, *all_checks], selection=per_game_date, partition_key=date, resources=resources,
+                            raise_on_error=False)
     return {f"{e.asset_key.to_user_string()}.{e.check_name}": e for e in result.get_asset_check_evaluations()}
 
 
@@ -272,8 +273,12 @@ def _run_date(tmp_path, date, corrupt=None):
 def test_each_gold_rule_holds_back_a_corrupted_copy_of_the_real_data(tmp_path, check):
     """The asset applies the rule of the check before writing: the corrupted game is held back
     under that rule's name, its games_held_back check fails naming it, and nothing else fails
-    (the blocking check passes: what was published is sound)."""
+    (the blocking check passes: what was published is sound). The GameRotation check, which is
+    no game rule, fails itself."""
     evaluations = _run_date(tmp_path, GOLD_CORRUPTIONS[check][2], GOLD_CORRUPTIONS[check])
+    if check == "stints.lineups_match_game_rotation":  # a check only: GameRotation is no input of stints
+        assert {name for name, e in evaluations.items() if not e.passed} == {check}
+        return
     asset, rule = check.split(".")
     held = evaluations[f"{asset}.games_held_back"]
     assert not held.passed and f"({rule})" in held.description

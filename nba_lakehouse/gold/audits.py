@@ -119,14 +119,10 @@ def possessions_rule_violations(possessions: pl.DataFrame) -> pl.DataFrame:
     return game_issues.per_game(possession_imbalance(possessions), "possession_counts_balanced", "games with unbalanced possessions")
 
 
-def stints_rule_violations(
-    stints: pl.DataFrame, box_teams: pl.DataFrame, box_players: pl.DataFrame, rotations: pl.DataFrame
-) -> pl.DataFrame:
+def stints_rule_violations(stints: pl.DataFrame, box_teams: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
     return game_issues.combine(
         game_issues.per_game(stint_points_vs_final(stints, box_teams), "stint_points_match_final_score",
                              "team-games whose stint points differ from the final score"),
         game_issues.per_game(stint_minutes_vs_box(stints, box_players), "stint_minutes_match_box_score",
                              "players more than a minute off their box score minutes"),
-        game_issues.per_game(lineups_vs_rotation(stints, rotations), "lineups_match_game_rotation",
-                             "stints whose lineups differ from GameRotation"),
     )

@@ -80,5 +80,5 @@ players_on_court_held_back = held_back_check(
 )
 possessions_held_back = held_back_check("possessions", "possessions", "balanced possession counts")
 stints_held_back = held_back_check(
-    "stints", "stints", "stint points equal the final score, minutes the box score's, lineups GameRotation's"
+    "stints", "stints", "stint points equal the final score, minutes the box score's"
 )
