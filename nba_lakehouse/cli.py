@@ -63,7 +63,7 @@ def _backfill(args) -> None:
     from nba_lakehouse.definitions import defs
 
     with default_instance() as instance:
-        results = backfill_ranges(defs.resolve_job_def("game_date_job"), ranges, instance)
+        results = backfill_ranges(defs.resolve_job_def(args.job), ranges, instance)
     if not all(r.success for r in results):
         sys.exit("nba-lakehouse backfill: a run failed (see it in the UI); re-running fetches only what is missing")
 
@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> None:
     backfill.add_argument("--start", help="first date, YYYY-MM-DD")
     backfill.add_argument("--end", help="last date, YYYY-MM-DD")
     backfill.add_argument("--merge-gap-days", type=int, help="carry gaps of up to this many empty dates inside a run (default 3)")
+    backfill.add_argument(
+        "--job", default="game_date_job", choices=["game_date_job", "play_by_play_date_job"],
+        help="play_by_play_date_job: only play-by-play and what derives from it, for seasons without box scores",
+    )
     backfill.add_argument("--dry-run", action="store_true", help="print the ranges, launch nothing")
     args = parser.parse_args(argv)
     try:
