@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,18 @@ import polars as pl  # noqa: E402
 
 from bulk_replay import build_replay_dir  # noqa: E402
 from season_benchmark import DEFAULT_BULK, DEFAULT_WORKDIR, Meter  # noqa: E402
+
+CPU_SECONDS: dict[str, float] = {}  # stage label -> CPU seconds of this process (load-independent)
+
+
+@contextmanager
+def stage(meter: Meter, label: str, in_total: bool):
+    """``meter.stage`` plus this process's CPU time: on a shared machine wall time also counts waiting."""
+    cpu = time.process_time()
+    with meter.stage(label, in_total=in_total):
+        yield
+    CPU_SECONDS[label] = time.process_time() - cpu
+
 
 TARGET_SECONDS = 90.0
 TARGET_RATIO = 2.0
@@ -84,7 +97,7 @@ def run_dagster_season(
 
     instance = dg.DagsterInstance.get()
     job = defs.resolve_job_def(job_name)
-    with meter.stage(f"D  Dagster: season backfill of {job_name} (sqlite instance)", in_total=False):
+    with stage(meter, f"D  Dagster: season backfill of {job_name} (sqlite instance)", in_total=False):
         ranges, source, dates = plan(start, end, Lake(str(lake_root)), str(replay_dir))
         results = backfill_ranges(job, ranges, instance, log=lambda m: print(f"    {m}", flush=True))
     events = Counter()
@@ -117,7 +130,7 @@ def empty_date_costs(instance, job, n_empty: int, lake_root: Path, replay_dir: P
     carried_s = None
     if n_empty:
         days = [start + dt.timedelta(days=i) for i in range(n_empty)]
-        with meter.stage(f"E  Dagster: one range run over {n_empty} empty dates", in_total=False):
+        with stage(meter, f"E  Dagster: one range run over {n_empty} empty dates", in_total=False):
             t = time.perf_counter()
             backfill_ranges(job, contiguous_ranges(days), instance, log=None)
             carried_s = time.perf_counter() - t
@@ -173,7 +186,7 @@ def run_plain_season(
             stats["unavailable responses"] += 1
             return None
 
-    with meter.stage("P1 plain: bronze (replay requests, archive)", in_total=True):
+    with stage(meter, "P1 plain: bronze (replay requests, archive)", in_total=True):
         for d in dates:
             if attempt(nba.scoreboard_v3, d) is None:
                 attempt(nba.scoreboard_v2, d)
@@ -188,7 +201,7 @@ def run_plain_season(
                     for kind in ("summary", "hustle", "rotation"):
                         attempt(getattr(nba, GAME_FEEDS[kind]["v2"].client_method), game_id)
 
-    with meter.stage("P2 plain: silver play_by_play (+ empty box scores) and its audits", in_total=True):
+    with stage(meter, "P2 plain: silver play_by_play (+ empty box scores) and its audits", in_total=True):
         manifests = [m for d in dates for m in archived_for_date(lake, "play_by_play", d)]
         payloads = [(load_payload(lake, m), m["feed"], m["game_id"]) for m in manifests]
         pbp = play_by_play_from_payloads(payloads)
@@ -202,7 +215,7 @@ def run_plain_season(
         for audit in (audits.decreasing_scores, audits.duplicate_event_keys, audits.clock_out_of_bounds):
             stats[f"audit {audit.__name__}"] = audit(pbp).height
 
-    with meter.stage("P3 plain: gold (players_on_court, possessions, stints, team_game_stats, event_state)", in_total=True):
+    with stage(meter, "P3 plain: gold (players_on_court, possessions, stints, team_game_stats, event_state)", in_total=True):
         box_teams = lake.read_table(BOX_SCORE_TEAMS, game_dates=dates)
         box_players = lake.read_table(BOX_SCORE_PLAYERS, game_dates=dates)
         sides = game_outcomes(box_teams, pbp)
@@ -240,14 +253,16 @@ def games_per_table(lake_root: Path, job_name: str) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def dates_with_gold(lake_root: Path, dates: list[dt.date]) -> pl.DataFrame:
-    """Per gold table: of the season's game dates, how many hold rows and how many none."""
+def dates_with_gold(lake_root: Path, dates: list[dt.date], job_name: str) -> pl.DataFrame:
+    """Per gold table the job writes: of the season's game dates, how many hold rows and how many none."""
+    from nba_lakehouse.definitions import defs
     from nba_lakehouse.lake import Lake
     from nba_lakehouse.schemas import TABLES
 
     lake = Lake(str(lake_root))
+    written = {k.to_user_string() for k in defs.resolve_job_def(job_name).asset_layer.executable_asset_keys}
     rows = []
-    for name in GOLD_TABLES:
+    for name in (n for n in GOLD_TABLES if n in written):
         df = lake.read_table(TABLES[name], seasons=[SEASON], columns=["game_date"])
         present = set(df["game_date"].unique().to_list())
         rows.append({"table": f"gold.{name}", "dates_with_rows": sum(d in present for d in dates),
@@ -355,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         ok_run = all(r.success for r in dagster["results"])
         print("\n== stages ==")
         for s in meter.stages:
-            print(f"  {s.label:<92} {s.seconds:7.1f} s   peak {s.peak_mb:7.0f} MB")
+            print(f"  {s.label:<92} {s.seconds:7.1f} s   cpu {CPU_SECONDS.get(s.label, float('nan')):7.1f} s   peak {s.peak_mb:7.0f} MB")
         print("\n== figures ==")
         print(f"  games {len(game_dates)}, dates {len(dates)} ({dates[0]}..{dates[-1]}); game dates from {dagster['source']}")
         print(f"  Dagster runs: {len(dagster['results'])} ({', '.join(str(r) for r in dagster['ranges'])}), "
@@ -365,6 +380,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  Dagster wall time  {d_stage.seconds:7.1f} s   target <= {TARGET_SECONDS:.0f} s: {_verdict(d_stage.seconds <= TARGET_SECONDS)}")
         print(f"  plain wall time    {plain_s:7.1f} s   (P1+P2+P3)")
         print(f"  ratio Dagster/plain {ratio:6.2f}     target <= {TARGET_RATIO:.0f}: {_verdict(ratio <= TARGET_RATIO)}")
+        d_cpu = CPU_SECONDS[d_stage.label]
+        plain_cpu = sum(CPU_SECONDS[s.label] for s in meter.stages if s.in_total)
+        print(f"  CPU time: Dagster {d_cpu:.1f} s, plain {plain_cpu:.1f} s, ratio {d_cpu / plain_cpu:.2f} "
+              f"(this process only; on a loaded machine wall time also counts waiting for a core and for fsync)")
+        print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(f"  orchestration per game date  {(d_stage.seconds - plain_s) / len(dates):.3f} s "
               f"((Dagster - plain) / {len(dates)} dates)")
         if empty["dates"]:
@@ -381,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
 
         _print_frame("games per table (Dagster lake)", games_per_table(dagster_lake, args.job), "")
         _print_frame(f"dates with / without gold (Dagster lake, of {len(dates)} game dates)",
-                     dates_with_gold(dagster_lake, dates), "")
+                     dates_with_gold(dagster_lake, dates, args.job), "")
         _print_frame("games held back by reason (silver.game_issues)", games_held_back_by_reason(dagster_lake),
                      "no silver.game_issues table yet (per-game isolation not landed)")
         _print_frame("repairs by rule (silver.play_by_play.repair_rule)", repairs_by_rule(dagster_lake),
