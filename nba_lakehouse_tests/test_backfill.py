@@ -64,3 +64,15 @@ def test_backfill_run_plans_once_per_asset_and_materializes_every_date(tmp_path,
         materialized = instance.get_materialized_partitions(dg.AssetKey("event_state"))
         assert materialized == {"2023-01-02", "2023-01-03", "2023-01-04"}
     assert PLANNED_SUBSET_ENV not in os.environ  # only while the runs are created
+
+
+def test_cli_dry_run_prints_the_plan(tmp_path, monkeypatch, capsys):
+    from nba_lakehouse.cli import main
+
+    monkeypatch.setenv("NBA_LAKE_ROOT", str(tmp_path))
+    monkeypatch.setenv("NBA_LAKEHOUSE_MODE", "replay")
+    monkeypatch.delenv("NBA_REPLAY_DIR", raising=False)
+    main(["backfill", "--season", "2022-23", "--dry-run"])
+    out = capsys.readouterr().out
+    assert "1 dates with games (from recorded games (games.csv)) in 1 single-run backfills" in out
+    assert "2023-01-02..2023-01-02" in out
