@@ -109,7 +109,9 @@ def run_dagster_season(
                 continue
             events[record.dagster_event.event_type_value] += 1
             if record.dagster_event.event_type_value == "STEP_FAILURE":
-                failures.append(f"{record.step_key}: {record.dagster_event.event_specific_data.error.message.strip()[:300]}")
+                error = record.dagster_event.event_specific_data.error
+                error = error.cause or error  # the op's own exception, not Dagster's wrapper
+                failures.append(f"{record.step_key}: {error.message.strip()[:300]}")
     return {
         "ranges": ranges, "source": source, "dates": dates, "results": results, "events": events,
         "failures": failures, "instance": instance, "job": job,
