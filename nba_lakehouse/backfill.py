@@ -95,6 +95,8 @@ def game_dates_between(
     """
     seasons = sorted({season_label(y) for y in range(start.year - 1, end.year + 1)})
     known = scheduled_game_dates(lake, seasons)
+    if known is not None and not any(start <= d <= end for d in known):
+        known = None  # the schedule parsed holds other seasons only: it tells nothing about this window
     source = "silver.schedule"
     if known is None and replay_dir is not None:
         recorded = set(recorded_games(replay_dir).values())

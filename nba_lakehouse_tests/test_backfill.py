@@ -76,3 +76,24 @@ def test_cli_dry_run_prints_the_plan(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "1 dates with games (from recorded games (games.csv)) in 1 single-run backfills" in out
     assert "2023-01-02..2023-01-02" in out
+
+
+def test_plan_reads_the_game_dates_from_the_season_schedule(tmp_path):
+    import polars as pl
+
+    from nba_lakehouse.schemas import SCHEDULE
+
+    lake = Lake(str(tmp_path))
+    games = {"0022300001": D(2023, 10, 24), "0022300003": D(2023, 10, 25), "0022300017": D(2023, 10, 30)}
+    rows = pl.DataFrame(
+        {"game_id": list(games), "game_date": list(games.values()), "season": ["2023-24"] * 3,
+         "season_type": ["Regular Season"] * 3, "status": ["final"] * 3, "source": ["scheduleleaguev2"] * 3},
+    )
+    df = pl.concat([SCHEDULE.empty(), rows], how="diagonal_relaxed")
+    lake.write_table(SCHEDULE, df, seasons=["2023-24"])
+    ranges, source, dates = plan(*season_window("2023-24"), lake, DEFAULT_REPLAY_DIR)
+    assert source == "silver.schedule"
+    assert dates == sorted(games.values())
+    assert [(r.start, r.end, r.game_dates) for r in ranges] == [(D(2023, 10, 24), D(2023, 10, 25), 2), (D(2023, 10, 30), D(2023, 10, 30), 1)]
+    # Another season's window is not told by this schedule: the recorded games are used instead.
+    assert plan(*season_window("2022-23"), lake, DEFAULT_REPLAY_DIR)[1] == "recorded games (games.csv)"
