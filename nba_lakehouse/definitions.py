@@ -5,6 +5,7 @@ import dagster as dg
 from nba_lakehouse.automation.schedules import build_schedules
 from nba_lakehouse.automation.sensors import bronze_per_date, build_new_games_sensor, dead_run_sweeper
 from nba_lakehouse.bronze import assets as bronze_assets
+from nba_lakehouse.bronze import checks as bronze_checks
 from nba_lakehouse.gold import assets as gold_assets
 from nba_lakehouse.gold import checks as gold_checks
 from nba_lakehouse.partitions import game_date_partitions, season_partitions
@@ -14,7 +15,7 @@ from nba_lakehouse.silver import checks as silver_checks
 from nba_lakehouse.warehouse import assets as warehouse_assets
 
 all_assets = dg.load_assets_from_modules([bronze_assets, silver_assets, gold_assets, warehouse_assets])
-all_checks = dg.load_asset_checks_from_modules([silver_checks, gold_checks])
+all_checks = dg.load_asset_checks_from_modules([bronze_checks, silver_checks, gold_checks])
 
 # Everything per game date, bronze to gold: what a user launches for one date or a season range.
 per_game_date = dg.AssetSelection.assets(
@@ -66,7 +67,7 @@ automation = dg.AutomationConditionSensorDefinition(
 )
 
 defs = dg.Definitions(
-    assets=all_assets,
+    assets=[*all_assets, silver_assets.game_issues_spec],
     asset_checks=all_checks,
     jobs=[game_date_job, play_by_play_date_job, season_job, reference_job],
     sensors=[build_new_games_sensor(bronze_per_date(all_assets)), automation, dead_run_sweeper],

@@ -182,15 +182,23 @@ class Lake:
         df: pl.DataFrame,
         dates: Iterable[dt.date] = (),
         seasons: Iterable[str] = (),
+        within: dict[str, str] | None = None,
     ) -> dict[tuple[str, ...], int]:
         """Write ``df`` as one Parquet file per hive partition, after enforcing the table's schema.
 
         ``dates`` (for tables by season and game date) or ``seasons`` (for tables by season) name
         the partitions this write owns: any of them ``df`` has no rows for is emptied, so a
-        re-run that finds fewer games leaves nothing stale behind. Each file is replaced
-        atomically. Returns ``{partition values: rows}`` of what was written.
+        re-run that finds fewer games leaves nothing stale behind. ``within`` fixes the values of
+        partition columns below those (``{"recorded_by": "play_by_play"}`` for game_issues), so a
+        writer owns only its own sub-partitions of each date. Each file is replaced atomically.
+        Returns ``{partition values: rows}`` of what was written.
         """
         df = table.enforce(df)
+        within = within or {}
+        if within:
+            stray = df.filter(pl.any_horizontal(pl.col(c) != v for c, v in within.items()))
+            if stray.height:
+                raise ValueError(f"{table.layer}.{table.name}: {stray.height} rows outside the written partition {within}")
         written: dict[tuple[str, ...], int] = {}
         keys = list(table.partition_by)
         if not keys:  # reference tables are one file, always rewritten whole
@@ -201,8 +209,9 @@ class Lake:
                 str_values = tuple(_partition_value(v) for v in values)
                 self._write_parquet(self.partition_dir(table, str_values), part.drop(keys))
                 written[str_values] = part.height
-        owned = [(s,) for s in seasons] + [
-            (season, d.isoformat()) for d in dates for season in seasons_possibly_containing(d)
+        below = tuple(within[c] for c in keys if c in within)
+        owned = [(s, *below) for s in seasons] + [
+            (season, d.isoformat(), *below) for d in dates for season in seasons_possibly_containing(d)
         ]
         for values in owned:
             if len(values) == len(keys) and values not in written:
@@ -210,7 +219,8 @@ class Lake:
         if seasons and len(keys) > 1:
             # A whole-season write of a (season, game_date) table owns every date folder in it.
             for path in self.partition_files(table, seasons):
-                if self._partition_values(table, path) not in written:
+                values = self._partition_values(table, path)
+                if values not in written and values[len(keys) - len(below):] == below:
                     self.delete_file(path)
         return written
 
@@ -228,6 +238,9 @@ class Lake:
         roots = [self.table_dir(table)] if seasons is None else [
             self.path(table.layer, table.name, f"season={s}") for s in seasons
         ]
+        return self._files_under(roots)
+
+    def _files_under(self, roots: Iterable[str]) -> list[str]:
         files: list[str] = []
         for root in roots:
             info = self.fs.get_file_info(pafs.FileSelector(root, recursive=True, allow_not_found=True))
@@ -252,10 +265,14 @@ class Lake:
                 (season, d.isoformat()) for d in dates for season in seasons_possibly_containing(d)
                 if seasons is None or season in seasons
             }
-            files = [
-                path for values in sorted(candidates)
-                if self.exists(path := f"{self.partition_dir(table, values)}/{PART_FILE}")
-            ]
+            if len(table.partition_by) == 2:
+                files = [
+                    path for values in sorted(candidates)
+                    if self.exists(path := f"{self.partition_dir(table, values)}/{PART_FILE}")
+                ]
+            else:  # sub-partitions below the date (game_issues: one per recording asset)
+                files = self._files_under([self.path(table.layer, table.name, f"season={s}", f"game_date={d}")
+                                           for s, d in sorted(candidates)])
         else:
             files = self.partition_files(table, seasons)
         if not files:

@@ -212,6 +212,17 @@ PLAY_BY_PLAY = Table(
                source="CDN possession (0: null) / V2, V3: null"),
         Column("description", pl.String, "Event description text",
                source="V2 HOMEDESCRIPTION, NEUTRALDESCRIPTION, VISITORDESCRIPTION joined by ' | ' / V3 description / CDN description"),
+        Column("repair_rule", pl.String,
+               "Feed repairs applied to the row, comma-separated rule names (silver.repairs.REPAIR_RULES); null when the row is as the feed gave it",
+               source="derived: silver.repairs.repair_play_by_play"),
+        Column("original_event_order", pl.Int32, "event_order before a repair moved the row; null when its place did not change",
+               source="derived: event_order as parsed, kept by silver.repairs.repair_play_by_play"),
+        Column("original_home_score", pl.Int32, "home_score as the feed gave it, where a repair changed it; else null",
+               source="derived: home_score as parsed, kept by silver.repairs.repair_play_by_play"),
+        Column("original_away_score", pl.Int32, "away_score as the feed gave it, where a repair changed it; else null",
+               source="derived: away_score as parsed, kept by silver.repairs.repair_play_by_play"),
+        Column("original_shot_made", pl.Boolean, "shot_made as parsed, where a repair changed it; else null",
+               source="derived: shot_made as parsed, kept by silver.repairs.repair_play_by_play"),
     ),
 )
 
@@ -649,6 +660,37 @@ INACTIVE_PLAYERS = Table(
     ),
 )
 
+# Games an asset held back (not published in its tables) or flagged (published, with a caveat),
+# each with its reason. Every per-date asset that judges games writes its own partition
+# (recorded_by), so a re-run replaces exactly what that asset said about those dates.
+GAME_ISSUES = Table(
+    name="game_issues",
+    layer="silver",
+    description="Games held back from a table (feed unavailable, payload unusable, a game-level rule failed) "
+                "or flagged (published with a caveat), with the reason and the run; a re-run that finds the "
+                "cause gone removes the row and publishes the game.",
+    partition_by=("season", "game_date", "recorded_by"),
+    key=("game_id", "recorded_by", "rule"),
+    columns=(
+        _season("derived: game id digits 4-5 (season start year)"),
+        _game_date("the game-date partition of the run that judged the game"),
+        Column("recorded_by", pl.String, "The asset (step) that judged the game, e.g. bronze_box_score, play_by_play (hive partition)",
+               nullable=False, source="derived: the Dagster asset (op) name"),
+        _game_id("the judged game's id (bronze manifest / silver game_id)"),
+        Column("stage", pl.String, "bronze, silver or gold", nullable=False, source="derived: the recording asset's layer"),
+        Column("tables", pl.String, "The tables the game is missing from (held back) or flagged in, comma-separated",
+               nullable=False, source="derived: the recording asset's tables"),
+        Column("rule", pl.String, "Why: a feed or payload problem (feed_unavailable, unusable_payload, ...) or the game-level rule that failed (named like the asset check that guards it)",
+               nullable=False, source="derived: the failed fetch, parse or rule"),
+        Column("action", pl.String, "held_back (not published in tables) or flagged (published, caveat in detail)",
+               nullable=False, source="derived"),
+        Column("detail", pl.String, "One line: what was wrong and where (error message, first offending event, counts)",
+               nullable=False, source="derived: the error or the rule's offending rows"),
+        Column("run_id", pl.String, "Dagster run that recorded it (null outside Dagster)", source="Dagster run id"),
+        Column("recorded_at", pl.Datetime("us", "UTC"), "When it was recorded", nullable=False, source="derived: clock"),
+    ),
+)
+
 # Gold --------------------------------------------------------------------------------------
 EVENT_STATE = Table(
     name="event_state",
@@ -920,7 +962,7 @@ TABLES: dict[str, Table] = {
     for t in (
         TEAMS, PLAYERS, SCHEDULE, SCOREBOARD_GAMES, TEAM_GAME_LOGS, GAMES, PLAY_BY_PLAY, BOX_SCORE_PLAYERS,
         BOX_SCORE_TEAMS, SHOTS, PLAYER_HUSTLE_STATS, GAME_ROTATIONS, GAME_SUMMARIES, LINE_SCORES,
-        GAME_OFFICIALS, INACTIVE_PLAYERS, PLAYER_SEASON_STATS, PLAYER_GAME_LOGS, EVENT_STATE, STARTER_SPLITS,
+        GAME_OFFICIALS, INACTIVE_PLAYERS, PLAYER_SEASON_STATS, PLAYER_GAME_LOGS, GAME_ISSUES, EVENT_STATE, STARTER_SPLITS,
         PLAYERS_ON_COURT, POSSESSIONS, STINTS, TEAM_GAME_STATS, CLUTCH_SPLITS,
     )
 }

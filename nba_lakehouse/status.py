@@ -21,7 +21,7 @@ import pyarrow.fs as pafs
 
 from nba_lakehouse.lake import PROJECT_ROOT, Lake
 from nba_lakehouse.partitions import season_label, seasons_possibly_containing
-from nba_lakehouse.schemas import TABLES
+from nba_lakehouse.schemas import GAME_ISSUES, TABLES
 
 NO_SEASON = "-"  # reference tables and responses that belong to no season
 _SEASON = re.compile(r"(\d{4})-(\d{2})")
@@ -98,6 +98,14 @@ def reference_summary(lake: Lake) -> pl.DataFrame:
         if lake.partition_files(table):
             rows.append({"table": f"{table.layer}.{table.name}", "rows": lake.read_table(table, columns=[table.key[0]]).height})
     return pl.DataFrame(rows, schema={"table": pl.String, "rows": pl.Int64})
+
+
+def game_issue_summary(lake: Lake, seasons: Sequence[str] | None = None) -> pl.DataFrame:
+    """Every game held back or flagged, as silver.game_issues holds it now (latest run per asset)."""
+    issues = lake.read_table(GAME_ISSUES, seasons=seasons)
+    return issues.sort("season", "game_date", "game_id", "recorded_by", "rule").select(
+        "season", "game_date", "game_id", "action", "recorded_by", "rule", "detail", run=pl.col("run_id").str.slice(0, 8)
+    )
 
 
 # ------------------------------------------------------------------------------------ bronze
@@ -286,6 +294,7 @@ def print_status(lake_root: str, season: str | None = None, dagster_home: str | 
     lake = open_lake(lake_root)
     tables = table_summary(lake, seasons)
     bronze = bronze_summary(lake, seasons)
+    issues = game_issue_summary(lake, seasons)
     with _table_config():
         print(f"Lake {lake.root_uri}: silver and gold counted from the Parquet, bronze from its manifests")
         all_seasons = sorted(set(tables["season"]) | set(bronze["season"]) - {NO_SEASON})
@@ -295,6 +304,11 @@ def print_status(lake_root: str, season: str | None = None, dagster_home: str | 
             print(f"\nseason {s}: silver and gold tables (partitions = game dates, or the season itself)")
             season_tables = tables.filter(pl.col("season") == s).drop("season")
             print(_display(season_tables) if season_tables.height else "  (none)")
+            season_issues = issues.filter(pl.col("season") == s).drop("season")
+            held = season_issues.filter(pl.col("action") == "held_back")["game_id"].n_unique()
+            print(f"season {s}: games held back ({held}) or flagged, with the reason (silver.game_issues; "
+                  "a re-run after the cause is fixed publishes them)")
+            print(_display(season_issues) if season_issues.height else "  (none)")
             season_bronze = bronze.filter(pl.col("season") == s).drop("season")
             print(f"season {s}: bronze responses per endpoint")
             print(_display(season_bronze) if season_bronze.height else "  (none)")

@@ -1,6 +1,7 @@
 """Shared fixtures: the recorded sample games, parsed once, and one end-to-end lake."""
 
 import datetime as dt
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -76,14 +77,39 @@ def game_dates() -> dict[str, dt.date]:
     return recorded_games(REPLAY)
 
 
+BULK = Path(__file__).resolve().parent / "data" / "bulk_2022_23"
+
+
+def bulk_game(number: int) -> tuple[str, list[dict]]:
+    """(game id, actions) of one game of the real 2022-23 bulk season copied into the test data."""
+    with gzip.open(BULK / f"S2223-G{number:04d}.json.gz", "rt", encoding="utf-8") as f:
+        return f"00{22200000 + number}", json.load(f)
+
+
+def add_bulk_game(replay: Path, number: int, game_date: str) -> str:
+    """Serve a bulk game's real actions, unchanged, in the recorded PlayByPlayV3 envelope (meta and
+    game fields of the 0022200552 recording, gameId replaced) on ``game_date``; it has no box score."""
+    game_id, actions = bulk_game(number)
+    envelope = load_recorded(SAMPLE_GAMES["0022200552"][1])
+    envelope["game"] = {**envelope["game"], "gameId": game_id, "actions": actions}
+    (replay / "stats" / "playbyplayv3" / f"GameID={game_id}.json").write_text(json.dumps(envelope))
+    with (replay / "games.csv").open("a") as f:
+        f.write(f"{game_id},{game_date},bulk file S2223-G{number:04d} (date assigned by the test)\n")
+    return game_id
+
+
 def replay_with_a_lowered_score(tmp_path) -> Path:
-    """A copy of the recordings where the real V3 play-by-play of 0022200552 has one mid-game
-    home score lowered by 10: scores_never_decrease must fail on it."""
+    """A copy of the recordings where the real V3 play-by-play of 0022200552 has every home score
+    from the middle of the 2nd period on lowered by 10: the score drops and never comes back, so
+    no feed repair applies and the game breaks scores_never_decrease."""
     replay = tmp_path / "replay"
     shutil.copytree(REPLAY, replay)
     pbp_path = replay / SAMPLE_GAMES["0022200552"][1]
     pbp = json.loads(pbp_path.read_text())
-    scoring = [a for a in pbp["game"]["actions"] if a["scoreHome"] not in ("", "0") and a["period"] == 2]
-    scoring[len(scoring) // 2]["scoreHome"] = str(int(scoring[len(scoring) // 2]["scoreHome"]) - 10)
+    actions = pbp["game"]["actions"]
+    second = [i for i, a in enumerate(actions) if a["scoreHome"] not in ("", "0") and a["period"] == 2]
+    for action in actions[second[len(second) // 2]:]:
+        if action["scoreHome"] not in ("", "0"):
+            action["scoreHome"] = str(int(action["scoreHome"]) - 10)
     pbp_path.write_text(json.dumps(pbp))
     return replay

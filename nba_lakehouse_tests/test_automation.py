@@ -11,13 +11,17 @@ import datetime as dt
 import json
 
 import dagster as dg
+import polars as pl
 import pytest
 
 from nba_lakehouse.automation.new_games import NewGamesCursor, plan
 from nba_lakehouse.automation.schedules import SEASON_SOURCES, season_refresh_request
 from nba_lakehouse.automation.sensors import bronze_per_date, build_new_games_sensor
 from nba_lakehouse.definitions import all_assets, all_checks, defs, per_game_date
+from nba_lakehouse.lake import Lake
+from nba_lakehouse.partitions import game_date_partitions
 from nba_lakehouse.resources import LakeResource, build_resources
+from nba_lakehouse.schemas import PLAY_BY_PLAY
 from nba_lakehouse.sources.client import NBAClient
 from nba_lakehouse_tests.conftest import (
     load_recorded,
@@ -178,29 +182,61 @@ def test_silver_and_gold_follow_bronze_once_checks_pass(tmp_path):
         assert _requested(third, "event_state") == {date}
 
 
-def test_gold_does_not_follow_silver_whose_blocking_check_failed(tmp_path):
-    """A copy of the real V3 play-by-play with one mid-game score lowered fails scores_never_decrease.
-
-    play_by_play is a direct input of event_state; the same flow without the corruption requests
-    event_state (test_silver_and_gold_follow_bronze_once_checks_pass).
-    """
+def test_gold_follows_silver_that_held_a_bad_game_back(tmp_path):
+    """A copy of the real V3 play-by-play with the home score lowered from mid-Q2 on: the game is
+    held back (a non-blocking check names it), nothing published breaks a rule, so event_state of
+    the date is still requested: one bad game never blocks the others."""
     date = "2023-01-02"
     replay = replay_with_a_lowered_score(tmp_path)
     resources = build_resources(lake_root=str(tmp_path / "lake"), mode="replay", replay_dir=str(replay))
     silver = dg.AssetSelection.assets("play_by_play", "box_score_players", "box_score_teams")
+    lineups = dg.AssetSelection.assets("players_on_court", "possessions")
     gold = dg.AssetSelection.assets("event_state")
     with dg.instance_for_test() as instance:
         baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=gold)
         result = dg.materialize(
-            [*all_assets, *all_checks], selection=bronze_per_date(all_assets) | silver, partition_key=date,
-            resources=resources, instance=instance, raise_on_error=False,
+            [*all_assets, *all_checks], selection=bronze_per_date(all_assets) | silver | lineups, partition_key=date,
+            resources=resources, instance=instance,
         )
+        failed = {(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed}
+        assert failed == {("play_by_play", "games_held_back")}
+        evaluation = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=gold, cursor=baseline.cursor)
+        assert _requested(evaluation, "event_state") == {date}
+
+
+def test_gold_does_not_follow_silver_whose_blocking_check_failed(tmp_path):
+    """A published game that breaks an invariant is a bug and blocks: the real play-by-play of
+    2023-01-02 as silver wrote it, then its home score lowered from mid-Q2 on in the Parquet
+    itself (bypassing the asset's rules), fails scores_never_decrease and holds event_state."""
+    date = "2023-01-02"
+    lake_root = tmp_path / "lake"
+    resources = build_resources(lake_root=str(lake_root), mode="replay")
+    silver = dg.AssetSelection.assets("play_by_play", "box_score_players", "box_score_teams")
+    lineups = dg.AssetSelection.assets("players_on_court", "possessions")
+    gold = dg.AssetSelection.assets("event_state")
+    with dg.instance_for_test() as instance:
+        baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=gold)
+        assets = [*all_assets, *all_checks]
+        dg.materialize(assets, selection=bronze_per_date(all_assets) | silver | lineups, partition_key=date,
+                       resources=resources, instance=instance)
+        store = Lake(str(lake_root))
+        pbp = store.read_table(PLAY_BY_PLAY, game_dates=[dt.date.fromisoformat(date)])
+        from_row = pbp.filter((pl.col("period") == 2) & pl.col("home_score").is_not_null())["event_order"][0]
+        lowered = pbp.with_columns(
+            home_score=pl.when(pl.col("event_order") >= from_row).then(pl.col("home_score") - 10).otherwise("home_score")
+        )
+        store.write_table(PLAY_BY_PLAY, lowered, dates=[dt.date.fromisoformat(date)])
+        audit = dg.define_asset_job("audit_play_by_play", selection=dg.AssetSelection.checks_for_assets("play_by_play"),
+                                    partitions_def=game_date_partitions)
+        job = dg.Definitions(assets=all_assets, asset_checks=all_checks, jobs=[audit], resources=resources).resolve_job_def(audit.name)
+        # A checks-only job cannot take partition_key (Dagster finds no asset to take its partitions
+        # from); the partition tag is what partition_key would set.
+        result = job.execute_in_process(tags={"dagster/partition": date}, instance=instance, raise_on_error=False)
         failed = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
         assert failed == {"scores_never_decrease"}
         evaluation = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=gold, cursor=baseline.cursor)
         assert _requested(evaluation, "event_state") == set()
     assert per_game_date  # the job a user runs by hand still covers the whole date
-
 
 def test_a_postponed_game_does_not_hold_the_watermark_for_good():
     """A game still scheduled days after its date was postponed; later dates must be polled."""

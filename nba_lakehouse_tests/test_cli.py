@@ -121,9 +121,10 @@ def check_home(tmp_path_factory):
 
     In order: 2023-01-02 from the real recordings (every check passes); a single-run backfill of
     2016-11-30..2016-12-01 (one evaluation per check for both dates); 2023-01-02 again from a copy
-    whose V3 play-by-play has one score lowered, so its latest scores_never_decrease fails;
-    2022-01-26 from a copy whose box score is an error payload, so bronze_box_score fails and the
-    box score checks are planned but never evaluated.
+    whose V3 play-by-play has its home score lowered from mid-Q2 on, so the game is held back and
+    the latest play_by_play games_held_back fails there; 2022-01-26 from a copy whose box score is
+    an empty payload, so bronze_box_score holds that game back (its games_held_back fails) while
+    the play-by-play and everything built from it are published and checked.
     """
     base = tmp_path_factory.mktemp("checks")
     home = base / "dagster_home"
@@ -147,7 +148,7 @@ def check_home(tmp_path_factory):
                            "dagster/asset_partition_range_end": "2016-12-01"})
         run("corrupted", replay=str(corrupted), partition_key="2023-01-02")
         run("no_box_score", replay=str(no_box_score), partition_key="2022-01-26")
-    return home, runs
+    return home, runs, base
 
 
 def run_status(monkeypatch, capsys, root, home, *args) -> str:
@@ -219,8 +220,8 @@ def _expected_check_counts(runs) -> dict[str, dict[str, int]]:
 
 def test_status_reads_the_latest_check_result_per_partition(demo_lake, check_home, monkeypatch, capsys):
     root, _ = demo_lake
-    home, runs = check_home
-    assert [r.success for r in runs] == [True, True, False, False]
+    home, runs, _ = check_home
+    assert [r.success for r in runs] == [True, True, True, True]  # held-back games fail no run
     out = run_status(monkeypatch, capsys, root, home)
     tables = parse_tables(out)
     summary = check_rows(tables)
@@ -231,20 +232,35 @@ def test_status_reads_the_latest_check_result_per_partition(demo_lake, check_hom
         row = summary[check]
         assert {k: int(row[k]) for k in counts} == counts, check
         assert int(row["partitions"]) == 4  # 2023-01-02 (twice: the latest counts once), 2016-11-30, 2016-12-01, 2022-01-26
-    # The corrupted run failed exactly one check at its date; earlier it had passed there.
-    assert expected["play_by_play.scores_never_decrease"] == {"passed": 3, "failed": 1, "not evaluated": 0}
-    # Without a box score nothing downstream of it was checked at 2022-01-26; the play-by-play was.
-    assert expected["box_score_players.five_starters_per_team"] == {"passed": 3, "failed": 0, "not evaluated": 1}
-    assert expected["play_by_play.event_keys_unique"] == {"passed": 4, "failed": 0, "not evaluated": 0}
+    # The corrupted run held its game back: what it published passed, the held-back check failed.
+    assert expected["play_by_play.scores_never_decrease"] == {"passed": 4, "failed": 0, "not evaluated": 0}
+    assert expected["play_by_play.games_held_back"] == {"passed": 3, "failed": 1, "not evaluated": 0}
+    # Without a box score the box checks pass on nothing published and bronze names the game.
+    assert expected["box_score_players.five_starters_per_team"] == {"passed": 4, "failed": 0, "not evaluated": 0}
+    assert expected["bronze_box_score.games_held_back"] == {"passed": 3, "failed": 1, "not evaluated": 0}
     failing = table_after(tables, "failing checks")
-    assert [(r["check"], r["partition"]) for r in failing] == [("play_by_play.scores_never_decrease", "2023-01-02")]
-    assert failing[0]["run"] == runs[2].run_id[:8]
-    assert "events where a score went down" in failing[0]["result"]
+    assert [(r["check"], r["partition"], r["run"]) for r in failing] == [
+        ("bronze_box_score.games_held_back", "2022-01-26", runs[3].run_id[:8]),
+        ("play_by_play.games_held_back", "2023-01-02", runs[2].run_id[:8]),
+    ]
+    assert "0022100732 (feed_unavailable)" in failing[0]["result"]
+    assert "0022200552 (final_score_matches_scoring_events, scores_never_decrease)" in failing[1]["result"]
     # Checks never run in this instance are listed with zero partitions.
     assert summary["games.full_regular_season"]["partitions"] == "0"
     totals = {k: sum(c[k] for c in expected.values()) for k in ("passed", "failed", "not evaluated")}
-    assert (f"{totals['passed']} passed, 1 failed, {totals['not evaluated']} not evaluated, 0 running, "
+    assert (f"{totals['passed']} passed, 2 failed, {totals['not evaluated']} not evaluated, 0 running, "
             f"over {sum(totals.values())} check partitions") in out
+
+
+def test_status_lists_the_games_held_back_with_their_reason(check_home, monkeypatch, capsys):
+    home, runs, base = check_home
+    out = run_status(monkeypatch, capsys, base / "corrupted", home, "--season", "2022-23")
+    rows = table_after(parse_tables(out), "season 2022-23: games held back (1)")
+    assert {(r["game_id"], r["recorded_by"], r["rule"], r["action"], r["run"]) for r in rows} >= {
+        ("0022200552", "play_by_play", "scores_never_decrease", "held_back", runs[2].run_id[:8]),
+    }
+    out = run_status(monkeypatch, capsys, base / "good", home, "--season", "2022-23")
+    assert "season 2022-23: games held back (0)" in out
 
 
 def test_status_for_one_season(demo_lake, check_home, monkeypatch, capsys):
@@ -372,4 +388,4 @@ def test_a_multi_date_run_logs_progress_in_the_dagster_log(tmp_path, monkeypatch
         mine = [line for line in lines if line.startswith(f"{asset}: ")]
         assert [line.split(" dates")[0] for line in mine] == [f"{asset}: {i}/3" for i in (1, 2, 3)]
         assert all("left" in line for line in mine[:2]) and ", done (2023-01-03, 1 " in mine[2]
-        assert mine[1].endswith(f"(2023-01-02, 1 {detail}" + (", 1 fetched)" if asset.startswith("bronze") else ")"))
+        assert mine[1].endswith(f"(2023-01-02, 1 {detail}" + (", 1 fetched, 0 held back)" if asset.startswith("bronze") else ")"))

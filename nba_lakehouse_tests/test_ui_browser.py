@@ -71,6 +71,19 @@ def _launched_files(lake_root):
     return sorted(lake_root.glob(f"gold/event_state/*/game_date={LAUNCHED_DATE}/*.parquet"))
 
 
+def _run_errors(dagster_home, run_id) -> str:
+    """The run's error events (a step's, or the run worker's "Could not load job definition"),
+    which the log of `dagster dev` does not hold."""
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        errors = [
+            f"{e.dagster_event.event_type_value} {e.step_key or ''}: {e.dagster_event.message}\n"
+            f"{e.dagster_event.event_specific_data.error.to_string()}"
+            for e in instance.all_logs(run_id)
+            if e.dagster_event is not None and getattr(e.dagster_event.event_specific_data, "error", None)
+        ]
+    return "\n".join(errors) or "(no error event in the run's log)"
+
+
 def test_materialize_a_game_date_from_the_ui(tmp_path):
     sync_api = _skip_without_browser()
     timings: dict[str, float] = {}
@@ -129,7 +142,9 @@ def test_materialize_a_game_date_from_the_ui(tmp_path):
                 page.screenshot(path=ARTIFACTS / "ui-launch-dialog.png")
                 dialog.get_by_role("button", name="Launch 1 run").click()
                 toast = page.get_by_text(re.compile(r"^Launched run [0-9a-f]{8}$"))
-                expect(toast).to_be_visible()
+                # The launch mutation answers in seconds, more on a loaded machine: expect's own
+                # default (5 s) is not page.set_default_timeout's.
+                expect(toast).to_be_visible(timeout=30_000)
                 view = page.get_by_role("link", name="View", exact=True)
                 run_id = view.get_attribute("href").rsplit("/", 1)[-1]
                 view.click()
@@ -144,7 +159,7 @@ def test_materialize_a_game_date_from_the_ui(tmp_path):
                 )
                 status.first.wait_for(timeout=90_000)
                 shown = status.first.inner_text()
-                assert shown == "Success", f"run {run_id} ended {shown}:\n{server.log_tail()}"
+                assert shown == "Success", f"run {run_id} ended {shown}:\n{_run_errors(dagster_home, run_id)}\n{server.log_tail()}"
                 expect(page.get_by_text("RUN_SUCCESS", exact=True)).to_be_visible()
                 expect(page.get_by_text(f"partition: {LAUNCHED_DATE}")).to_be_visible()
                 page.screenshot(path=ARTIFACTS / "ui-run-success.png")

@@ -8,6 +8,7 @@ import datetime as dt
 import dagster as dg
 from pydantic import Field, field_validator
 
+from nba_lakehouse import game_issues
 from nba_lakehouse.bronze.archive import (
     DEFAULT_FEED_ORDER,
     GAME_FEEDS,
@@ -33,9 +34,9 @@ from nba_lakehouse.partitions import (
 from nba_lakehouse.progress import date_progress
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.sources.client import NBAClient, NBAResponse
-from nba_lakehouse.sources.errors import FeedUnavailableError
+from nba_lakehouse.sources.errors import ErrorPayloadError, FeedUnavailableError, HTTPStatusError
 from nba_lakehouse.sources.payloads import result_set, scoreboard_games
-from nba_lakehouse.wiring import partition_dates
+from nba_lakehouse.wiring import partition_dates, record_issues
 
 NBA_API_POOL = "nba_api"
 
@@ -74,6 +75,7 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
     if config.game_ids and len(dates) != 1:
         raise dg.Failure(f"config game_ids applies to a single game date; this run covers {len(dates)} dates")
     fetched, reused, feeds_used = [], [], {}
+    failed: dict[str, tuple[dt.date, str, str]] = {}  # game -> (date, rule, detail)
     progress = date_progress(context, dates)
     for game_date in dates:
         game_ids = list(config.game_ids) or final_games(nba, lake, game_date)
@@ -83,11 +85,23 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
                 reused.append(game_id)
                 feeds_used[game_id] = existing["feed"]
                 continue
-            feed, response = fetch_game(nba, kind, game_id, config.feeds)
+            try:
+                feed, response = fetch_game(nba, kind, game_id, config.feeds)
+            except GAME_LEVEL_ERRORS as exc:
+                # This game's problem, not the run's: the date's other games go on.
+                failed[game_id] = (game_date, _fetch_rule(exc), str(exc).replace("\n", " "))
+                continue
             archive_game_response(lake, response, kind=kind, feed=feed, game_id=game_id, game_date=game_date)
             fetched.append(game_id)
             feeds_used[game_id] = feed.name
-        progress.step(detail=f"{game_date}, {len(feeds_used)} games so far, {len(fetched)} fetched")
+        progress.step(detail=f"{game_date}, {len(feeds_used)} games so far, {len(fetched)} fetched, {len(failed)} held back")
+    found = game_issues.combine(*[
+        game_issues.violations([game_id], rule, [detail]) for game_id, (_, rule, detail) in failed.items()
+    ])
+    issues = game_issues.issue_rows(
+        found, {g: d for g, (d, _, _) in failed.items()}, recorded_by=context.op_def.name, stage="bronze",
+        tables=GAME_TABLES[kind], run_id=context.run.run_id,
+    )
     return dg.MaterializeResult(
         metadata={
             "games": len(feeds_used),
@@ -95,8 +109,23 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
             "already_archived": len(reused),
             "feeds": dg.MetadataValue.json(feeds_used),
             "mode": nba.mode,
+            **record_issues(context, lake, dates, issues),
         }
     )
+
+
+# A fetch error that is about one game (the feeds lack it, or answer it with garbage or a refusal)
+# holds that game back; a transport failure (deadline, retries exhausted) fails the run, since
+# every later request would meet it too.
+GAME_LEVEL_ERRORS = (FeedUnavailableError, ErrorPayloadError, HTTPStatusError)
+# The silver tables a game held back by each per-game bronze asset is missing from.
+GAME_TABLES = {"play_by_play": "play_by_play", "box_score": "box_score_players, box_score_teams"}
+
+
+def _fetch_rule(exc: Exception) -> str:
+    if isinstance(exc, FeedUnavailableError):
+        return "feed_unavailable"
+    return "unusable_payload" if isinstance(exc, ErrorPayloadError) else "http_error"
 
 
 _common = dict(

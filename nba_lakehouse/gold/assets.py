@@ -1,8 +1,17 @@
 """Gold assets: analytics tables derived from silver."""
 
 import dagster as dg
+import polars as pl
+
+from nba_lakehouse import game_issues
 
 from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM, GOLD_FRESHNESS
+from nba_lakehouse.gold.audits import (
+    games_without_box_score,
+    players_on_court_rule_violations,
+    possessions_rule_violations,
+    stints_rule_violations,
+)
 from nba_lakehouse.gold.clutch_splits import build_clutch_splits
 from nba_lakehouse.gold.event_state import build_event_state
 from nba_lakehouse.gold.players_on_court import build_players_on_court
@@ -17,6 +26,7 @@ from nba_lakehouse.schemas import (
     BOX_SCORE_TEAMS,
     CLUTCH_SPLITS,
     EVENT_STATE,
+    GAME_ROTATIONS,
     PLAY_BY_PLAY,
     PLAYERS_ON_COURT,
     POSSESSIONS,
@@ -28,6 +38,7 @@ from nba_lakehouse.schemas import (
 from nba_lakehouse.silver.games import game_outcomes
 from nba_lakehouse.wiring import (
     partition_dates,
+    record_issues,
     table_definition_metadata,
     table_result,
 )
@@ -58,27 +69,54 @@ def _write(store, table: Table, df, dates) -> dg.MaterializeResult:
     return table_result(df, store.write_table(table, df, dates=dates))
 
 
+def _publish(context, store, table: Table, df, dates, failed, flagged=None) -> dg.MaterializeResult:
+    """Write ``df`` without the games that broke the table's game-level rules, and file those
+    games (and any ``flagged`` ones, published with a caveat) in game_issues."""
+    game_dates = df.select("game_id", "game_date")
+    issues = game_issues.issue_rows(
+        failed, game_dates, recorded_by=context.op_def.name, stage="gold", tables=table.name, run_id=context.run.run_id
+    )
+    if flagged is not None and flagged.height:
+        issues = pl.concat([issues, game_issues.issue_rows(
+            flagged, game_dates, recorded_by=context.op_def.name, stage="gold", tables=table.name,
+            action=game_issues.FLAGGED, run_id=context.run.run_id,
+        )])
+    published = game_issues.without_games(df, failed)
+    return table_result(
+        published, store.write_table(table, published, dates=dates), extra=record_issues(context, store, dates, issues)
+    )
+
+
 @dg.asset(**_per_date(PLAYERS_ON_COURT, ["play_by_play", "box_score_players", "box_score_teams"]))
 def players_on_court(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store, dates = lake.lake(), partition_dates(context)
     pbp = store.read_table(PLAY_BY_PLAY, game_dates=dates)
     box = store.read_table(BOX_SCORE_PLAYERS, game_dates=dates)
-    return _write(store, PLAYERS_ON_COURT, build_players_on_court(pbp, box, _sides(store, dates, pbp)), dates)
+    df = build_players_on_court(pbp, box, _sides(store, dates, pbp))
+    return _publish(
+        context, store, PLAYERS_ON_COURT, df, dates, players_on_court_rule_violations(df),
+        flagged=games_without_box_score(pbp, box),
+    )
 
 
 @dg.asset(**_per_date(POSSESSIONS, ["play_by_play", "box_score_teams"]))
 def possessions(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store, dates = lake.lake(), partition_dates(context)
     pbp = store.read_table(PLAY_BY_PLAY, game_dates=dates)
-    return _write(store, POSSESSIONS, build_possessions(pbp, _sides(store, dates, pbp)), dates)
+    df = build_possessions(pbp, _sides(store, dates, pbp))
+    return _publish(context, store, POSSESSIONS, df, dates, possessions_rule_violations(df))
 
 
-@dg.asset(**_per_date(STINTS, ["players_on_court", "possessions", "play_by_play"]))
+@dg.asset(**_per_date(STINTS, ["players_on_court", "possessions", "play_by_play", "box_score_teams", "box_score_players", "game_rotations"]))
 def stints(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store, dates = lake.lake(), partition_dates(context)
     events = events_in_possessions(store.read_table(PLAY_BY_PLAY, game_dates=dates), store.read_table(POSSESSIONS, game_dates=dates))
     df = build_stints(store.read_table(PLAYERS_ON_COURT, game_dates=dates), events)
-    return _write(store, STINTS, df, dates)
+    failed = stints_rule_violations(
+        df, store.read_table(BOX_SCORE_TEAMS, game_dates=dates), store.read_table(BOX_SCORE_PLAYERS, game_dates=dates),
+        store.read_table(GAME_ROTATIONS, game_dates=dates),
+    )
+    return _publish(context, store, STINTS, df, dates, failed)
 
 
 @dg.asset(**_per_date(TEAM_GAME_STATS, ["box_score_teams", "possessions"]))

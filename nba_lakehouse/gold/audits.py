@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from nba_lakehouse import game_issues
 from nba_lakehouse.game_clock import REGULATION_PERIODS
 from nba_lakehouse.gold.players_on_court import PLAYERS_PER_SIDE
 from nba_lakehouse.gold.stints import player_stint_seconds
@@ -28,6 +29,8 @@ def stint_points_vs_final(stints: pl.DataFrame, box_teams: pl.DataFrame) -> pl.D
         stints.select("game_id", team_id=f"{side}_team_id", points=f"{side}_points") for side in ("home", "away")
     ]).group_by("game_id", "team_id").agg(stint_points=pl.col("points").sum())
     final = box_teams.join(stints.select("game_id").unique(), on="game_id", how="semi").select("game_id", "team_id", box_points="points")
+    # A game without a box score has no final to compare with (it is flagged where its lineups are built).
+    per_team = per_team.join(final.select("game_id").unique(), on="game_id", how="semi")
     return (
         per_team.join(final, on=["game_id", "team_id"], how="full", coalesce=True)
         .filter(pl.col("stint_points").ne_missing(pl.col("box_points")))
@@ -37,9 +40,12 @@ def stint_points_vs_final(stints: pl.DataFrame, box_teams: pl.DataFrame) -> pl.D
 
 def stint_minutes_vs_box(stints: pl.DataFrame, box_players: pl.DataFrame, tolerance_seconds: float = 60.0) -> pl.DataFrame:
     """(game, player) whose time on the floor over stints is more than a minute off the box score."""
-    on_floor = player_stint_seconds(stints).select("game_id", "player_id", stint_seconds="seconds")
     boxed = box_players.join(stints.select("game_id").unique(), on="game_id", how="semi").select(
         "game_id", "player_id", "player_name", box_seconds=pl.col("minutes").fill_null(0.0) * 60
+    )
+    # Only games with a box score have minutes to compare with.
+    on_floor = player_stint_seconds(stints).select("game_id", "player_id", stint_seconds="seconds").join(
+        boxed.select("game_id").unique(), on="game_id", how="semi"
     )
     return (
         on_floor.join(boxed, on=["game_id", "player_id"], how="full", coalesce=True)
@@ -92,4 +98,35 @@ def possession_imbalance(possessions: pl.DataFrame, allowed: int = 2) -> pl.Data
     limit = allowed + (pl.col("periods") - REGULATION_PERIODS).clip(lower_bound=0)
     return counts.with_columns(difference=(pl.col("home").cast(pl.Int64) - pl.col("away")).abs(), limit=limit).filter(
         pl.col("difference") > pl.col("limit")
+    )
+
+
+# Game-level rules: a game that breaks one is held back from the table, the others published ----
+def players_on_court_rule_violations(on_court: pl.DataFrame) -> pl.DataFrame:
+    return game_issues.per_game(lineup_size_violations(on_court), "five_players_per_team", "events without five players a team")
+
+
+def games_without_box_score(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
+    """Games whose lineups were built without a box score: starters inferred from the play-by-play."""
+    missing = pbp.select("game_id").unique().join(box_players.select("game_id").unique(), on="game_id", how="anti")
+    return game_issues.violations(
+        sorted(missing["game_id"]), "starters_inferred_without_box_score",
+        ["no box score: game starters inferred from who acts first, minutes not checked"] * missing.height,
+    )
+
+
+def possessions_rule_violations(possessions: pl.DataFrame) -> pl.DataFrame:
+    return game_issues.per_game(possession_imbalance(possessions), "possession_counts_balanced", "games with unbalanced possessions")
+
+
+def stints_rule_violations(
+    stints: pl.DataFrame, box_teams: pl.DataFrame, box_players: pl.DataFrame, rotations: pl.DataFrame
+) -> pl.DataFrame:
+    return game_issues.combine(
+        game_issues.per_game(stint_points_vs_final(stints, box_teams), "stint_points_match_final_score",
+                             "team-games whose stint points differ from the final score"),
+        game_issues.per_game(stint_minutes_vs_box(stints, box_players), "stint_minutes_match_box_score",
+                             "players more than a minute off their box score minutes"),
+        game_issues.per_game(lineups_vs_rotation(stints, rotations), "lineups_match_game_rotation",
+                             "stints whose lineups differ from GameRotation"),
     )

@@ -14,7 +14,7 @@ from nba_lakehouse.schemas import (
     STINTS,
 )
 from nba_lakehouse.silver.checks import selected_checks
-from nba_lakehouse.wiring import audit_result, partition_dates
+from nba_lakehouse.wiring import audit_result, held_back_check, partition_dates
 
 _blocking = dict(blocking=True, partitions_def=game_date_partitions)
 
@@ -72,3 +72,13 @@ def _against_rotation(rows, rotations) -> dg.AssetCheckResult:
         audits.lineups_vs_rotation(rows, rotations), compared.height,
         "stints whose lineups differ from GameRotation", check_name="lineups_match_game_rotation", asset_key="stints",
     )
+
+
+# Games each gold step held back (its game-level rules), by name; flagged games are listed too.
+players_on_court_held_back = held_back_check(
+    "players_on_court", "players_on_court", "five players a team at every event; games without a box score are flagged"
+)
+possessions_held_back = held_back_check("possessions", "possessions", "balanced possession counts")
+stints_held_back = held_back_check(
+    "stints", "stints", "stint points equal the final score, minutes the box score's, lineups GameRotation's"
+)

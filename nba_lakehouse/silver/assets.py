@@ -10,10 +10,12 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
+from nba_lakehouse import game_issues
 from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM
 from nba_lakehouse.bronze import assets as bronze
 from nba_lakehouse.bronze.archive import (
     SCHEDULE_ENDPOINTS,
+    ArchiveCorruptError,
     archived_for_date,
     archived_season_parts,
     find_archived_date,
@@ -28,6 +30,7 @@ from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.schemas import (
     BOX_SCORE_PLAYERS,
     BOX_SCORE_TEAMS,
+    GAME_ISSUES,
     GAME_OFFICIALS,
     GAME_ROTATIONS,
     GAME_SUMMARIES,
@@ -46,6 +49,7 @@ from nba_lakehouse.schemas import (
     TEAMS,
     Table,
 )
+from nba_lakehouse.silver.audits import box_score_rule_violations
 from nba_lakehouse.silver.box_scores import box_score_from_payload
 from nba_lakehouse.silver.game_details import (
     hustle_stats_from_payload,
@@ -54,7 +58,9 @@ from nba_lakehouse.silver.game_details import (
     summary_from_payload,
 )
 from nba_lakehouse.silver.games import build_games, with_partition_columns
-from nba_lakehouse.silver.play_by_play import play_by_play_from_payloads
+from nba_lakehouse.silver.play_by_play import parse_play_by_play
+from nba_lakehouse.silver.repairs import game_rule_violations, repair_play_by_play, repairs_by_rule
+from nba_lakehouse.sources.errors import NBASourceError
 from nba_lakehouse.silver.reference import (
     build_players,
     build_teams,
@@ -70,6 +76,7 @@ from nba_lakehouse.silver.season_stats import (
 )
 from nba_lakehouse.wiring import (
     partition_dates,
+    record_issues,
     table_definition_metadata,
     table_result,
 )
@@ -100,16 +107,29 @@ def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
     store = lake.lake()
     dates = partition_dates(context)
     progress = date_progress(context, dates)
-    manifests, payloads = [], []
+    manifests, payloads, unreadable = [], [], []
     for d in dates:
         for m in archived_for_date(store, "play_by_play", d):
             manifests.append(m)
-            payloads.append((load_payload(store, m), m["feed"], m["game_id"]))
+            try:
+                payloads.append((load_payload(store, m), m["feed"], m["game_id"]))
+            except (ArchiveCorruptError, NBASourceError) as exc:
+                unreadable.append(game_issues.violations([m["game_id"]], "unusable_payload", [str(exc)]))
         progress.step(detail=f"{d}, {len(manifests)} games read")
-    df = play_by_play_from_payloads(payloads)
-    df = with_partition_columns(df, {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests})
+    parsed, unusable = parse_play_by_play(payloads)
+    game_dates = {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests}
+    repaired = repair_play_by_play(with_partition_columns(parsed, game_dates))
+    # A game still inconsistent after the repairs is held back; every other game is published.
+    failed = game_issues.combine(*unreadable, unusable, game_rule_violations(repaired))
+    df = game_issues.without_games(repaired, failed)
+    issues = game_issues.issue_rows(
+        failed, game_dates, recorded_by=context.op_def.name, stage="silver",
+        tables="play_by_play and the gold tables built from it", run_id=context.run.run_id,
+    )
     written = store.write_table(PLAY_BY_PLAY, df, dates=dates)
-    return table_result(df, written)
+    repairs = {rule: rows for rule, rows, _ in repairs_by_rule(df).iter_rows()}
+    extra = {**record_issues(context, store, dates, issues), "repairs": dg.MetadataValue.json(repairs)}
+    return table_result(df, written, extra=extra)
 
 
 @dg.multi_asset(
@@ -123,18 +143,31 @@ def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
 def box_scores(context: dg.AssetExecutionContext, lake: LakeResource):
     store = lake.lake()
     dates = partition_dates(context)
-    players, teams = [], []
+    players, teams, unusable, game_dates = [], [], [], {}
     progress = date_progress(context, dates)
     for d in dates:
         for m in archived_for_date(store, "box_score", d):
-            p, t = box_score_from_payload(load_payload(store, m), m["feed"], m["game_id"])
+            game_dates[m["game_id"]] = d
+            try:
+                p, t = box_score_from_payload(load_payload(store, m), m["feed"], m["game_id"])
+            except (ArchiveCorruptError, NBASourceError, KeyError, TypeError, ValueError, pl.exceptions.PolarsError) as exc:
+                unusable.append(game_issues.violations([m["game_id"]], "unusable_payload", [f"{m['feed']} box score: {type(exc).__name__}: {exc}"]))
+                continue
             players.append(with_partition_columns(p, d))
             teams.append(with_partition_columns(t, d))
         progress.step(detail=f"{d}, {len(teams)} games parsed")
-    for table, frames in ((BOX_SCORE_PLAYERS, players), (BOX_SCORE_TEAMS, teams)):
-        df = pl.concat(frames) if frames else table.empty()
+    players_df = BOX_SCORE_PLAYERS.enforce(pl.concat(players)) if players else BOX_SCORE_PLAYERS.empty()
+    teams_df = BOX_SCORE_TEAMS.enforce(pl.concat(teams)) if teams else BOX_SCORE_TEAMS.empty()
+    failed = game_issues.combine(*unusable, box_score_rule_violations(players_df, teams_df))
+    issues = game_issues.issue_rows(
+        failed, game_dates, recorded_by=context.op_def.name, stage="silver",
+        tables="box_score_players, box_score_teams", run_id=context.run.run_id,
+    )
+    extra = record_issues(context, store, dates, issues)
+    for table, df in ((BOX_SCORE_PLAYERS, players_df), (BOX_SCORE_TEAMS, teams_df)):
+        df = game_issues.without_games(df, failed)
         written = store.write_table(table, df, dates=dates)
-        yield table_result(df, written, asset_key=table.name)
+        yield table_result(df, written, asset_key=table.name, extra=extra)
 
 
 def _fetched_at(manifest: dict) -> dt.datetime:
@@ -355,3 +388,15 @@ def players(lake: LakeResource) -> dg.MaterializeResult:
     box = store.read_table(BOX_SCORE_PLAYERS, columns=["player_id", "game_id"])
     df = build_players(static_player_list(), seen, box)
     return table_result(df, store.write_table(PLAYERS, df))
+
+
+# Written by the per-date assets that judge games (each its own recorded_by partition), so it is
+# declared here, not materialized by a step of its own.
+game_issues_spec = dg.AssetSpec(
+    GAME_ISSUES.name,
+    deps=["bronze_play_by_play", "bronze_box_score", "play_by_play", "box_score_teams", "players_on_court", "possessions", "stints"],
+    description=GAME_ISSUES.description + " Written by the assets it depends on.",
+    metadata=table_definition_metadata(GAME_ISSUES),
+    group_name="silver",
+    kinds={"polars", "parquet"},
+)

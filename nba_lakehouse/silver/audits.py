@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from nba_lakehouse import game_issues
 from nba_lakehouse.game_clock import REGULATION_PERIODS, period_length
 from nba_lakehouse.partitions import season_start_year_expr
 from nba_lakehouse.silver.games import play_by_play_summary
@@ -65,9 +66,11 @@ def final_score_mismatches(pbp: pl.DataFrame, games: pl.DataFrame) -> pl.DataFra
             scored.rename({"team_id": f"{side}_team_id", "points": f"{side}_points"}),
             on=["game_id", f"{side}_team_id"], how="left",
         )
-    # Games without play-by-play (seen only in a schedule or game log) have nothing to compare.
+    # Games without play-by-play (seen only in a schedule or game log) have nothing to compare, nor
+    # have games no source gave a final score (completed_games_have_scores reports those).
     return (
-        summary.join(sides, on="game_id", how="left")
+        summary.join(sides, on="game_id", how="inner")
+        .filter(pl.col("home_score").is_not_null() | pl.col("away_score").is_not_null())
         .filter(
             pl.col("pbp_home_score").ne_missing(pl.col("home_score"))
             | pl.col("pbp_away_score").ne_missing(pl.col("away_score"))
@@ -83,7 +86,8 @@ def decreasing_scores(pbp: pl.DataFrame) -> pl.DataFrame:
     """Events after which a team's score is lower than before (scores only ever go up).
 
     An instant-replay row may lower the score: a review that takes a basket off is a real
-    correction (36 of them in the 2022-23 season), not a feed error.
+    correction. (The 36 instant-replay rows of the 2022-23 season with a lower score all carry a
+    stale score the game then comes back from; the ``isolated_score_drop`` repair sets them back.)
     """
     scored = pbp.sort("game_id", "event_order").with_columns(
         prev_home=pl.col("home_score").forward_fill().shift(1).over("game_id"),
@@ -279,3 +283,15 @@ def regular_season_completeness(games: pl.DataFrame, teams: pl.DataFrame, season
         )
     summary = f"{season} complete: {distinct} regular-season games, {per_team} per team for {league.len()} teams"
     return SeasonCompleteness(wrong, "teams (or the season total, team_id null) off the games-per-team rule", summary, meta)
+
+
+# Game-level rules: a box score that breaks one is held back, the date's other games published --
+def box_score_rule_violations(box_players: pl.DataFrame, box_teams: pl.DataFrame) -> pl.DataFrame:
+    """(game_id, rule, detail) per game whose box score breaks a rule of the checks that guard it."""
+    return game_issues.combine(
+        game_issues.per_game(box_score_row_counts(box_teams, box_players), "two_team_rows_with_players",
+                             "games with wrong team/player rows"),
+        game_issues.per_game(starters_per_team(box_players), "five_starters_per_team", "team-games without five starters"),
+        game_issues.per_game(player_points_vs_team_points(box_players, box_teams), "player_points_sum_to_team_points",
+                             "team-games whose player points do not add up"),
+    )

@@ -19,7 +19,7 @@ from nba_lakehouse.schemas import (
 )
 from nba_lakehouse.silver import audits
 from nba_lakehouse.silver.reference import unresolved_team_ids
-from nba_lakehouse.wiring import audit_result, partition_dates
+from nba_lakehouse.wiring import audit_result, held_back_check, partition_dates
 
 _blocking = dict(blocking=True, partitions_def=game_date_partitions)
 
@@ -189,3 +189,15 @@ def team_ids_resolve(lake: LakeResource) -> dg.AssetCheckResult:
             )
     violations = pl.concat(frames)
     return audit_result(violations, checked, "(table, team id, season) without a valid teams row")
+
+
+# Games each per-date silver step held back (unusable payloads, game-level rules), by name.
+play_by_play_held_back = held_back_check(
+    "play_by_play", "play_by_play",
+    "a readable payload with events; after the feed repairs, scores never decrease, unique event keys, "
+    "the clock within the period, the final equal to the scoring events",
+)
+box_scores_held_back = held_back_check(
+    "box_score_teams", "box_scores",
+    "a readable payload; two team rows with players, five starters a team, player points adding up to the team's",
+)

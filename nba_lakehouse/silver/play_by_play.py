@@ -103,10 +103,22 @@ def _finish(frame: pl.DataFrame, order_by: str) -> pl.DataFrame:
     return frame.with_columns(event_order=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("game_id"))
 
 
+# Filled by ``silver.repairs.repair_play_by_play``; a parsed row is as the feed gave it.
+REPAIR_COLUMNS = {
+    "repair_rule": pl.String, "original_event_order": pl.Int32, "original_home_score": pl.Int32,
+    "original_away_score": pl.Int32, "original_shot_made": pl.Boolean,
+}
+
+
+def _unrepaired() -> list[pl.Expr]:
+    return [pl.lit(None, dtype).alias(name) for name, dtype in REPAIR_COLUMNS.items()]
+
+
 OUTPUT_COLUMNS = [
     "game_id", "event_order", "source", "source_event_id", "period", "clock_seconds", "event_type",
     "event_subtype", "team_id", "team_tricode", "location", "player_id", "player_name", "player2_id",
     "shot_made", "shot_value", "home_score", "away_score", "possession_team_id", "description",
+    *REPAIR_COLUMNS,
 ]
 
 
@@ -154,6 +166,7 @@ def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
         away_score=_score(pl.col("scoreAway")),
         possession_team_id=pl.lit(None, pl.Int64),
         description=desc,
+        *_unrepaired(),
     )
 
 
@@ -187,6 +200,7 @@ def normalize_cdn(raw: pl.DataFrame) -> pl.DataFrame:
         away_score=_score(pl.col("scoreAway")),
         possession_team_id=pl.col("possession").replace(0, None),
         description=pl.col("description"),
+        *_unrepaired(),
     )
 
 
@@ -225,6 +239,7 @@ def normalize_v2(raw: pl.DataFrame) -> pl.DataFrame:
         away_score=score.struct.field("field_0").cast(pl.Int32, strict=False),
         possession_team_id=pl.lit(None, pl.Int64),
         description=desc,
+        *_unrepaired(),
     )
 
 
@@ -240,14 +255,37 @@ def play_by_play_from_payloads(responses: list[tuple[dict, str, str]]) -> pl.Dat
     """Raw responses ``(payload, feed, game_id)`` of many games to silver rows.
 
     Games are grouped by feed and each feed is normalized in one pass over all its games.
+    Raises on the first unusable game; ``parse_play_by_play`` holds such games back instead.
     """
+    rows, unusable = parse_play_by_play(responses)
+    if unusable.height:
+        first = unusable.row(0, named=True)
+        raise ValueError(f"play-by-play of game {first['game_id']}: {first['detail']}")
+    return rows
+
+
+def parse_play_by_play(responses: list[tuple[dict, str, str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Like ``play_by_play_from_payloads``, but a game whose payload cannot be read (a missing or
+    mistyped field, no events) is left out and returned as a violation (game_id, rule, detail)."""
     by_feed: dict[str, list[pl.DataFrame]] = {}
+    unusable: list[tuple[str, str, str]] = []
     for payload, feed, game_id in responses:
         if feed not in RAW_FRAMES:
-            raise ValueError(f"unknown play-by-play feed {feed!r} for game {game_id} (expected v2, v3 or cdn)")
-        by_feed.setdefault(feed, []).append(RAW_FRAMES[feed](payload, game_id))
+            unusable.append((game_id, "unusable_payload", f"unknown play-by-play feed {feed!r} (expected v2, v3 or cdn)"))
+            continue
+        try:
+            raw = RAW_FRAMES[feed](payload, game_id)
+        except (KeyError, TypeError, ValueError, pl.exceptions.PolarsError) as exc:
+            unusable.append((game_id, "unusable_payload", f"{feed} payload: {type(exc).__name__}: {exc}"))
+            continue
+        if raw.is_empty():
+            unusable.append((game_id, "no_events", f"the {feed} payload holds no events"))
+            continue
+        by_feed.setdefault(feed, []).append(raw)
     frames = [PLAY_BY_PLAY.cast(NORMALIZERS[feed](pl.concat(raw))) for feed, raw in by_feed.items()]
-    return pl.concat(frames) if frames else PLAY_BY_PLAY.cast(PLAY_BY_PLAY.empty().drop("season", "game_date"))
+    rows = pl.concat(frames) if frames else PLAY_BY_PLAY.cast(PLAY_BY_PLAY.empty().drop("season", "game_date"))
+    failed = pl.DataFrame(unusable, schema={"game_id": pl.String, "rule": pl.String, "detail": pl.String}, orient="row")
+    return rows, failed
 
 
 def play_by_play_from_payload(payload: dict, feed: str, game_id: str) -> pl.DataFrame:

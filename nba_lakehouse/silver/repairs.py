@@ -1,0 +1,363 @@
+"""Repairs of known play-by-play feed defects, each a named rule over whole frames.
+
+The NBA feeds log some events out of order or stamp rows with a wrong running score (pbpstats
+fixes event order the same way before it builds possessions). Every rule here is a polars
+expression over all games at once; nothing loops over games or events. A repaired row names its
+rule(s) in ``repair_rule`` and keeps the value it replaced in ``original_*``, so nothing changes
+silently and a repaired frame can be told apart from the feed.
+
+``game_rule_violations`` then judges each game as a whole: a game that still breaks one of its
+rules after the repairs is not fit to publish.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from nba_lakehouse.game_clock import REGULATION_PERIODS
+from nba_lakehouse.schemas import PLAY_BY_PLAY
+from nba_lakehouse.silver import audits
+from nba_lakehouse.silver.games import play_by_play_summary
+
+REPAIR_RULES: dict[str, str] = {
+    "same_clock_scoring_order": "scoring rows at one game clock are put in the order of their stated scores "
+    "(an and-one or technical free throw logged before the basket or free throw it follows)",
+    "substitution_before_free_throw": "a substitution logged after a free throw shot at the same clock by the player "
+    "it brings in is moved before that free throw",
+    "isolated_score_jump": "a score above what its row can score that comes back (the next stated score is lower, "
+    "or is what the next scoring row adds to the score before the jump) becomes the score before plus the row's points",
+    "isolated_score_drop": "a score below the score before it that comes back at the next stated score becomes the "
+    "score before plus the row's points (an instant-replay correction the game then continues from is kept)",
+    "free_throw_made_by_score": "a free throw whose text lacks MISS while its side's score did not go up is missed: "
+    "the score fields decide",
+    "instant_replay_overturn": "where the score drops at an instant_replay row by exactly the points of the side's "
+    "last scoring row, that shot or free throw no longer counts as made",
+}
+
+SIDES = ("home", "away")
+GAME_RULES = ("scores_never_decrease", "final_score_matches_scoring_events", "event_keys_unique", "clock_within_period")
+_REPAIR_COLUMNS = {
+    "repair_rule": pl.String, "original_event_order": pl.Int32, "original_home_score": pl.Int32,
+    "original_away_score": pl.Int32, "original_shot_made": pl.Boolean,
+}
+# Inside repair_play_by_play each game is a small integer, its place in the input: windows over it
+# are cheaper than over the game id string, and games come out in the order they came in.
+_GAME = "_game"
+_SAME_CLOCK = [_GAME, "period", "clock_seconds"]
+
+
+# --------------------------------------------------------------------------- shared pieces
+def _previous_stated(column: str, game: str = _GAME) -> pl.Expr:
+    """The last value the feed stated before this row (scores are only on some rows)."""
+    return pl.col(column).forward_fill().shift(1).over(game)
+
+
+def _next_stated(column: str) -> pl.Expr:
+    return pl.col(column).backward_fill().shift(-1).over(_GAME)
+
+
+def _points(side: str) -> pl.Expr:
+    """Points the row scores for ``side``: a made field goal or free throw of a team on that side."""
+    return (
+        pl.when(pl.col("shot_made").fill_null(False) & (pl.col("side") == side))
+        .then(pl.col("shot_value").cast(pl.Int32))
+        .otherwise(0)
+    )
+
+
+def _team_sides(pbp: pl.DataFrame) -> pl.DataFrame:
+    """(game_id, team_id) -> home or away.
+
+    V2 and V3 rows say their side (``location``). Games without it (CDN) are voted: a team's side
+    is the score that goes up on its made shots, most often.
+    """
+    located = (
+        pbp.filter(pl.col("team_id").is_not_null() & pl.col("location").is_in(SIDES))
+        .group_by("game_id", "team_id")
+        .agg(side=pl.col("location").mode().sort().first())
+    )
+    unlocated = pbp.join(located, on="game_id", how="anti").sort("game_id", "event_order")
+    voted = (
+        unlocated.with_columns(
+            prev_home=_previous_stated("home_score", game="game_id"),
+            prev_away=_previous_stated("away_score", game="game_id"),
+        )
+        .filter(pl.col("shot_made").fill_null(False) & pl.col("team_id").is_not_null())
+        .with_columns(
+            side=pl.when(pl.col("home_score") > pl.col("prev_home")).then(pl.lit("home"))
+            .when(pl.col("away_score") > pl.col("prev_away")).then(pl.lit("away"))
+        )
+        .drop_nulls("side")
+        .group_by("game_id", "team_id")
+        .agg(pl.col("side").mode().sort().first())
+    )
+    return pl.concat([located, voted])
+
+
+def _rule_added(changed: pl.Expr, rule: str) -> pl.Expr:
+    listed = pl.col("repair_rule").str.split(",").list.contains(pl.lit(rule)).fill_null(False)
+    return (
+        pl.when(changed & pl.col("repair_rule").is_null()).then(pl.lit(rule))
+        .when(changed & ~listed).then(pl.col("repair_rule") + "," + rule)
+        .otherwise(pl.col("repair_rule"))
+        .alias("repair_rule")
+    )
+
+
+def _changed(frame: pl.DataFrame, rule: str, changed: pl.Expr, **new_values: pl.Expr) -> pl.DataFrame:
+    """Set fields where ``changed``, keeping the feed's value in ``original_<field>`` (first change wins)."""
+    frame = frame.with_columns(_changed_flag=changed.fill_null(False))
+    flag = pl.col("_changed_flag")
+    updates = []
+    for field, value in new_values.items():
+        original = f"original_{field}"
+        updates += [
+            pl.when(flag).then(value).otherwise(pl.col(field)).alias(field),
+            pl.when(flag & pl.col(original).is_null()).then(pl.col(field)).otherwise(pl.col(original)).alias(original),
+        ]
+    return frame.with_columns(*updates, _rule_added(flag, rule)).drop("_changed_flag")
+
+
+def _placed(frame: pl.DataFrame, rule: str, sort_key: pl.Expr) -> pl.DataFrame:
+    """Sort each game by ``sort_key`` and number it 1..n again; rows whose number changed name ``rule``."""
+    moved = (
+        frame.with_columns(_sort_key=sort_key)
+        .sort(_GAME, "_sort_key", "event_order")
+        .with_columns(_new_order=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over(_GAME))
+    )
+    return _changed(moved, rule, pl.col("_new_order") != pl.col("event_order"), event_order=pl.col("_new_order")).drop(
+        "_sort_key", "_new_order"
+    )
+
+
+# ------------------------------------------------------------------------------ the rules
+def _same_clock_scoring_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """Scoring rows of one clock take that clock's scoring slots in the order of their stated totals.
+
+    The other rows of the clock keep their places: only the scoring rows trade places. A review
+    may lower the score, so an instant_replay row closes the group: rows never cross it.
+    """
+    frame = frame.with_columns(_reviews=(pl.col("event_type") == "instant_replay").cum_sum().over(_GAME))
+    same_clock = [*_SAME_CLOCK, "_reviews"]
+    scoring = pl.col("shot_made").fill_null(False) & pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null()
+    slots = (
+        frame.filter(scoring)
+        .select(*same_clock, "event_order", total=pl.col("home_score") + pl.col("away_score"))
+        .sort(*same_clock, "total", "event_order")
+        # The group's slots ascending, handed out to its rows in stated-score order.
+        .with_columns(slot=pl.col("event_order").sort().over(same_clock))
+        .select(_GAME, "event_order", "slot")
+    )
+    keyed = frame.join(slots, on=[_GAME, "event_order"], how="left", maintain_order="left")
+    return _placed(keyed, "same_clock_scoring_order", pl.coalesce("slot", "event_order").cast(pl.Float64)).drop("slot", "_reviews")
+
+
+def _substitution_before_free_throw(frame: pl.DataFrame) -> pl.DataFrame:
+    """A substitution that brings in a player who already shot a free throw at that clock goes
+    just before his first one: he cannot shoot before he is on the floor."""
+    # The player coming in: an id where the feed gives one (V2 player2_id, CDN 'in' rows),
+    # else the family name in V3's "SUB: X FOR Y".
+    incoming = pl.coalesce(
+        pl.col("player2_id").cast(pl.String),
+        pl.when((pl.col("source") == "cdn") & (pl.col("event_subtype") == "in")).then(pl.col("player_id").cast(pl.String)),
+        pl.col("description").str.extract(r"^SUB: (.+?) FOR ", 1),
+    )
+    shooter = pl.when(pl.col("source") == "v3").then(pl.col("player_name")).otherwise(pl.col("player_id").cast(pl.String))
+    keys = [*_SAME_CLOCK, "team_id", "player"]
+    subs = frame.filter(pl.col("event_type") == "substitution").select(*keys[:-1], "event_order", player=incoming)
+    free_throws = frame.filter(pl.col("event_type") == "free_throw").select(*keys[:-1], ft_order="event_order", player=shooter)
+    early = (
+        subs.drop_nulls("player")
+        .join(free_throws, on=keys)
+        .filter(pl.col("ft_order") < pl.col("event_order"))
+        .group_by(_GAME, "event_order")
+        .agg(before=pl.col("ft_order").min() - 0.5)
+    )
+    keyed = frame.join(early, on=[_GAME, "event_order"], how="left", maintain_order="left")
+    return _placed(keyed, "substitution_before_free_throw", pl.coalesce("before", pl.col("event_order").cast(pl.Float64))).drop(
+        "before"
+    )
+
+
+def _isolated_score_jumps(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per side: a row stating more than the score before plus its own points, where the next
+    stated score shows the jump was not real (lower again, or reached by the next row's points)."""
+    for side in SIDES:
+        score, points = f"{side}_score", _points(side)
+        before = _previous_stated(score)
+        expected = before + points
+        after = _next_stated(score)
+        # What the next row with a stated score scores for this side.
+        after_points = pl.when(pl.col(score).is_not_null()).then(points).backward_fill().shift(-1).over(_GAME)
+        jump = (pl.col(score) > expected) & ((after < pl.col(score)) | (after == expected + after_points))
+        frame = _changed(frame, "isolated_score_jump", jump, **{score: expected})
+    return frame
+
+
+def _isolated_score_drops(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per side: a row stating less than the score before it, where the next stated score is back
+    up (a stale score stamped on the row). Runs after the jumps, whose fixes it reads."""
+    for side in SIDES:
+        score, points = f"{side}_score", _points(side)
+        before, after = _previous_stated(score), _next_stated(score)
+        after_points = pl.when(pl.col(score).is_not_null()).then(points).backward_fill().shift(-1).over(_GAME)
+        # A review may take points off for good: the next score then builds on the lowered one.
+        correction = (pl.col("event_type") == "instant_replay") & (after == pl.col(score) + after_points)
+        drop = (pl.col(score) < before) & (after >= before) & ~correction
+        frame = _changed(frame, "isolated_score_drop", drop, **{score: pl.min_horizontal(before + points, after)})
+    return frame
+
+
+def _free_throws_made_by_score(frame: pl.DataFrame) -> pl.DataFrame:
+    # Unchanged: no score on the row (V2, V3 state scores on scoring rows only) or the same one.
+    unchanged = pl.lit(False)
+    for side in SIDES:
+        score = f"{side}_score"
+        same = pl.col(score).is_null() | (pl.col(score) == _previous_stated(score)).fill_null(False)
+        unchanged = unchanged | ((pl.col("side") == side) & same)
+    unscored = (pl.col("event_type") == "free_throw") & pl.col("shot_made").fill_null(False) & unchanged
+    return _changed(frame, "free_throw_made_by_score", unscored, shot_made=pl.lit(False))
+
+
+def _instant_replay_overturns(frame: pl.DataFrame) -> pl.DataFrame:
+    """A review that lowers a side's score for good (the drops that came back are repaired by now)
+    takes off that side's last scoring row, when the drop is exactly its points."""
+    overturned = []
+    for side in SIDES:
+        score, points = f"{side}_score", _points(side)
+        scoring = points > 0
+        last = frame.with_columns(
+            before=_previous_stated(score),
+            last_order=pl.when(scoring).then(pl.col("event_order")).forward_fill().shift(1).over(_GAME),
+            last_points=pl.when(scoring).then(points).forward_fill().shift(1).over(_GAME),
+            # The score stated on that last scoring row: it must be the one the review takes down.
+            last_score=pl.when(scoring).then(pl.col(score)).forward_fill().shift(1).over(_GAME),
+        )
+        overturned.append(
+            last.filter(
+                (pl.col("event_type") == "instant_replay")
+                & (pl.col("before") > pl.col(score))
+                & (pl.col("before") - pl.col(score) == pl.col("last_points"))
+                & (pl.col("last_score") == pl.col("before"))
+            ).select(_GAME, event_order="last_order")
+        )
+    targets = pl.concat(overturned).unique().with_columns(_overturned=pl.lit(True))
+    keyed = frame.join(targets, on=[_GAME, "event_order"], how="left", maintain_order="left")
+    return _changed(keyed, "instant_replay_overturn", pl.col("_overturned"), shot_made=pl.lit(False)).drop("_overturned")
+
+
+# --------------------------------------------------------------------------- entry points
+def repair_play_by_play(pbp: pl.DataFrame) -> pl.DataFrame:
+    """Silver play-by-play rows (with or without season / game_date) with every rule applied.
+
+    Order first (score rules read neighbouring rows), then the score values, then what the
+    repaired scores say about made shots. Each game's events are numbered 1..n again; games keep
+    their order in ``pbp``. Repairing a repaired frame changes nothing.
+    """
+    frame = pbp
+    for name, dtype in _REPAIR_COLUMNS.items():
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype).alias(name))
+    games = frame.select("game_id").unique(maintain_order=True).with_row_index(_GAME)
+    frame = (
+        frame.join(games, on="game_id", how="left", maintain_order="left")
+        .sort(_GAME, "event_order")
+        .join(_team_sides(frame), on=["game_id", "team_id"], how="left", maintain_order="left")
+    )
+    frame = _same_clock_scoring_order(frame)
+    frame = _substitution_before_free_throw(frame)
+    frame = _isolated_score_jumps(frame)
+    frame = _isolated_score_drops(frame)
+    frame = _free_throws_made_by_score(frame)
+    frame = _instant_replay_overturns(frame)
+    return PLAY_BY_PLAY.cast(frame.drop(_GAME, "side"))
+
+
+def repairs_by_rule(repaired: pl.DataFrame) -> pl.DataFrame:
+    """Rows and games each rule repaired (every rule listed, 0 where it repaired nothing)."""
+    named = (
+        repaired.filter(pl.col("repair_rule").is_not_null())
+        .select("game_id", rule=pl.col("repair_rule").str.split(","))
+        .explode("rule")
+        .group_by("rule")
+        .agg(rows=pl.len(), games=pl.col("game_id").n_unique())
+    )
+    return pl.DataFrame({"rule": list(REPAIR_RULES)}).join(named, on="rule", how="left").with_columns(
+        pl.col("rows", "games").fill_null(0)
+    )
+
+
+def _clock_text(period: pl.Expr, clock_seconds: pl.Expr) -> pl.Expr:
+    """Q4 5:07 / OT1 0:04.3"""
+    minutes = (clock_seconds // 60).cast(pl.Int32)
+    seconds = clock_seconds - minutes * 60
+    whole = seconds.floor().cast(pl.Int32).cast(pl.String).str.zfill(2)
+    tenths = pl.when(seconds != seconds.floor()).then(pl.format(".{}", ((seconds - seconds.floor()) * 10).round(0).cast(pl.Int32))).otherwise(pl.lit(""))
+    label = pl.when(period <= REGULATION_PERIODS).then(pl.format("Q{}", period)).otherwise(
+        pl.format("OT{}", period - REGULATION_PERIODS)
+    )
+    return pl.format("{} {}:{}{}", label, minutes, whole, tenths)
+
+
+def _per_game(rows: pl.DataFrame, rule: str, detail: pl.Expr) -> pl.DataFrame:
+    """One row per game: the first offending row's detail, and how many more there are."""
+    return (
+        rows.with_columns(detail=detail)
+        .group_by("game_id")
+        .agg(pl.col("detail").first(), more=pl.len() - 1)
+        .select(
+            "game_id",
+            rule=pl.lit(rule),
+            detail=pl.when(pl.col("more") > 0).then(pl.format("{} (and {} more)", "detail", "more")).otherwise("detail"),
+        )
+    )
+
+
+def game_rule_violations(pbp: pl.DataFrame) -> pl.DataFrame:
+    """(game_id, rule, detail) for every game breaking a rule it must pass to be published.
+
+    scores_never_decrease: no score goes down except at an instant_replay row.
+    final_score_matches_scoring_events: each side's last stated score is the points of its made
+    field goals and free throws added up.
+    event_keys_unique, clock_within_period: as the silver audits.
+    """
+    ordered = pbp.sort("game_id", "event_order")
+    clocks = ordered.select("game_id", "event_order", "clock_seconds")
+    decreasing = audits.decreasing_scores(ordered).join(clocks, on=["game_id", "event_order"], how="left").sort("game_id", "event_order")
+    found = [
+        _per_game(
+            decreasing, "scores_never_decrease",
+            pl.format("{}: {}-{} -> {}-{} at event {}", _clock_text(pl.col("period"), pl.col("clock_seconds")),
+                      "prev_home", "prev_away", "home_score", "away_score", "event_order"),
+        ),
+        _per_game(
+            audits.duplicate_event_keys(ordered).sort("game_id", "event_order"), "event_keys_unique",
+            pl.format("event {} appears {} times", "event_order", "rows"),
+        ),
+        _per_game(
+            audits.clock_out_of_bounds(ordered).sort("game_id", "event_order"), "clock_within_period",
+            pl.format("{} at event {}", _clock_text(pl.col("period"), pl.col("clock_seconds")), "event_order"),
+        ),
+    ]
+    points = (
+        ordered.filter(pl.col("shot_made").fill_null(False))
+        .join(_team_sides(ordered), on=["game_id", "team_id"], how="left")
+        .group_by("game_id")
+        .agg(
+            home_points=pl.col("shot_value").cast(pl.Int32).filter(pl.col("side") == "home").sum(),
+            away_points=pl.col("shot_value").cast(pl.Int32).filter(pl.col("side") == "away").sum(),
+        )
+    )
+    finals = (
+        play_by_play_summary(ordered)
+        .join(points, on="game_id", how="left")
+        .with_columns(pl.col("pbp_home_score", "pbp_away_score", "home_points", "away_points").fill_null(0))
+        .filter((pl.col("pbp_home_score") != pl.col("home_points")) | (pl.col("pbp_away_score") != pl.col("away_points")))
+    )
+    found.append(
+        _per_game(
+            finals, "final_score_matches_scoring_events",
+            pl.format("stated {}-{}, scoring events add up to {}-{}", "pbp_home_score", "pbp_away_score", "home_points", "away_points"),
+        )
+    )
+    return pl.concat(found).sort("game_id", "rule")
