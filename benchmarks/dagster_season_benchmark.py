@@ -167,9 +167,17 @@ def run_plain_season(
         BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS, EVENT_STATE, PLAY_BY_PLAY, PLAYERS_ON_COURT, POSSESSIONS, STINTS,
         TEAM_GAME_STATS,
     )
+    from nba_lakehouse import game_issues
+    from nba_lakehouse.gold.audits import (
+        players_on_court_rule_violations,
+        possessions_rule_violations,
+        stints_rule_violations,
+    )
+    from nba_lakehouse.schemas import GAME_ROTATIONS
     from nba_lakehouse.silver import audits
     from nba_lakehouse.silver.games import game_outcomes, with_partition_columns
-    from nba_lakehouse.silver.play_by_play import play_by_play_from_payloads
+    from nba_lakehouse.silver.play_by_play import parse_play_by_play
+    from nba_lakehouse.silver.repairs import game_rule_violations, repair_play_by_play
     from nba_lakehouse.sources.client import NBAClient
     from nba_lakehouse.sources.errors import FeedUnavailableError
 
@@ -203,12 +211,17 @@ def run_plain_season(
                     for kind in ("summary", "hustle", "rotation"):
                         attempt(getattr(nba, GAME_FEEDS[kind]["v2"].client_method), game_id)
 
-    with stage(meter, "P2 plain: silver play_by_play (+ empty box scores) and its audits", in_total=True):
+    with stage(meter, "P2 plain: silver play_by_play (parse, repairs, game rules) and its audits", in_total=True):
         manifests = [m for d in dates for m in archived_for_date(lake, "play_by_play", d)]
         payloads = [(load_payload(lake, m), m["feed"], m["game_id"]) for m in manifests]
-        pbp = play_by_play_from_payloads(payloads)
+        parsed, unusable = parse_play_by_play(payloads)
         del payloads
-        pbp = with_partition_columns(pbp, {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests})
+        repaired = repair_play_by_play(
+            with_partition_columns(parsed, {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests})
+        )
+        failed = game_issues.combine(unusable, game_rule_violations(repaired))
+        stats["games held back by silver"] = failed["game_id"].n_unique() if "game_id" in failed.columns else 0
+        pbp = game_issues.without_games(repaired, failed)
         lake.write_table(PLAY_BY_PLAY, pbp, dates=dates)
         if detail_feeds:
             for table in (BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS):
@@ -221,11 +234,20 @@ def run_plain_season(
         box_teams = lake.read_table(BOX_SCORE_TEAMS, game_dates=dates)
         box_players = lake.read_table(BOX_SCORE_PLAYERS, game_dates=dates)
         sides = game_outcomes(box_teams, pbp)
-        lake.write_table(PLAYERS_ON_COURT, build_players_on_court(pbp, box_players, sides), dates=dates)
-        lake.write_table(POSSESSIONS, build_possessions(pbp, sides), dates=dates)
+
+        def publish(table, df, failed):  # as the gold assets' _publish: without the games that broke a rule
+            lake.write_table(table, game_issues.without_games(df, failed), dates=dates)
+
+        on_court = build_players_on_court(pbp, box_players, sides)
+        publish(PLAYERS_ON_COURT, on_court, players_on_court_rule_violations(on_court))
+        possessions = build_possessions(pbp, sides)
+        publish(POSSESSIONS, possessions, possessions_rule_violations(possessions))
         on_court = lake.read_table(PLAYERS_ON_COURT, game_dates=dates)
         possessions = lake.read_table(POSSESSIONS, game_dates=dates)
-        lake.write_table(STINTS, build_stints(on_court, events_in_possessions(pbp, possessions)), dates=dates)
+        stints = build_stints(on_court, events_in_possessions(pbp, possessions))
+        publish(STINTS, stints, stints_rule_violations(
+            stints, box_teams, box_players, lake.read_table(GAME_ROTATIONS, game_dates=dates)
+        ))
         if detail_feeds:
             lake.write_table(TEAM_GAME_STATS, build_team_game_stats(box_teams, possessions), dates=dates)
         lake.write_table(
