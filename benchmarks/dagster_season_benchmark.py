@@ -307,7 +307,7 @@ def games_held_back_by_reason(lake_root: Path) -> pl.DataFrame | None:
         return None
     df = Lake(str(lake_root)).read_table(table, seasons=[SEASON])
     # "held_back" games are missing from tables; "flagged" ones are published with a caveat.
-    by = [c for c in ("action", "stage", "rule") if c in df.columns] or [df.columns[0]]
+    by = [c for c in ("action", "stage", "recorded_by", "rule") if c in df.columns] or [df.columns[0]]
     return df.group_by(by).agg(games=pl.col("game_id").n_unique()).sort(by)
 
 
