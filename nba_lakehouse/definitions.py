@@ -31,6 +31,21 @@ game_date_job = dg.define_asset_job(
     description="Fetch, archive, normalize and derive every per-game table for the selected game dates",
 )
 
+# The per-date tables that play-by-play alone makes (no box score or detail feed): for seasons or
+# replays that have nothing else, such as the bulk 2022-23 season. A single-run backfill writes one
+# event per asset and date on the instance, so leaving out the 14 assets of feeds that hold nothing
+# takes ~60% of a season's orchestration off (benchmarks/README.md, "A season through Dagster").
+PLAY_BY_PLAY_DATE_ASSETS = (
+    "bronze_scoreboard", "bronze_play_by_play", "scoreboard_games", "play_by_play",
+    "players_on_court", "possessions", "stints", "event_state",
+)
+play_by_play_date_job = dg.define_asset_job(
+    "play_by_play_date_job",
+    selection=dg.AssetSelection.assets(*PLAY_BY_PLAY_DATE_ASSETS),
+    description="Scoreboards, play-by-play and the gold tables derived from play-by-play alone (lineups with "
+    "inferred starters, possessions, stints, event state) for the selected game dates: for seasons without box scores",
+)
+
 season_job = dg.define_asset_job(
     "season_job",
     selection=per_season,
@@ -54,7 +69,7 @@ automation = dg.AutomationConditionSensorDefinition(
 defs = dg.Definitions(
     assets=[*all_assets, silver_assets.game_issues_spec],
     asset_checks=all_checks,
-    jobs=[game_date_job, season_job, reference_job],
+    jobs=[game_date_job, play_by_play_date_job, season_job, reference_job],
     sensors=[build_new_games_sensor(bronze_per_date(all_assets)), automation, dead_run_sweeper],
     schedules=build_schedules(season_job, reference_job),
     # One process per run: a date's 20-odd steps take seconds instead of a process start each, and

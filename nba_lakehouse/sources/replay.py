@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,10 +113,21 @@ class RefuseAdapter(BaseAdapter):
 
 
 def recorded_games(replay_dir: str | Path) -> dict[str, dt.date]:
-    """``games.csv``: which recorded game belongs to which game date."""
+    """``games.csv``: which recorded game belongs to which game date.
+
+    Every per-game bronze asset asks once per date, so a season backfill asks ~1,200 times: the
+    parsed file is kept while its size and modification time stay the same.
+    """
     path = Path(replay_dir) / "games.csv"
     if not path.is_file():
         return {}
+    stat = path.stat()
+    return dict(_parse_recorded_games(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_recorded_games(path_name: str, mtime_ns: int, size: int) -> dict[str, dt.date]:
+    path = Path(path_name)
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
     games = {}
