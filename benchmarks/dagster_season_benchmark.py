@@ -173,7 +173,6 @@ def run_plain_season(
         possessions_rule_violations,
         stints_rule_violations,
     )
-    from nba_lakehouse.schemas import GAME_ROTATIONS
     from nba_lakehouse.silver import audits
     from nba_lakehouse.silver.games import game_outcomes, with_partition_columns
     from nba_lakehouse.silver.play_by_play import parse_play_by_play
@@ -245,9 +244,7 @@ def run_plain_season(
         on_court = lake.read_table(PLAYERS_ON_COURT, game_dates=dates)
         possessions = lake.read_table(POSSESSIONS, game_dates=dates)
         stints = build_stints(on_court, events_in_possessions(pbp, possessions))
-        publish(STINTS, stints, stints_rule_violations(
-            stints, box_teams, box_players, lake.read_table(GAME_ROTATIONS, game_dates=dates)
-        ))
+        publish(STINTS, stints, stints_rule_violations(stints, box_teams, box_players))
         if detail_feeds:
             lake.write_table(TEAM_GAME_STATS, build_team_game_stats(box_teams, possessions), dates=dates)
         lake.write_table(

@@ -111,9 +111,17 @@ def issue_rows(
     )
 
 
-def summarize(issues: pl.DataFrame) -> dict[str, list[str]]:
-    """``{"rule (action)": [game ids]}``: what an asset's metadata and checks show."""
+# Metadata is copied onto the materialization event of every date of a range run, so lists of
+# games stop at a sample; silver.game_issues holds them all.
+SAMPLE_GAMES = 20
+
+
+def summarize(issues: pl.DataFrame) -> dict[str, dict]:
+    """``{"rule (action)": {"games": n, "first": [up to 20 game ids]}}``: what metadata and checks show."""
     grouped = (
         issues.group_by("rule", "action").agg(pl.col("game_id").unique().sort()).sort("action", "rule")
     )
-    return {f"{r['rule']} ({r['action']})": r["game_id"] for r in grouped.iter_rows(named=True)}
+    return {
+        f"{r['rule']} ({r['action']})": {"games": len(r["game_id"]), "first": r["game_id"][:SAMPLE_GAMES]}
+        for r in grouped.iter_rows(named=True)
+    }

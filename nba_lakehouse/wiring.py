@@ -33,6 +33,19 @@ def table_result(df: pl.DataFrame, written: dict, asset_key: str | None = None, 
     return dg.MaterializeResult(asset_key=asset_key, metadata=metadata)
 
 
+def unless_empty(context, df: pl.DataFrame, written: dict):
+    """The table's materialization, or none when the run wrote no row for any of its dates.
+
+    For leaf tables whose source may hold nothing for a whole range (no scoreboards recorded, no
+    box scores in a season): the write has already emptied the run's partitions, and a range run
+    then pays no event per date for a table that has nothing.
+    """
+    if df.is_empty():
+        context.log.info(f"no rows for any of the run's {len(context.partition_keys)} dates: nothing to materialize")
+        return
+    yield table_result(df, written)
+
+
 def audit_result(
     violations: pl.DataFrame, checked: int, what: str, check_name: str | None = None, asset_key: str | None = None
 ) -> dg.AssetCheckResult:

@@ -4,6 +4,8 @@
 # resource annotations at definition time and cannot resolve them from strings.
 
 import datetime as dt
+from collections import Counter
+from itertools import islice
 
 import dagster as dg
 from pydantic import Field, field_validator
@@ -107,7 +109,7 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
             "games": len(feeds_used),
             "fetched": len(fetched),
             "already_archived": len(reused),
-            "feeds": dg.MetadataValue.json(feeds_used),
+            "feeds": dg.MetadataValue.json(dict(Counter(feeds_used.values()))),
             "mode": nba.mode,
             **record_issues(context, lake, dates, issues),
         }
@@ -137,6 +139,8 @@ _common = dict(
 )
 # The per-game feeds read each date's games from its archived scoreboard, so it goes first.
 _per_game = {**_common, "deps": ["bronze_scoreboard"]}
+# Detail feeds may hold nothing for a whole run (see archive_game_details).
+_per_game_detail = {**_per_game, "output_required": False}
 
 
 @dg.asset(description="Raw play-by-play responses (CDN, PlayByPlayV3 or PlayByPlayV2) of each final game", **_per_game)
@@ -204,8 +208,13 @@ def _detail_requests(nba: NBAClient, lake, kind: str, game_id: str, game_date):
 
 def archive_game_details(
     context: dg.AssetExecutionContext, kind: str, config: BronzeGameDetailsConfig, nba: NBAClient, lake_resource: LakeResource
-) -> dg.MaterializeResult:
-    """Archive a detail feed for every game of the run's dates; a game the feed lacks is listed, not fatal."""
+):
+    """Archive a detail feed for every game of the run's dates; a game the feed lacks is listed, not fatal.
+
+    When the feed holds nothing for any game of the run (hustle before 2015-16, a replay without
+    such recordings) the asset records no materialization, so its silver table and checks are
+    skipped too: a season backfill then pays no event per date for a feed that is not there.
+    """
     lake = lake_resource.lake()
     dates = partition_dates(context)
     if config.game_ids and len(dates) != 1:
@@ -230,44 +239,47 @@ def archive_game_details(
         progress.step(detail=f"{game_date}, {fetched} fetched, {reused} already archived, {len(unavailable)} games unavailable")
     if unavailable:
         # One line per step, not per game: every log line is an event-log write (~20 ms on a sqlite
-        # instance), and the per-game reasons are in the "unavailable" metadata below.
+        # instance); the metadata below shows the first games and their reasons.
         first = next(iter(unavailable))
         context.log.info(
-            f"{feed.endpoint} unavailable for {len(unavailable)} games (listed in the metadata), "
+            f"{feed.endpoint} unavailable for {len(unavailable)} games (the first in the metadata), "
             f"e.g. {first}: {unavailable[first]}"
         )
-    return dg.MaterializeResult(
+    if not fetched and not reused:
+        context.log.info(f"{feed.endpoint} holds no game of the run's {len(dates)} dates: nothing to materialize")
+        return
+    yield dg.MaterializeResult(
         metadata={
             "fetched": fetched,
             "already_archived": reused,
             "games_unavailable": len(unavailable),
-            "unavailable": dg.MetadataValue.json(unavailable),
+            "unavailable": dg.MetadataValue.json(dict(islice(unavailable.items(), game_issues.SAMPLE_GAMES))),
             "mode": nba.mode,
         }
     )
 
 
-@dg.asset(description="Raw BoxScoreSummaryV2 of each final game: line score, officials, inactive players", **_per_game)
-def bronze_box_score_summary(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
-    return archive_game_details(context, "summary", config, nba, lake)
+@dg.asset(description="Raw BoxScoreSummaryV2 of each final game: line score, officials, inactive players", **_per_game_detail)
+def bronze_box_score_summary(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource):
+    yield from archive_game_details(context, "summary", config, nba, lake)
 
 
-@dg.asset(description="Raw HustleStatsBoxScore of each final game (tracked since 2015-16)", **_per_game)
-def bronze_hustle_stats(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
-    return archive_game_details(context, "hustle", config, nba, lake)
+@dg.asset(description="Raw HustleStatsBoxScore of each final game (tracked since 2015-16)", **_per_game_detail)
+def bronze_hustle_stats(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource):
+    yield from archive_game_details(context, "hustle", config, nba, lake)
 
 
-@dg.asset(description="Raw GameRotation of each final game: every player's stints", **_per_game)
-def bronze_game_rotation(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
-    return archive_game_details(context, "rotation", config, nba, lake)
+@dg.asset(description="Raw GameRotation of each final game: every player's stints", **_per_game_detail)
+def bronze_game_rotation(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource):
+    yield from archive_game_details(context, "rotation", config, nba, lake)
 
 
 @dg.asset(
     description="Raw ShotChartDetail of each final game, one response per team (every attempt, with locations)",
-    **{**_per_game, "deps": ["bronze_scoreboard", bronze_box_score]},
+    **{**_per_game_detail, "deps": ["bronze_scoreboard", bronze_box_score]},
 )
-def bronze_shot_chart(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
-    return archive_game_details(context, "shots", config, nba, lake)
+def bronze_shot_chart(context: dg.AssetExecutionContext, config: BronzeGameDetailsConfig, nba: NBAClient, lake: LakeResource):
+    yield from archive_game_details(context, "shots", config, nba, lake)
 
 
 # Scoreboards --------------------------------------------------------------------------------

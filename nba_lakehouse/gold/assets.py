@@ -40,6 +40,7 @@ from nba_lakehouse.wiring import (
     record_issues,
     table_definition_metadata,
     table_result,
+    unless_empty,
 )
 
 
@@ -119,11 +120,11 @@ def stints(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Material
     return _publish(context, store, STINTS, df, dates, failed)
 
 
-@dg.asset(**_per_date(TEAM_GAME_STATS, ["box_score_teams", "possessions"]))
-def team_game_stats(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+@dg.asset(**_per_date(TEAM_GAME_STATS, ["box_score_teams", "possessions"]), output_required=False)
+def team_game_stats(context: dg.AssetExecutionContext, lake: LakeResource):
     store, dates = lake.lake(), partition_dates(context)
     df = build_team_game_stats(store.read_table(BOX_SCORE_TEAMS, game_dates=dates), store.read_table(POSSESSIONS, game_dates=dates))
-    return _write(store, TEAM_GAME_STATS, df, dates)
+    yield from unless_empty(context, df, store.write_table(TEAM_GAME_STATS, df, dates=dates))
 
 
 @dg.asset(**_per_date(EVENT_STATE, ["play_by_play", "box_score_teams", "box_score_players", "possessions", "players_on_court"]))

@@ -37,15 +37,15 @@ def _spec(name: str, description: str, additional_deps) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(name, asset="stints", description=description, additional_deps=list(additional_deps), **_blocking)
 
 
-# The stint checks share a step, so the run's stints are read once.
+# The stint checks against the box score share a step, so the run's stints are read once. The
+# GameRotation check has its own: a run whose dates have no rotation skips game_rotations, and
+# with it every check step that depends on it.
 @dg.multi_asset_check(
     specs=[
         _spec("stint_points_match_final_score", "Each team's points summed over stints equal its box score points",
               ["box_score_teams"]),
         _spec("stint_minutes_match_box_score", "Each player's time on the floor over stints is within a minute of the box score",
               ["box_score_players"]),
-        _spec("lineups_match_game_rotation", "Lineups agree with GameRotation's check-in and check-out times, where recorded",
-              ["game_rotations"]),
     ],
     can_subset=True,
 )
@@ -60,18 +60,18 @@ def stints_audit(context: dg.AssetCheckExecutionContext, lake: LakeResource):
         "stint_minutes_match_box_score": lambda: audit_result(
             audits.stint_minutes_vs_box(rows, store.read_table(BOX_SCORE_PLAYERS, game_dates=dates)), games,
             "players more than a minute off their box score minutes", check_name="stint_minutes_match_box_score", asset_key="stints"),
-        "lineups_match_game_rotation": lambda: _against_rotation(rows, store.read_table(GAME_ROTATIONS, game_dates=dates)),
     }
     for name in selected_checks(context, audits_by_name):
         yield audits_by_name[name]()
 
 
-def _against_rotation(rows, rotations) -> dg.AssetCheckResult:
+@dg.asset_check(asset="stints", additional_deps=["game_rotations"], **_blocking)
+def lineups_match_game_rotation(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    """Lineups agree with GameRotation's check-in and check-out times, where recorded."""
+    store, dates = lake.lake(), partition_dates(context)
+    rows, rotations = store.read_table(STINTS, game_dates=dates), store.read_table(GAME_ROTATIONS, game_dates=dates)
     compared = rows.join(rotations.select("game_id").unique(), on="game_id", how="semi")
-    return audit_result(
-        audits.lineups_vs_rotation(rows, rotations), compared.height,
-        "stints whose lineups differ from GameRotation", check_name="lineups_match_game_rotation", asset_key="stints",
-    )
+    return audit_result(audits.lineups_vs_rotation(rows, rotations), compared.height, "stints whose lineups differ from GameRotation")
 
 
 # Games each gold step held back (its game-level rules), by name; flagged games are listed too.

@@ -79,6 +79,7 @@ from nba_lakehouse.wiring import (
     record_issues,
     table_definition_metadata,
     table_result,
+    unless_empty,
 )
 
 def _spec(table: Table, deps, **kwargs) -> dg.AssetSpec:
@@ -228,9 +229,9 @@ def game_summaries(context: dg.AssetExecutionContext, lake: LakeResource):
 
 @dg.asset(
     deps=[bronze.bronze_scoreboard], description=SCOREBOARD_GAMES.description,
-    metadata=table_definition_metadata(SCOREBOARD_GAMES), **_common,
+    metadata=table_definition_metadata(SCOREBOARD_GAMES), output_required=False, **_common,
 )
-def scoreboard_games(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+def scoreboard_games(context: dg.AssetExecutionContext, lake: LakeResource):
     store, dates = lake.lake(), partition_dates(context)
     frames = []
     progress = date_progress(context, dates)
@@ -240,7 +241,7 @@ def scoreboard_games(context: dg.AssetExecutionContext, lake: LakeResource) -> d
             frames.append(scoreboard_from_payload(load_payload(store, manifest), manifest["endpoint"], d, _fetched_at(manifest)))
         progress.step(detail=f"{d}, {len(frames)} scoreboards parsed")
     df = pl.concat(frames) if frames else SCOREBOARD_GAMES.empty()
-    return table_result(df, store.write_table(SCOREBOARD_GAMES, df, dates=dates))
+    yield from unless_empty(context, df, store.write_table(SCOREBOARD_GAMES, df, dates=dates))
 
 
 # Season tables ------------------------------------------------------------------------------
