@@ -27,8 +27,9 @@ into the work directory (default ``benchmarks/out/``, git-ignored); that is not 
 
 Printed: wall times, the ratio, peak memory (VmHWM, as ``season_benchmark.py`` measures it),
 Dagster events by type, and from the Dagster lake's own tables: games per table, dates with and
-without gold, and (hooks ready for when they land) games held back by reason from
-``silver.game_issues`` and repairs by rule from ``silver.play_by_play.repair_rule``.
+without gold, the targets on the published games judged by the script itself (every game published
+or held back; scores never going down; finals equal to the scoring events), games held back or
+flagged by reason from ``silver.game_issues`` and repairs by rule from ``silver.play_by_play.repair_rule``.
 
 A script, not a test: exits 2 if the bulk data is missing, 1 if the Dagster run failed, else 0
 (a MISS against a target is printed, not raised).
@@ -291,48 +292,75 @@ def dates_with_gold(lake_root: Path, dates: list[dt.date], job_name: str) -> pl.
     return pl.DataFrame(rows)
 
 
-def games_held_back_by_reason(lake_root: Path) -> pl.DataFrame | None:
-    """Hook: games held back per stage and rule, from ``silver.game_issues`` once it is declared.
-
-    None while the table does not exist in ``schemas.TABLES`` (before per-game isolation lands).
-    """
+def games_held_back_by_reason(lake_root: Path) -> pl.DataFrame:
+    """Games per action, stage, asset and rule in ``silver.game_issues``: "held_back" games are
+    missing from that asset's tables, "flagged" ones are published with a caveat."""
     from nba_lakehouse.lake import Lake
-    from nba_lakehouse.schemas import TABLES
+    from nba_lakehouse.schemas import GAME_ISSUES
 
-    table = TABLES.get("game_issues")
-    if table is None:
-        return None
-    df = Lake(str(lake_root)).read_table(table, seasons=[SEASON])
-    # "held_back" games are missing from tables; "flagged" ones are published with a caveat.
-    by = [c for c in ("action", "stage", "recorded_by", "rule") if c in df.columns] or [df.columns[0]]
+    df = Lake(str(lake_root)).read_table(GAME_ISSUES, seasons=[SEASON])
+    by = ["action", "stage", "recorded_by", "rule"]
     return df.group_by(by).agg(games=pl.col("game_id").n_unique()).sort(by)
 
 
-def repairs_by_rule(lake_root: Path) -> pl.DataFrame | None:
-    """Hook: repaired play-by-play rows and games per rule, from ``silver.play_by_play.repair_rule``.
-
-    None while the column does not exist (before feed repairs land).
-    """
+def repairs_by_rule(lake_root: Path) -> pl.DataFrame:
+    """Repaired play-by-play rows and games per rule, read back from the published table."""
     from nba_lakehouse.lake import Lake
     from nba_lakehouse.schemas import PLAY_BY_PLAY
 
-    if "repair_rule" not in PLAY_BY_PLAY.column_index:
-        return None
     df = Lake(str(lake_root)).read_table(PLAY_BY_PLAY, seasons=[SEASON], columns=["game_id", "repair_rule"])
     return (
         df.filter(pl.col("repair_rule").is_not_null())
-        .group_by("repair_rule")
+        .select("game_id", rule=pl.col("repair_rule").str.split(","))
+        .explode("rule")
+        .group_by("rule")
         .agg(rows=pl.len(), games=pl.col("game_id").n_unique())
         .sort("rows", descending=True)
     )
 
 
-def _print_frame(title: str, df: pl.DataFrame | None, missing: str) -> None:
+def published_games_audit(lake_root: Path, game_ids: set[str]) -> pl.DataFrame:
+    """The targets on what the Dagster lake published, judged here and not by the project's rules:
+    every game of the input published or held back with a reason; every published game's scores
+    never going down (forward-filled, strictly); each side's final equal to the sum of its made
+    shots' and free throws' points (sides from the feed's own h/v location)."""
+    from nba_lakehouse.lake import Lake
+    from nba_lakehouse.schemas import GAME_ISSUES, PLAY_BY_PLAY
+
+    lake = Lake(str(lake_root))
+    pbp = lake.read_table(PLAY_BY_PLAY, seasons=[SEASON]).sort("game_id", "event_order")
+    issues = lake.read_table(GAME_ISSUES, seasons=[SEASON]).filter(
+        (pl.col("recorded_by").is_in(["bronze_play_by_play", "play_by_play"])) & (pl.col("action") == "held_back")
+    )
+    published = set(pbp["game_id"].unique())
+    held = set(issues["game_id"].unique())
+    scores = pbp.with_columns(
+        home=pl.col("home_score").forward_fill().over("game_id").fill_null(0),
+        away=pl.col("away_score").forward_fill().over("game_id").fill_null(0),
+    )
+    decreasing = scores.filter(
+        (pl.col("home") < pl.col("home").shift(1).over("game_id")) | (pl.col("away") < pl.col("away").shift(1).over("game_id"))
+    )["game_id"].n_unique()
+    points = pbp.filter(pl.col("shot_made").fill_null(False)).group_by("game_id").agg(
+        home_points=pl.col("shot_value").filter(pl.col("location") == "home").cast(pl.Int64).sum(),
+        away_points=pl.col("shot_value").filter(pl.col("location") == "away").cast(pl.Int64).sum(),
+    )
+    finals = scores.group_by("game_id").agg(pl.col("home").last(), pl.col("away").last()).join(points, on="game_id", how="left")
+    off = finals.filter(
+        (pl.col("home") != pl.col("home_points").fill_null(0)) | (pl.col("away") != pl.col("away_points").fill_null(0))
+    ).height
+    return pl.DataFrame({
+        "figure": ["games in the input", "published (silver.play_by_play)", "held back with a reason (play-by-play)",
+                   "neither published nor held back", "published games whose score goes down",
+                   "published games whose final is not the sum of their scoring events"],
+        "games": [len(game_ids), len(published), len(held), len(game_ids - published - held), decreasing, off],
+    })
+
+
+def _print_frame(title: str, df: pl.DataFrame) -> None:
     print(f"\n{title}")
-    if df is None:
-        print(f"  n/a: {missing}")
-        return
-    with pl.Config(tbl_rows=60, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_width_chars=140):
+    with pl.Config(tbl_rows=60, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_width_chars=140,
+                   fmt_str_lengths=80):
         print(df)
 
 
@@ -421,13 +449,12 @@ def main(argv: list[str] | None = None) -> int:
               + ", ".join(f"{k} {v:,}" for k, v in dagster["events"].most_common()))
         print("  plain: " + ", ".join(f"{k} {v:,}" for k, v in sorted(plain_stats.items())))
 
-        _print_frame("games per table (Dagster lake)", games_per_table(dagster_lake, args.job), "")
+        _print_frame("games per table (Dagster lake)", games_per_table(dagster_lake, args.job))
         _print_frame(f"dates with / without gold (Dagster lake, of {len(dates)} game dates)",
-                     dates_with_gold(dagster_lake, dates, args.job), "")
-        _print_frame("games held back by reason (silver.game_issues)", games_held_back_by_reason(dagster_lake),
-                     "no silver.game_issues table yet (per-game isolation not landed)")
-        _print_frame("repairs by rule (silver.play_by_play.repair_rule)", repairs_by_rule(dagster_lake),
-                     "no repair_rule column yet (feed repairs not landed)")
+                     dates_with_gold(dagster_lake, dates, args.job))
+        _print_frame("published games, judged here (Dagster lake)", published_games_audit(dagster_lake, set(game_dates)))
+        _print_frame("games held back or flagged, by reason (silver.game_issues)", games_held_back_by_reason(dagster_lake))
+        _print_frame("repairs by rule (silver.play_by_play.repair_rule)", repairs_by_rule(dagster_lake))
         return 0 if ok_run else 1
     finally:
         if args.keep:

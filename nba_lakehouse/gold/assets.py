@@ -4,7 +4,6 @@ import dagster as dg
 import polars as pl
 
 from nba_lakehouse import game_issues
-
 from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM, GOLD_FRESHNESS
 from nba_lakehouse.gold.audits import (
     games_without_box_score,
