@@ -24,7 +24,9 @@ from nba_lakehouse.schemas import (
     STINTS,
 )
 from nba_lakehouse.silver import audits
-from nba_lakehouse.silver.play_by_play import play_by_play_from_payload
+from nba_lakehouse.silver.play_by_play import parse_play_by_play, play_by_play_from_payload
+from nba_lakehouse.sources.client import NBAClient
+from nba_lakehouse.sources.errors import HTTPStatusError, RequestDeadlineError
 from nba_lakehouse_tests.conftest import REPLAY, add_bulk_game, bulk_game, replay_with_a_lowered_score
 
 ASSETS = [*all_assets, *all_checks]
@@ -114,3 +116,59 @@ def test_the_rule_a_game_is_filed_under_is_broken_by_its_rows_and_not_by_the_rea
     }
     assert audits.decreasing_scores(rows["real"]).is_empty()
     assert audits.decreasing_scores(rows["corrupted"]).height == 1  # one drop of 10, never recovered
+
+
+def test_an_unreadable_payload_is_held_back_and_the_readable_one_parsed():
+    """The real V3 recording of 0022200552 read three ways: as recorded, without its actions list
+    (a changed shape), and with no actions (a valid-looking empty answer)."""
+    payload = json.loads((REPLAY / "stats/playbyplayv3/GameID=0022200552.json").read_text())
+    no_actions = {**payload, "game": {k: v for k, v in payload["game"].items() if k != "actions"}}
+    empty = {**payload, "game": {**payload["game"], "actions": []}}
+    rows, failed = parse_play_by_play([(payload, "v3", CORRUPTED), (no_actions, "v3", "0022200553"), (empty, "v3", "0022200554")])
+    assert rows["game_id"].unique().to_list() == [CORRUPTED] and rows.height == len(payload["game"]["actions"])
+    assert dict(failed.select("game_id", "rule").iter_rows()) == {"0022200553": "unusable_payload", "0022200554": "no_events"}
+    assert "KeyError" in failed.filter(pl.col("game_id") == "0022200553")["detail"][0]
+
+
+class _ClientFailingOneGame(NBAClient):
+    """The replay client, except that every feed of 0022200001 fails with ``error``."""
+
+    error: str = "http"
+
+    def _fail(self, game_id):
+        if game_id == CLEAN_WITHOUT_BOX:
+            if self.error == "http":
+                raise HTTPStatusError(f"playbyplay of {game_id}", "HTTP 400: 'bad request'")
+            raise RequestDeadlineError(f"playbyplay of {game_id}", "deadline of 90s passed")
+
+    def cdn_play_by_play(self, game_id):
+        self._fail(game_id)
+        return super().cdn_play_by_play(game_id)
+
+    def play_by_play_v3(self, game_id):
+        self._fail(game_id)
+        return super().play_by_play_v3(game_id)
+
+    def play_by_play_v2(self, game_id):
+        self._fail(game_id)
+        return super().play_by_play_v2(game_id)
+
+
+def test_a_refused_game_is_held_back_but_a_transport_failure_fails_the_step(tmp_path):
+    replay = tmp_path / "replay"
+    shutil.copytree(REPLAY, replay)
+    add_bulk_game(replay, 1, DATE)
+    for error in ("http", "deadline"):
+        resources = build_resources(lake_root=str(tmp_path / error), mode="replay", replay_dir=str(replay))
+        resources["nba"] = _ClientFailingOneGame(mode="replay", replay_dir=str(replay), error=error)
+        result = dg.materialize(ASSETS, selection=["bronze_play_by_play"], partition_key=DATE, resources=resources,
+                                raise_on_error=False)
+        lake = Lake(str(tmp_path / error))
+        if error == "http":  # the game's own problem: the date's other game is archived
+            assert result.success
+            issues = lake.read_table(GAME_ISSUES, game_dates=[DATE])
+            assert issues.select("game_id", "rule").rows() == [(CLEAN_WITHOUT_BOX, "http_error")]
+            assert [p.name for p in (tmp_path / error).rglob("*.manifest.json")] == [f"{DATE}_{CORRUPTED}.manifest.json"]
+        else:  # every later request would meet it too: the step fails, to be re-run
+            assert not result.success
+            assert "deadline of 90s passed" in str(result.failure_data_for_node("bronze_play_by_play").error.cause)

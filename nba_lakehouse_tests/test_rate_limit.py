@@ -66,7 +66,10 @@ REPLAY = PROJECT / "data" / "replay"
 PROJECT_DAGSTER_YAML = PROJECT / "dagster.yaml"
 
 MIN_INTERVAL_S = 0.4
-TOLERANCE_S = 0.02
+# Arrival times at the loopback server jitter by tens of milliseconds on a busy 2-core machine (a
+# 0.361 s gap was seen for 0.4 s spacing); the control's overlapping trains always come within
+# MIN_INTERVAL_S / 2 of each other, so this tolerance still tells the two apart.
+TOLERANCE_S = 0.1
 # Two runs of different game dates (data/replay/games.csv), each with one game.
 RUNS = {"2016-11-30": "0021600270", "2022-01-26": "0022100732"}
 # The NBA-calling assets a run materializes; the shot chart reads the teams from the box score.
