@@ -194,8 +194,13 @@ def test_a_box_score_breaking_a_game_rule_is_held_back_and_its_play_by_play_gold
     box["boxScoreTraditional"]["homeTeam"]["players"][0]["position"] = ""
     box_path.write_text(json.dumps(box))
     resources = build_resources(lake_root=str(tmp_path / "lake"), mode="replay", replay_dir=str(replay))
-    result = dg.materialize(ASSETS, selection=per_game_date, partition_key="2023-01-02", resources=resources)
+    # Without the box score the starters are inferred, and GameRotation (a second opinion) may then
+    # disagree with the lineups: that check may fail; it blocks nothing of the date's gold.
+    result = dg.materialize(ASSETS, selection=per_game_date, partition_key="2023-01-02", resources=resources,
+                            raise_on_error=False)
     outcomes = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    assert {k for k, e in outcomes.items() if not e.passed} <= {("box_score_teams", "games_held_back"),
+                                                               ("stints", "lineups_match_game_rotation")}
     held = outcomes[("box_score_teams", "games_held_back")]
     assert not held.passed and "0022200552 (five_starters_per_team)" in held.description
     assert outcomes[("box_score_players", "five_starters_per_team")].passed  # nothing wrong was published

@@ -394,7 +394,9 @@ def period_starters(
     has_box = pl.col("box").is_not_null().any().over(*GAME_KEY, "team_id")
     ranked = scored.filter(
         pl.when(has_box).then(pl.col("by_minutes").fill_null(False)).otherwise(pl.col("was_on").fill_null(False))
-    ).sort("unexplained", descending=True, nulls_last=True)
+    # Ties (no box score: every "unexplained" is null) go to who has played more so far, then to the
+    # lower id, so the same play-by-play always gives the same lineups.
+    ).sort(["unexplained", "counted", "player_id"], descending=[True, True, False], nulls_last=True)
     filled = (
         ranked.with_columns(rank=pl.int_range(pl.len()).over(*GAME_KEY, "team_id"))
         .filter(pl.col("rank") < pl.col("missing"))
