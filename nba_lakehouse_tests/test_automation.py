@@ -19,7 +19,6 @@ from nba_lakehouse.automation.schedules import SEASON_SOURCES, season_refresh_re
 from nba_lakehouse.automation.sensors import bronze_per_date, build_new_games_sensor
 from nba_lakehouse.definitions import all_assets, all_checks, defs, per_game_date
 from nba_lakehouse.lake import Lake
-from nba_lakehouse.partitions import game_date_partitions
 from nba_lakehouse.resources import LakeResource, build_resources
 from nba_lakehouse.schemas import PLAY_BY_PLAY
 from nba_lakehouse.sources.client import NBAClient
@@ -226,8 +225,7 @@ def test_gold_does_not_follow_silver_whose_blocking_check_failed(tmp_path):
             home_score=pl.when(pl.col("event_order") >= from_row).then(pl.col("home_score") - 10).otherwise("home_score")
         )
         store.write_table(PLAY_BY_PLAY, lowered, dates=[dt.date.fromisoformat(date)])
-        audit = dg.define_asset_job("audit_play_by_play", selection=dg.AssetSelection.checks_for_assets("play_by_play"),
-                                    partitions_def=game_date_partitions)
+        audit = dg.define_asset_job("audit_play_by_play", selection=dg.AssetSelection.checks_for_assets("play_by_play"))
         job = dg.Definitions(assets=all_assets, asset_checks=all_checks, jobs=[audit], resources=resources).resolve_job_def(audit.name)
         # A checks-only job cannot take partition_key (Dagster finds no asset to take its partitions
         # from); the partition tag is what partition_key would set.
