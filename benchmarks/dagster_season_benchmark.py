@@ -175,9 +175,8 @@ def run_plain_season(
         stints_rule_violations,
     )
     from nba_lakehouse.silver import audits
-    from nba_lakehouse.silver.games import game_outcomes, with_partition_columns
-    from nba_lakehouse.silver.play_by_play import parse_play_by_play
-    from nba_lakehouse.silver.repairs import game_rule_violations, repair_play_by_play
+    from nba_lakehouse.silver.games import game_outcomes
+    from nba_lakehouse.silver.repairs import publishable_play_by_play
     from nba_lakehouse.sources.client import NBAClient
     from nba_lakehouse.sources.errors import FeedUnavailableError
 
@@ -214,14 +213,11 @@ def run_plain_season(
     with stage(meter, "P2 plain: silver play_by_play (parse, repairs, game rules) and its audits", in_total=True):
         manifests = [m for d in dates for m in archived_for_date(lake, "play_by_play", d)]
         payloads = [(load_payload(lake, m), m["feed"], m["game_id"]) for m in manifests]
-        parsed, unusable = parse_play_by_play(payloads)
-        del payloads
-        repaired = repair_play_by_play(
-            with_partition_columns(parsed, {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests})
+        pbp, failed = publishable_play_by_play(
+            payloads, {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests}
         )
-        failed = game_issues.combine(unusable, game_rule_violations(repaired))
-        stats["games held back by silver"] = failed["game_id"].n_unique() if "game_id" in failed.columns else 0
-        pbp = game_issues.without_games(repaired, failed)
+        del payloads
+        stats["games held back by silver"] = failed["game_id"].n_unique()
         lake.write_table(PLAY_BY_PLAY, pbp, dates=dates)
         if detail_feeds:
             for table in (BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS):

@@ -20,11 +20,9 @@ FLAGGED = "flagged"  # the game is published, with a caveat (e.g. starters infer
 VIOLATION_SCHEMA = {"game_id": pl.String, "rule": pl.String, "detail": pl.String}
 
 
-def violations(game_ids: list[str], rule: str, details: list[str]) -> pl.DataFrame:
-    """Violation rows (game_id, rule, detail) from plain lists, e.g. the games a fetch failed for."""
-    return pl.DataFrame(
-        {"game_id": game_ids, "rule": [rule] * len(game_ids), "detail": details}, schema=VIOLATION_SCHEMA
-    )
+def violations(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
+    """Violation rows from (game_id, rule, detail) tuples, e.g. the games a fetch or parse failed for."""
+    return pl.DataFrame(rows, schema=VIOLATION_SCHEMA, orient="row")
 
 
 def per_game(offending: pl.DataFrame, rule: str, what: str) -> pl.DataFrame:

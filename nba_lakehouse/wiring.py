@@ -102,8 +102,8 @@ def held_back_check(asset: str, recorded_by: str, rules: str):
             with pl.Config(tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                            tbl_rows=20, fmt_str_lengths=120):
                 metadata["sample"] = dg.MetadataValue.md(str(held.select("game_date", "game_id", "rule", "detail").head(20)))
-        rules = held.group_by("game_id", maintain_order=True).agg(pl.col("rule").unique().sort().str.join(", "))
-        games = ", ".join(f"{g} ({r})" for g, r in rules.iter_rows())
+        rules_by_game = held.group_by("game_id", maintain_order=True).agg(pl.col("rule").unique().sort().str.join(", "))
+        games = ", ".join(f"{g} ({r})" for g, r in rules_by_game.iter_rows())
         return dg.AssetCheckResult(
             passed=held.is_empty(),
             severity=dg.AssetCheckSeverity.WARN,
@@ -111,5 +111,4 @@ def held_back_check(asset: str, recorded_by: str, rules: str):
             metadata=metadata,
         )
 
-    games_held_back.__name__ = f"{asset}_games_held_back"
     return games_held_back

@@ -97,9 +97,7 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
             fetched.append(game_id)
             feeds_used[game_id] = feed.name
         progress.step(detail=f"{game_date}, {len(feeds_used)} games so far, {len(fetched)} fetched, {len(failed)} held back")
-    found = game_issues.combine(*[
-        game_issues.violations([game_id], rule, [detail]) for game_id, (_, rule, detail) in failed.items()
-    ])
+    found = game_issues.violations([(game_id, rule, detail) for game_id, (_, rule, detail) in failed.items()])
     issues = game_issues.issue_rows(
         found, {g: d for g, (d, _, _) in failed.items()}, recorded_by=context.op_def.name, stage="bronze",
         tables=GAME_TABLES[kind], run_id=context.run.run_id,

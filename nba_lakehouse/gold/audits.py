@@ -109,10 +109,8 @@ def players_on_court_rule_violations(on_court: pl.DataFrame) -> pl.DataFrame:
 def games_without_box_score(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
     """Games whose lineups were built without a box score: starters inferred from the play-by-play."""
     missing = pbp.select("game_id").unique().join(box_players.select("game_id").unique(), on="game_id", how="anti")
-    return game_issues.violations(
-        sorted(missing["game_id"]), "starters_inferred_without_box_score",
-        ["no box score: game starters inferred from who acts first, minutes not checked"] * missing.height,
-    )
+    detail = "no box score: game starters inferred from who acts first, minutes not checked"
+    return game_issues.violations([(g, "starters_inferred_without_box_score", detail) for g in sorted(missing["game_id"])])
 
 
 def possessions_rule_violations(possessions: pl.DataFrame) -> pl.DataFrame:

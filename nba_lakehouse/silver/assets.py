@@ -58,8 +58,7 @@ from nba_lakehouse.silver.game_details import (
     summary_from_payload,
 )
 from nba_lakehouse.silver.games import build_games, with_partition_columns
-from nba_lakehouse.silver.play_by_play import parse_play_by_play
-from nba_lakehouse.silver.repairs import game_rule_violations, repair_play_by_play, repairs_by_rule
+from nba_lakehouse.silver.repairs import publishable_play_by_play, repairs_by_rule
 from nba_lakehouse.sources.errors import NBASourceError
 from nba_lakehouse.silver.reference import (
     build_players,
@@ -115,14 +114,12 @@ def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
             try:
                 payloads.append((load_payload(store, m), m["feed"], m["game_id"]))
             except (ArchiveCorruptError, NBASourceError) as exc:
-                unreadable.append(game_issues.violations([m["game_id"]], "unusable_payload", [str(exc)]))
+                unreadable.append((m["game_id"], "unusable_payload", str(exc)))
         progress.step(detail=f"{d}, {len(manifests)} games read")
-    parsed, unusable = parse_play_by_play(payloads)
     game_dates = {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests}
-    repaired = repair_play_by_play(with_partition_columns(parsed, game_dates))
     # A game still inconsistent after the repairs is held back; every other game is published.
-    failed = game_issues.combine(*unreadable, unusable, game_rule_violations(repaired))
-    df = game_issues.without_games(repaired, failed)
+    df, unpublishable = publishable_play_by_play(payloads, game_dates)
+    failed = game_issues.combine(game_issues.violations(unreadable), unpublishable)
     issues = game_issues.issue_rows(
         failed, game_dates, recorded_by=context.op_def.name, stage="silver",
         tables="play_by_play and the gold tables built from it", run_id=context.run.run_id,
@@ -152,14 +149,14 @@ def box_scores(context: dg.AssetExecutionContext, lake: LakeResource):
             try:
                 p, t = box_score_from_payload(load_payload(store, m), m["feed"], m["game_id"])
             except (ArchiveCorruptError, NBASourceError, KeyError, TypeError, ValueError, pl.exceptions.PolarsError) as exc:
-                unusable.append(game_issues.violations([m["game_id"]], "unusable_payload", [f"{m['feed']} box score: {type(exc).__name__}: {exc}"]))
+                unusable.append((m["game_id"], "unusable_payload", f"{m['feed']} box score: {type(exc).__name__}: {exc}"))
                 continue
             players.append(with_partition_columns(p, d))
             teams.append(with_partition_columns(t, d))
         progress.step(detail=f"{d}, {len(teams)} games parsed")
     players_df = BOX_SCORE_PLAYERS.enforce(pl.concat(players)) if players else BOX_SCORE_PLAYERS.empty()
     teams_df = BOX_SCORE_TEAMS.enforce(pl.concat(teams)) if teams else BOX_SCORE_TEAMS.empty()
-    failed = game_issues.combine(*unusable, box_score_rule_violations(players_df, teams_df))
+    failed = game_issues.combine(game_issues.violations(unusable), box_score_rule_violations(players_df, teams_df))
     issues = game_issues.issue_rows(
         failed, game_dates, recorded_by=context.op_def.name, stage="silver",
         tables="box_score_players, box_score_teams", run_id=context.run.run_id,

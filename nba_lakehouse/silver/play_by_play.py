@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from nba_lakehouse import game_issues
 from nba_lakehouse.schemas import PLAY_BY_PLAY
 from nba_lakehouse.sources.payloads import result_set
 
@@ -284,8 +285,7 @@ def parse_play_by_play(responses: list[tuple[dict, str, str]]) -> tuple[pl.DataF
         by_feed.setdefault(feed, []).append(raw)
     frames = [PLAY_BY_PLAY.cast(NORMALIZERS[feed](pl.concat(raw))) for feed, raw in by_feed.items()]
     rows = pl.concat(frames) if frames else PLAY_BY_PLAY.cast(PLAY_BY_PLAY.empty().drop("season", "game_date"))
-    failed = pl.DataFrame(unusable, schema={"game_id": pl.String, "rule": pl.String, "detail": pl.String}, orient="row")
-    return rows, failed
+    return rows, game_issues.violations(unusable)
 
 
 def play_by_play_from_payload(payload: dict, feed: str, game_id: str) -> pl.DataFrame:

@@ -12,12 +12,16 @@ rules after the repairs is not fit to publish.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
+from nba_lakehouse import game_issues
 from nba_lakehouse.game_clock import REGULATION_PERIODS
 from nba_lakehouse.schemas import PLAY_BY_PLAY
 from nba_lakehouse.silver import audits
-from nba_lakehouse.silver.games import play_by_play_summary
+from nba_lakehouse.silver.games import play_by_play_summary, with_partition_columns
+from nba_lakehouse.silver.play_by_play import REPAIR_COLUMNS, parse_play_by_play
 
 REPAIR_RULES: dict[str, str] = {
     "same_clock_scoring_order": "scoring rows at one game clock are put in the order of their stated scores "
@@ -36,10 +40,6 @@ REPAIR_RULES: dict[str, str] = {
 
 SIDES = ("home", "away")
 GAME_RULES = ("scores_never_decrease", "final_score_matches_scoring_events", "event_keys_unique", "clock_within_period")
-_REPAIR_COLUMNS = {
-    "repair_rule": pl.String, "original_event_order": pl.Int32, "original_home_score": pl.Int32,
-    "original_away_score": pl.Int32, "original_shot_made": pl.Boolean,
-}
 # Inside repair_play_by_play each game is a small integer, its place in the input: windows over it
 # are cheaper than over the game id string, and games come out in the order they came in.
 _GAME = "_game"
@@ -255,7 +255,7 @@ def repair_play_by_play(pbp: pl.DataFrame) -> pl.DataFrame:
     their order in ``pbp``. Repairing a repaired frame changes nothing.
     """
     frame = pbp
-    for name, dtype in _REPAIR_COLUMNS.items():
+    for name, dtype in REPAIR_COLUMNS.items():
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype).alias(name))
     games = frame.select("game_id").unique(maintain_order=True).with_row_index(_GAME)
@@ -361,3 +361,15 @@ def game_rule_violations(pbp: pl.DataFrame) -> pl.DataFrame:
         )
     )
     return pl.concat(found).sort("game_id", "rule")
+
+
+def publishable_play_by_play(
+    responses: list[tuple[dict, str, str]], game_dates: dict[str, dt.date]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Raw responses ``(payload, feed, game_id)`` to the silver rows fit to publish, and the
+    violations (game_id, rule, detail) of the games held back: unreadable payloads, and games
+    still breaking a game rule after the repairs. ``game_dates`` gives each game's date."""
+    parsed, unusable = parse_play_by_play(responses)
+    repaired = repair_play_by_play(with_partition_columns(parsed, game_dates))
+    failed = game_issues.combine(unusable, game_rule_violations(repaired))
+    return game_issues.without_games(repaired, failed), failed
