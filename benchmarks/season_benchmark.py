@@ -77,6 +77,8 @@ from nba_lakehouse.silver.games import (
     game_outcomes,
     with_partition_columns,
 )
+from nba_lakehouse.silver.repairs import repair_play_by_play
+from nba_lakehouse.silver.secondary_players import secondary_player_counts, with_v3_secondary_players
 from nba_lakehouse.silver.play_by_play import (
     V3_RAW_SCHEMA,
     normalize_v3,
@@ -283,10 +285,13 @@ def same_frame(df: pl.DataFrame, expected: tuple) -> bool:
     return schema == expected[0] and height == expected[1] and hashes.equals(expected[2])
 
 
-def silver_play_by_play(raw: pl.DataFrame, game_dates: pl.DataFrame) -> pl.DataFrame:
-    """Stage 2: one ``normalize_v3`` over the whole season, typed, plus the partition columns."""
-    pbp = PLAY_BY_PLAY.cast(normalize_v3(raw))
-    return PLAY_BY_PLAY.enforce(with_partition_columns_for(pbp, game_dates))
+def silver_play_by_play(raw: pl.DataFrame, game_dates: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Stage 2 as the play_by_play asset runs it: one ``normalize_v3`` over the whole season, the
+    partition columns, the feed repairs and V3's secondary players (no box scores: the feed's own
+    names are the rosters). Also returns the names no rule settled."""
+    pbp = with_partition_columns_for(PLAY_BY_PLAY.cast(normalize_v3(raw)), game_dates)
+    pbp, unresolved = with_v3_secondary_players(repair_play_by_play(pbp), BOX_SCORE_PLAYERS.empty())
+    return PLAY_BY_PLAY.enforce(pbp), unresolved
 
 
 # --------------------------------------------------------------------- lineups, possessions
@@ -307,7 +312,7 @@ def lineup_quality(pbp: pl.DataFrame, box_players: pl.DataFrame, on_court: pl.Da
                    possessions: pl.DataFrame, stints: pl.DataFrame) -> dict:
     """Figures derived from the season's lineup, possession and stint tables (outside the timings)."""
     not_five = lineup_size_violations(on_court)
-    unresolved = unresolved_substitutions(pbp, box_players)
+    unresolved = unresolved_substitutions(pbp)
     per_team = (
         possessions.filter(pl.col("offense_team_id").is_not_null())
         .group_by("game_id", "offense_team_id").len()["len"]
@@ -451,8 +456,8 @@ def main(argv: list[str] | None = None) -> int:
     with meter.stage("1  raw JSON -> raw frames (read, json.loads, v3_actions, concat)"):
         raw, actions_read = raw_frames(files, progress=file_progress(files, "1  raw JSON parse"))
     raw_print = fingerprint(raw)  # outside the timed stages; for comparing the alternatives below
-    with meter.stage("2  normalize_v3 -> silver play_by_play (+ season, game_date)"):
-        pbp = silver_play_by_play(raw, game_dates)
+    with meter.stage("2  normalize_v3, repairs, V3 secondary players -> silver play_by_play"):
+        pbp, unresolved_names = silver_play_by_play(raw, game_dates)
         del raw
     with meter.stage("3  write silver play_by_play (Lake.write_table)"):
         written_pbp = lake.write_table(PLAY_BY_PLAY, pbp, dates=dates)

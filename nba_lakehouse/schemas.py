@@ -165,6 +165,31 @@ TRADITIONAL_STATS = tuple(c.name for c in _TRADITIONAL_LINE)
 GAME_STATUS = "scheduled, in_progress or final"
 
 # Silver ------------------------------------------------------------------------------------
+def _secondary_players() -> tuple[Column, ...]:
+    """The players an event names besides the acting one (silver.play_by_play.SECONDARY_COLUMNS)."""
+    resolved = "V3: the name in the description resolved through the game's rosters (silver.names)"
+    return (
+        Column("assist_player_id", pl.Int64, "Made field goals: the assisting player",
+               source=f"V2 PLAYER2_ID (EVENTMSGTYPE 1) / CDN assistPersonId / {resolved}, from '(Name N AST)'"),
+        Column("steal_player_id", pl.Int64, "Turnovers: the player who stole the ball",
+               source="V2 PLAYER2_ID (EVENTMSGTYPE 5) / CDN stealPersonId / V3 personId of the STEAL row with the turnover's actionNumber"),
+        Column("block_player_id", pl.Int64, "Missed field goals: the player who blocked the shot",
+               source="V2 PLAYER3_ID (EVENTMSGTYPE 2) / CDN blockPersonId / V3 personId of the BLOCK row with the shot's actionNumber"),
+        Column("foul_drawn_player_id", pl.Int64, "Fouls: the player fouled (v2, cdn; V3 names only the official)",
+               source="V2 PLAYER2_ID (EVENTMSGTYPE 6) / CDN foulDrawnPersonId / V3: null"),
+        Column("jump_ball_home_player_id", pl.Int64, "Jump balls: the home team's jumper",
+               source=f"V2 PLAYER1_ID or PLAYER2_ID with PERSONnTYPE 4 / CDN jumpBallWonPersonId or jumpBallLostPersonId of the home team / V3 personId or {resolved}, from 'Jump Ball A vs. B'"),
+        Column("jump_ball_away_player_id", pl.Int64, "Jump balls: the away team's jumper",
+               source=f"V2 PLAYER1_ID or PLAYER2_ID with PERSONnTYPE 5 / CDN jumpBallWonPersonId or jumpBallLostPersonId of the away team / V3 personId or {resolved}, from 'Jump Ball A vs. B'"),
+        Column("jump_ball_possession_player_id", pl.Int64, "Jump balls: the player the ball was tipped to",
+               source=f"V2 PLAYER3_ID (EVENTMSGTYPE 10) / CDN jumpBallRecoverdPersonId / {resolved}, from 'Tip to C'"),
+        Column("sub_in_player_id", pl.Int64, "Substitutions: the player coming in",
+               source=f"V2 PLAYER2_ID (EVENTMSGTYPE 8) / CDN personId of the 'in' row / {resolved}, from 'SUB: X FOR Y'"),
+        Column("sub_out_player_id", pl.Int64, "Substitutions: the player going out",
+               source="V2 PLAYER1_ID (EVENTMSGTYPE 8) / CDN personId of the 'out' row / V3 personId"),
+    )
+
+
 PLAY_BY_PLAY = Table(
     name="play_by_play",
     layer="silver",
@@ -198,8 +223,7 @@ PLAY_BY_PLAY = Table(
                source="V2 PLAYER1_ID (PERSON1TYPE 4/5) / V3 personId / CDN personId (team ids dropped)"),
         Column("player_name", pl.String, "Acting player's name as the feed spells it",
                source="V2 PLAYER1_NAME (PERSON1TYPE 4/5) / V3 playerName / CDN playerName"),
-        Column("player2_id", pl.Int64, "Second player: v2 PLAYER2 (substitution: player coming in), cdn assist/foul-drawn",
-               source="V2 PLAYER2_ID (PERSON2TYPE 4/5) / V3: null / CDN assistPersonId, else foulDrawnPersonId"),
+        *_secondary_players(),
         Column("shot_made", pl.Boolean, "For field goals and free throws: made or missed",
                source="V2 EVENTMSGTYPE 1/2, free throws: no 'MISS ' in the description / V3 actionType Made Shot/Missed Shot, free throws: description not starting 'MISS' / CDN shotResult"),
         Column("shot_value", pl.Int8, "Points a made field goal is worth (2 or 3); 1 for free throws",
@@ -212,6 +236,17 @@ PLAY_BY_PLAY = Table(
                source="CDN possession (0: null) / V2, V3: null"),
         Column("description", pl.String, "Event description text",
                source="V2 HOMEDESCRIPTION, NEUTRALDESCRIPTION, VISITORDESCRIPTION joined by ' | ' / V3 description / CDN description"),
+        Column("time_actual", pl.Datetime("us", "UTC"), "Wall-clock time the event was logged (cdn only)",
+               source="CDN timeActual / V2, V3: null"),
+        Column("qualifiers", pl.List(pl.String),
+               "The feed's qualifiers of the event (cdn only): fastbreak, 2ndchance, pointsinthepaint, fromturnover, ...",
+               source="CDN qualifiers / V2, V3: null"),
+        Column("shot_x", pl.Int64, "Field goals: shot location across the court, legacy shot-chart units (tenths of feet from the basket)",
+               source="V3 xLegacy / CDN xLegacy / V2: null"),
+        Column("shot_y", pl.Int64, "Field goals: shot location along the court, legacy shot-chart units (tenths of feet from the basket)",
+               source="V3 yLegacy / CDN yLegacy / V2: null"),
+        Column("shot_distance", pl.Float64, "Field goals: distance from the basket in feet",
+               source="V3 shotDistance / CDN shotDistance / V2: null"),
         Column("repair_rule", pl.String,
                "Feed repairs applied to the row, comma-separated rule names (silver.repairs.REPAIR_RULES); null when the row is as the feed gave it",
                source="derived: silver.repairs.repair_play_by_play"),
@@ -722,8 +757,8 @@ EVENT_STATE = Table(
                source="derived: silver.play_by_play away_score, forward-filled within the game, 0 before the first score"),
         Column("point_differential", pl.Int32, "home_score - away_score", nullable=False,
                source="derived: home_score - away_score"),
-        Column("possession_side", pl.Int8, "0 home, 1 away, null unknown (cdn: the feed; else inferred from the acting team of possession events)",
-               source="derived: cdn: silver.play_by_play possession_team_id; v2, v3: inferred from event_type, team_id, shot_made, event_subtype; sides from silver.games home/away_team_id"),
+        Column("possession_side", pl.Int8, "0 home, 1 away, null unknown: the team with the ball during the event (cdn: the feed; v2, v3: the offense of the event's gold.possessions row)",
+               source="derived: cdn: silver.play_by_play possession_team_id; v2, v3: gold.possessions offense_side (the same possession rules); sides from silver.games home/away_team_id"),
         Column("current_winning_team", pl.Int8, "0 home leads, 1 away leads, null tied",
                source="derived: sign of point_differential"),
         Column("final_winning_team", pl.Int8, "0 home won, 1 away won, null if not final",
@@ -781,8 +816,7 @@ def _lineup(side: str) -> Column:
                   nullable=False,
                   source=f"derived: {side} period starters (period 1: silver.box_score_players starter; later: acted or left before entering, "
                          "else box minutes nobody else explains, else on the floor at the previous period's end) "
-                         "plus silver.play_by_play substitutions (v2 player_id out / player2_id in; v3 player_id out, incoming name in "
-                         "description; cdn event_subtype in/out rows)")
+                         "plus silver.play_by_play substitutions (sub_out_player_id out, sub_in_player_id in)")
 
 
 def _side_team(side: str, source: str) -> Column:
@@ -952,8 +986,8 @@ CLUTCH_SPLITS = Table(
             ("free_throws_made", "Free throws made"), ("free_throws_attempted", "Free throws attempted"),
             ("rebounds", "Rebounds"), ("turnovers", "Turnovers"), ("fouls", "Fouls"),
         )),
-        _clutch_count("assists", "Assists (v2 and cdn games; v3 names the assister only in the description)",
-                      "derived: silver.play_by_play player2_id of clutch made shots (v2, cdn)"),
+        _clutch_count("assists", "Assists",
+                      "derived: silver.play_by_play assist_player_id of clutch made shots (every feed; v3 from the description)"),
     ),
 )
 

@@ -22,7 +22,7 @@ from nba_lakehouse.schemas import (
 )
 from nba_lakehouse.silver.box_scores import box_score_from_payload
 from nba_lakehouse.silver.games import build_games, with_partition_columns
-from nba_lakehouse.silver.play_by_play import play_by_play_from_payload
+from nba_lakehouse.silver.repairs import publishable_play_by_play
 from nba_lakehouse.sources.replay import recorded_games
 
 REPLAY = Path(DEFAULT_REPLAY_DIR)
@@ -42,18 +42,23 @@ def load_recorded(relative: str) -> dict:
 
 @pytest.fixture(scope="session")
 def sample_frames():
-    """Silver frames of the four games, parsed straight from the recorded files (no Dagster)."""
+    """Silver frames of the four games, parsed straight from the recorded files the way the
+    silver assets do (no Dagster): box scores first, then play-by-play with its repairs and V3's
+    names resolved through them."""
     dates = recorded_games(REPLAY)
-    pbp, players, teams = [], [], []
+    responses, players, teams = [], [], []
     for game_id, (pbp_feed, pbp_file, box_feed, box_file) in SAMPLE_GAMES.items():
         game_date = dates[game_id]
-        pbp.append(with_partition_columns(play_by_play_from_payload(load_recorded(pbp_file), pbp_feed, game_id), game_date))
+        responses.append((load_recorded(pbp_file), pbp_feed, game_id))
         p, t = box_score_from_payload(load_recorded(box_file), box_feed, game_id)
         players.append(with_partition_columns(p, game_date))
         teams.append(with_partition_columns(t, game_date))
+    box_players = BOX_SCORE_PLAYERS.enforce(pl.concat(players))
+    pbp, held_back, flagged = publishable_play_by_play(responses, {g: dates[g] for g in SAMPLE_GAMES}, box_players)
+    assert held_back.is_empty() and flagged.is_empty(), (held_back, flagged)
     frames = {
-        "play_by_play": PLAY_BY_PLAY.enforce(pl.concat(pbp)),
-        "box_score_players": BOX_SCORE_PLAYERS.enforce(pl.concat(players)),
+        "play_by_play": PLAY_BY_PLAY.enforce(pbp),
+        "box_score_players": box_players,
         "box_score_teams": BOX_SCORE_TEAMS.enforce(pl.concat(teams)),
     }
     frames["games"] = GAMES.enforce(build_games(

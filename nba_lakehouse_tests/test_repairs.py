@@ -17,7 +17,7 @@ import pytest
 
 from nba_lakehouse.schemas import PLAY_BY_PLAY
 from nba_lakehouse.silver import audits
-from nba_lakehouse.silver.play_by_play import normalize_v3, v3_actions
+from nba_lakehouse.silver.play_by_play import REPAIR_COLUMNS, normalize_v3, v3_actions
 from nba_lakehouse.silver.repairs import REPAIR_RULES, game_rule_violations, repair_play_by_play
 
 BULK = Path(__file__).parent / "data" / "bulk_2022_23"
@@ -67,18 +67,16 @@ def previous_stated(frame: pl.DataFrame, column: str, event_order: int):
 # ------------------------------------------------------------------ hand-built frames
 def frame(*events: dict, game_id: str = "0029900001") -> pl.DataFrame:
     """A minimal silver frame: a home team 1610612737 and an away team 1610612738."""
-    base = {
-        "source": "v3", "period": 1, "clock_seconds": 600.0, "event_subtype": None, "team_tricode": None,
-        "player_id": None, "player_name": None, "player2_id": None, "shot_made": None, "shot_value": None,
-        "home_score": None, "away_score": None, "possession_team_id": None, "description": "",
-    }
+    # Every parsed column (not the repair ones, which the rules add) null unless an event says.
+    parsed = [c for c in PLAY_BY_PLAY.column_names if c not in ("season", "game_date", *REPAIR_COLUMNS)]
+    base = {**dict.fromkeys(parsed), "source": "v3", "period": 1, "clock_seconds": 600.0, "description": ""}
     rows = []
     for order, event in enumerate(events, start=1):
         side = event.pop("side", None)
         team = {"home": 1610612737, "away": 1610612738}.get(side)
         rows.append({**base, "game_id": game_id, "event_order": order, "source_event_id": order,
                      "team_id": team, "location": side, **event})
-    return PLAY_BY_PLAY.cast(pl.DataFrame(rows, schema_overrides={"shot_value": pl.Int8}, infer_schema_length=None))
+    return PLAY_BY_PLAY.cast(pl.DataFrame(rows, schema={c: PLAY_BY_PLAY.column_index[c].dtype for c in rows[0]}))
 
 
 def made(side: str, value: int, home: int, away: int, **more) -> dict:

@@ -38,8 +38,8 @@ def build_clutch_splits(
     the same games."""
     events = (
         clutch_events(state).select("game_id", "event_order", "clutch", "seconds_to_next")
-        .join(pbp.select("season", "game_id", "event_order", "event_type", "team_id", "player_id", "player2_id",
-                         "source", "shot_made", "shot_value", "description"), on=["game_id", "event_order"])
+        .join(pbp.select("season", "game_id", "event_order", "event_type", "team_id", "player_id", "assist_player_id",
+                         "shot_made", "shot_value", "description"), on=["game_id", "event_order"])
         .filter("clutch")
     )
     kind, made, value = pl.col("event_type"), pl.col("shot_made"), pl.col("shot_value")
@@ -56,10 +56,9 @@ def build_clutch_splits(
         turnovers=(kind == "turnover").sum().cast(pl.Int32),
         fouls=(kind == "foul").sum().cast(pl.Int32),
     )
-    # Assists: V2's PLAYER2 and CDN's assistPersonId on a made field goal; V3 names assisters only in text.
     assists = (
-        events.filter((kind == "made_shot") & pl.col("player2_id").is_not_null() & (pl.col("source") != "v3"))
-        .group_by("season", player_id="player2_id").agg(assists=pl.len().cast(pl.Int32))
+        events.filter((kind == "made_shot") & pl.col("assist_player_id").is_not_null())
+        .group_by("season", player_id="assist_player_id").agg(assists=pl.len().cast(pl.Int32))
     )
     floor = (
         on_court.join(events.select("game_id", "event_order", "seconds_to_next"), on=["game_id", "event_order"])

@@ -9,12 +9,9 @@ from nba_lakehouse.game_clock import (
     REGULATION_PERIODS,
     seconds_elapsed,
 )
-from nba_lakehouse.gold.possessions import running_score, with_possession
+from nba_lakehouse.gold.possessions import build_possessions, running_score, with_possession
 
 HOME, AWAY = 0, 1
-
-# Events whose acting team had the ball while they happened.
-OFFENSIVE_EVENTS = ["made_shot", "missed_shot", "free_throw", "turnover"]
 
 
 def _side(team: pl.Expr) -> pl.Expr:
@@ -22,34 +19,6 @@ def _side(team: pl.Expr) -> pl.Expr:
         pl.when(team == pl.col("home_team_id")).then(pl.lit(HOME, pl.Int8))
         .when(team == pl.col("away_team_id")).then(pl.lit(AWAY, pl.Int8))
     )
-
-
-def _other(side: pl.Expr) -> pl.Expr:
-    return (1 - side).cast(pl.Int8)
-
-
-def _inferred_possession() -> pl.Expr:
-    """Possession from who acted, for feeds that do not state it (V2, V3).
-
-    During a shot, free throw or turnover the acting team has the ball; a rebound gives it to
-    the rebounding team. After a made field goal, the last free throw of a trip when made, or a
-    turnover, the ball belongs to the other team until someone acts. Events in between (fouls,
-    substitutions, timeouts) inherit the latest state within the period.
-    """
-    acting = _side(pl.col("team_id"))
-    during = (
-        pl.when(pl.col("event_type").is_in(OFFENSIVE_EVENTS) | (pl.col("event_type") == "rebound"))
-        .then(acting)
-    )
-    last_free_throw = pl.col("event_subtype").fill_null("").str.contains(r"(1 of 1|2 of 2|3 of 3)$")
-    after = (
-        pl.when(pl.col("event_type") == "made_shot").then(_other(acting))
-        .when(pl.col("event_type") == "turnover").then(_other(acting))
-        .when((pl.col("event_type") == "free_throw") & pl.col("shot_made") & last_free_throw).then(_other(acting))
-        .when(pl.col("event_type") == "rebound").then(acting)
-    )
-    carried = after.forward_fill().shift(1).over("game_id", "period", order_by="event_order")
-    return pl.coalesce(during, carried)
 
 
 def build_event_state(
@@ -61,9 +30,14 @@ def build_event_state(
 ) -> pl.DataFrame:
     """``pbp`` is silver play_by_play, ``games`` silver games (for sides and the final result).
 
-    With gold ``possessions``, gold ``on_court`` (players_on_court) and silver ``box_players``,
-    the possession and lineup columns are filled; without them they are null.
+    ``possessions`` is gold possessions of those games (built here when not given): V2 and V3
+    state no possession, so ``possession_side`` is the offense of the event's possession, by the
+    same rules as gold.possessions; the CDN's own possession field is kept. With gold
+    ``on_court`` (players_on_court) and silver ``box_players`` the starter counts are filled;
+    without them they are null.
     """
+    if possessions is None:
+        possessions = build_possessions(pbp, games)
     period = pl.col("period").cast(pl.Float64)
     clock = pl.col("clock_seconds")
     in_overtime = pl.col("period") > REGULATION_PERIODS
@@ -88,6 +62,7 @@ def build_event_state(
         "period",
         "event_type",
         "team_id",
+        "source",
         seconds_remaining_period=clock,
         seconds_remaining_game=pl.when(in_overtime).then(clock)
         .otherwise(clock + (REGULATION_PERIODS - period) * REGULATION_PERIOD_SECONDS),
@@ -95,26 +70,22 @@ def build_event_state(
         home_score="home_score",
         away_score="away_score",
         point_differential="point_differential",
-        possession_side=pl.when(pl.col("source") == "cdn").then(feed_possession).otherwise(_inferred_possession()),
+        feed_possession_side=feed_possession,
         current_winning_team=pl.when(pl.col("point_differential") > 0).then(pl.lit(HOME, pl.Int8))
         .when(pl.col("point_differential") < 0).then(pl.lit(AWAY, pl.Int8)),
         final_winning_team=final_winner,
     ).pipe(_with_possessions, possessions).pipe(_with_starters_on_court, on_court, box_players).sort("game_id", "event_order")
 
 
-def _with_possessions(state: pl.DataFrame, possessions: pl.DataFrame | None) -> pl.DataFrame:
-    if possessions is None:
-        return state.with_columns(
-            possession_number=pl.lit(None, pl.Int32), offense_side=pl.lit(None, pl.Int8),
-            seconds_into_possession=pl.lit(None, pl.Float64),
-        )
+def _with_possessions(state: pl.DataFrame, possessions: pl.DataFrame) -> pl.DataFrame:
     sides = possessions.with_columns(
         offense_side=pl.col("offense_side").replace_strict({"home": HOME, "away": AWAY}, default=None, return_dtype=pl.Int8)
     )
     joined = with_possession(state, sides, "possession_number", "offense_side", "start_seconds")
     return joined.with_columns(
         seconds_into_possession=pl.col("seconds_elapsed_game") - pl.col("start_seconds"),
-    ).drop("start_seconds")
+        possession_side=pl.when(pl.col("source") == "cdn").then("feed_possession_side").otherwise("offense_side"),
+    ).drop("start_seconds", "feed_possession_side", "source")
 
 
 def _with_starters_on_court(state: pl.DataFrame, on_court: pl.DataFrame | None, box_players: pl.DataFrame | None) -> pl.DataFrame:

@@ -1,10 +1,8 @@
 """Who is on the floor at every play-by-play event, for the V2, V3 and CDN feeds alike.
 
-The feeds log substitutions three ways: V2 has the outgoing player in PLAYER1 and the incoming one
-in PLAYER2; V3 has the outgoing player in ``personId`` and the incoming one only in the description
-("SUB: Okoro FOR LeVert"), sometimes a family name two teammates share ("Holiday"), which the
-game's own rows must settle or leave unresolved; CDN logs a separate "out" row and "in" row.
-Substitutions made between periods are not logged at all, so each period's starters are inferred:
+Silver play_by_play names who comes in and goes out on every substitution row
+(``sub_in_player_id``, ``sub_out_player_id``; V3's incoming name is resolved there, by
+``silver.names``). Substitutions made between periods are not logged at all, so each period's starters are inferred:
 a player who acts in a period, or is substituted out, before he is substituted in was on the
 floor when it began. The box score's starters are authoritative for period 1. A player who starts
 a period and neither acts nor leaves is invisible to that rule; he is found from the box score
@@ -20,13 +18,14 @@ from __future__ import annotations
 import polars as pl
 
 from nba_lakehouse.game_clock import period_length, spans
+from nba_lakehouse.silver.names import BENCH_ACTION, PLAYERS_PER_SIDE
 
-PLAYERS_PER_SIDE = 5
-V3_SUBSTITUTION = r"^SUB: (.+?) FOR (.+)$"
-# Fouls, ejections and delays a player can be charged with from the bench: they say nothing
-# about who is on the floor.
-BENCH_ACTION = r"(?i)technical|non-unsportsmanlike|t\.foul|tech\.|ejection|delay|double personal"
 GAME_KEY = ["game_id", "period"]
+# Secondary players of an event who are on the floor while it happens.
+ON_FLOOR_ROLES = (
+    "assist_player_id", "steal_player_id", "block_player_id", "foul_drawn_player_id",
+    "jump_ball_home_player_id", "jump_ball_away_player_id", "jump_ball_possession_player_id",
+)
 
 
 # ----------------------------------------------------------------------------- rosters
@@ -40,218 +39,30 @@ def player_teams(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([from_box, from_pbp.join(from_box, on=["game_id", "player_id"], how="anti")])
 
 
-def _name_keys(pbp: pl.DataFrame, box_players: pl.DataFrame, v3_subs: pl.DataFrame) -> pl.DataFrame:
-    """Every way a V3 description may name a player: (game_id, team_id, name, player_id, rank).
-
-    Lower rank wins. The outgoing names of substitutions are written exactly as incoming names are
-    ("J. Green", "Jal. Williams"), so they come first; then the feed's own playerName; then the
-    box score's family name and initial form.
-    """
-    outgoing = v3_subs.select("game_id", "team_id", name="out_name", player_id="player_id", rank=pl.lit(0))
-    acting = pbp.filter(pl.col("player_id").is_not_null() & pl.col("player_name").is_not_null()).select(
-        "game_id", "team_id", name="player_name", player_id="player_id", rank=pl.lit(1)
-    )
-    full = pl.col("player_name").str.strip_chars()
-    family = full.str.splitn(" ", 2).struct.field("field_1")
-    # Only players who played: a DNP teammate sharing the surname must not make it ambiguous.
-    box = box_players.filter(family.is_not_null() & pl.col("played"))
-    by_family = box.select("game_id", "team_id", name=family, player_id="player_id", rank=pl.lit(2))
-    by_initial = box.select(
-        "game_id", "team_id", name=pl.format("{}. {}", full.str.slice(0, 1), family),
-        player_id="player_id", rank=pl.lit(2),
-    )
-    return pl.concat([outgoing, acting, by_family, by_initial], how="vertical_relaxed").unique()
-
-
-def _folded_name(name: pl.Expr) -> pl.Expr:
-    """A name with case, accents and a generational suffix folded away, so that a description's
-    "Foster Jr." meets a playerName "Foster" and "Vučević" meets "Vucevic"."""
-    return (
-        name.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_lowercase()
-        .str.replace(r"[\s,]+(jr\.?|sr\.?|ii|iii|iv)$", "").str.strip_chars()
-    )
-
-
-def _game_order(pbp: pl.DataFrame) -> pl.DataFrame:
-    """(game_id, game_order): the frame's games in calendar order, ties broken by game id."""
-    games = pbp.select("game_date", "game_id").unique().sort("game_date", "game_id")
-    return games.select("game_id", game_order=pl.int_range(pl.len(), dtype=pl.Int64))
-
-
-def _teammates_at_the_time(candidates: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
-    """Keep the (game_id, team_id, player_id) candidates who belonged to the team at that game.
-
-    A name the team used in another game may belong to a player traded away before this one
-    (Justin Holiday left the 2022-23 Hawks for Dallas in February, Aaron stayed), so a candidate
-    counts only if the game he played nearest before this one (this one included) or nearest
-    after it was for this team.
-    """
-    order = _game_order(pbp)
-    played = (
-        pbp.filter(pl.col("player_id").is_in(candidates["player_id"].unique().implode()) & pl.col("team_id").is_not_null())
-        .group_by("game_id", "player_id").agg(played_for=pl.col("team_id").mode().first())
-        .join(order, on="game_id").sort("game_order")
-    )
-    timed = candidates.join(order, on="game_id").sort("game_order")
-    for strategy, column in (("backward", "before"), ("forward", "after")):
-        timed = timed.join_asof(
-            played.select("player_id", "game_order", pl.col("played_for").alias(column)),
-            on="game_order", by="player_id", strategy=strategy, allow_exact_matches=strategy == "backward",
-            check_sortedness=False,  # both sides are sorted by game_order just above
-        )
-    return timed.filter((pl.col("before") == pl.col("team_id")) | (pl.col("after") == pl.col("team_id"))).drop(
-        "game_order", "before", "after"
-    )
-
-
-def _namesakes(pending: pl.DataFrame, team_names: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
-    """(game_id, event_order, team_id, player_id): every teammate an incoming name may mean.
-
-    ``team_names`` (team_id, name, player_id) are all the names the feed spells for the team
-    anywhere in the frame, as playerName or as the outgoing name of a substitution, shared or not.
-    An exact spelling wins; a name seen nowhere but in SUB descriptions ("Foster Jr.") falls back
-    to the same folded family name.
-    """
-    rows = pending.select("game_id", "event_order", "team_id", "in_name")
-    exact = rows.join(team_names, left_on=["team_id", "in_name"], right_on=["team_id", "name"])
-    folded = (
-        rows.join(exact, on=["game_id", "event_order"], how="anti").with_columns(key=_folded_name(pl.col("in_name")))
-        .join(team_names.with_columns(key=_folded_name(pl.col("name"))), on=["team_id", "key"])
-    )
-    columns = ["game_id", "event_order", "team_id", "player_id"]
-    return _teammates_at_the_time(pl.concat([exact.select(columns), folded.select(columns)]).unique(), pbp)
-
-
-def _pick_namesake(candidates: pl.DataFrame, v3_subs: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
-    """(game_id, event_order, picked_id): the one candidate the game's own rows say came in.
-
-    A lone candidate is the one. Among namesakes, ``v3_subs`` (carrying the incoming players
-    matched so far) decides: within the period, a candidate's last row before the substitution
-    tells whether he was already on the floor (he acted or came in: he cannot be the one
-    entering) and his first row after it whether he came in (he acts or leaves before entering
-    again). One namesake left over is the one; among several, the only one proven to have been on
-    the bench and then on the floor is. Anything else stays unresolved.
-    """
-    sub = ["game_id", "event_order"]
-    several = pl.len().over(sub) > 1
-    alone = candidates.filter(~several).select(*sub, picked_id="player_id")
-    candidates = candidates.filter(several)
-    if candidates.is_empty():
-        return alone
-    candidates = candidates.join(v3_subs.select(*sub, "period"), on=sub)
-    # Only the periods of these substitutions are read.
-    periods = candidates.select(GAME_KEY).unique()
-    subs = v3_subs.join(periods, on=GAME_KEY, how="semi")
-    plays = pbp.join(periods, on=GAME_KEY, how="semi").filter(
-        (pl.col("event_type") != "substitution") & pl.col("player_id").is_not_null()
-        & ~pl.col("description").fill_null("").str.contains(BENCH_ACTION)
-    )
-    rows = pl.concat([
-        plays.select(*GAME_KEY, "event_order", "team_id", "player_id", kind=pl.lit("acts")),
-        subs.select(*GAME_KEY, "event_order", "team_id", "player_id", kind=pl.lit("leaves")),
-        subs.filter(pl.col("in_player_id").is_not_null()).select(
-            *GAME_KEY, "event_order", "team_id", player_id="in_player_id", kind=pl.lit("enters")),
-    ]).sort("event_order")
-    seen = candidates.sort("event_order")
-    for strategy, column in (("backward", "before"), ("forward", "after")):
-        seen = seen.join_asof(
-            rows.select(*GAME_KEY, "player_id", "event_order", pl.col("kind").alias(column)),
-            on="event_order", by=[*GAME_KEY, "player_id"], strategy=strategy, allow_exact_matches=False,
-            check_sortedness=False,  # both sides are sorted by event_order just above
-        )
-    # Five teammates other than the candidates who started the period (acted or left before
-    # entering) prove a candidate silent until then was on the bench.
-    first_rows = rows.unique([*GAME_KEY, "player_id"], keep="first", maintain_order=True)
-    starters = first_rows.filter(pl.col("kind") != "enters").select(*GAME_KEY, "team_id", "player_id", started=pl.lit(True))
-    n_started = starters.group_by(*GAME_KEY, "team_id").agg(n_started=pl.len())
-    seen = (
-        seen.join(starters, on=[*GAME_KEY, "team_id", "player_id"], how="left")
-        .join(n_started, on=[*GAME_KEY, "team_id"], how="left")
-        .with_columns(
-            others_started=pl.col("n_started").fill_null(0)
-            - pl.col("started").fill_null(False).sum().over("game_id", "event_order")
-        )
-    )
-    judged = seen.with_columns(
-        remaining=~(pl.col("before").is_in(["acts", "enters"]).fill_null(False) | (pl.col("after") == "enters").fill_null(False)),
-        off_before=(pl.col("before") == "leaves").fill_null(False)
-        | (pl.col("before").is_null() & (pl.col("others_started") >= PLAYERS_PER_SIDE)),
-        on_after=pl.col("after").is_in(["acts", "leaves"]).fill_null(False),
-    ).with_columns(came_in=pl.col("remaining") & pl.col("off_before") & pl.col("on_after"))
-    one_left = pl.col("remaining").sum().over(sub) == 1
-    one_came_in = pl.col("came_in").sum().over(sub) == 1
-    picked = judged.filter((one_left & pl.col("remaining")) | (~one_left & one_came_in & pl.col("came_in")))
-    return pl.concat([alone, picked.select(*sub, picked_id="player_id")])
-
-
-def _resolve_incoming_v3(v3_subs: pl.DataFrame, keys: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
-    """Add ``in_player_id`` to V3 substitution rows by matching the description's incoming name,
-    first within the game, then among the team's namesakes in the whole frame.
-
-    A name the team shares ("Holiday" for either Hawk) is judged among the namesakes by the game's
-    own rows, which overrule the game's match when they single one out. Where they cannot tell,
-    the game's match stands: the feed writes initials ("A. Holiday") when both namesakes play, so
-    a bare name the game ties to the one who played is his (over 2022-23 the rules settle 695 of
-    the 769 shared-name rows and never disagree with it). A row nothing matches stays unresolved.
-    """
-    # A name two players share at the same rank identifies neither within the game.
-    unambiguous = keys.filter(pl.col("player_id").n_unique().over("game_id", "team_id", "name", "rank") == 1)
-    in_game = (
-        v3_subs.join(unambiguous, left_on=["game_id", "team_id", "in_name"], right_on=["game_id", "team_id", "name"])
-        .sort("rank").unique(["game_id", "event_order"], keep="first")
-        .select("game_id", "event_order", in_player_id=pl.col("player_id_right"))
-    )
-    team_names = keys.filter(pl.col("rank") <= 1).select("team_id", "name", "player_id").unique()
-    shared = team_names.filter(pl.col("player_id").n_unique().over("team_id", "name") > 1).select("team_id", "name").unique()
-    matched = v3_subs.join(in_game, on=["game_id", "event_order"], how="left")
-    is_shared = matched.join(shared, left_on=["team_id", "in_name"], right_on=["team_id", "name"], how="semi")
-    pending = pl.concat([matched.filter(pl.col("in_player_id").is_null()), is_shared]).unique(["game_id", "event_order"])
-    picked = _pick_namesake(_namesakes(pending, team_names, pbp), matched, pbp)
-    return (
-        matched.join(picked, on=["game_id", "event_order"], how="left")
-        .with_columns(in_player_id=pl.coalesce("picked_id", "in_player_id"))
-        .drop("picked_id")
-    )
-
-
-def substitutions(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
+def substitutions(pbp: pl.DataFrame) -> pl.DataFrame:
     """One row per player entering or leaving: (game_id, period, event_order, team_id, player_id, entering).
 
-    An incoming V3 player whose name matches nobody is left out (and reported by
-    ``unresolved_substitutions``); the five-per-team check then fails for that stretch.
+    From silver's ``sub_in_player_id`` / ``sub_out_player_id`` (V2 and V3 rows carry both, CDN
+    rows one each). An incoming V3 name no roster rule settled is null there, left out here and
+    reported by ``unresolved_substitutions``; the five-per-team check then fails for that stretch.
     """
     subs = pbp.filter(pl.col("event_type") == "substitution")
     base = ["game_id", "period", "event_order", "team_id"]
-    v2 = subs.filter(pl.col("source") == "v2")
-    cdn = subs.filter(pl.col("source") == "cdn")
-    v3 = subs.filter(pl.col("source") == "v3").with_columns(
-        in_name=pl.col("description").str.extract(V3_SUBSTITUTION, 1).str.strip_chars(),
-        out_name=pl.col("description").str.extract(V3_SUBSTITUTION, 2).str.strip_chars(),
-    )
-    v3 = _resolve_incoming_v3(v3, _name_keys(pbp, box_players, v3), pbp)
     rows = [
-        v2.select(*base, player_id="player_id", entering=pl.lit(False)),
-        v2.select(*base, player_id="player2_id", entering=pl.lit(True)),
-        v3.select(*base, player_id="player_id", entering=pl.lit(False)),
-        v3.select(*base, player_id="in_player_id", entering=pl.lit(True)),
-        cdn.select(*base, player_id="player_id", entering=pl.col("event_subtype") == "in"),
+        subs.select(*base, player_id="sub_out_player_id", entering=pl.lit(False)),
+        subs.select(*base, player_id="sub_in_player_id", entering=pl.lit(True)),
     ]
     return pl.concat(rows).filter(pl.col("player_id").is_not_null()).sort("game_id", "event_order", "entering")
 
 
-def unresolved_substitutions(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
+def unresolved_substitutions(pbp: pl.DataFrame) -> pl.DataFrame:
     """Substitution rows whose entering or leaving player could not be identified."""
     subs = pbp.filter(pl.col("event_type") == "substitution")
-    found = substitutions(pbp, box_players).group_by("game_id", "event_order").agg(
-        n=pl.len(), entering=pl.col("entering").any(), leaving=(~pl.col("entering")).any()
-    )
     complete = (
-        pl.when(pl.col("source") == "cdn").then(pl.col("n") == 1)
-        .otherwise(pl.col("entering").fill_null(False) & pl.col("leaving").fill_null(False))
+        pl.when(pl.col("source") == "cdn").then(pl.col("sub_in_player_id").is_not_null() | pl.col("sub_out_player_id").is_not_null())
+        .otherwise(pl.col("sub_in_player_id").is_not_null() & pl.col("sub_out_player_id").is_not_null())
     )
-    return subs.join(found, on=["game_id", "event_order"], how="left").filter(~complete.fill_null(False)).select(
-        "game_id", "period", "event_order", "team_id", "description"
-    )
+    return subs.filter(~complete).select("game_id", "period", "event_order", "team_id", "description")
 
 
 # ---------------------------------------------------------------------------- segments
@@ -279,8 +90,7 @@ def _first_actions(pbp: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
             & pl.col("description").fill_null("").str.contains(BENCH_ACTION))
     )
     involved = pl.concat([
-        acts.select(*GAME_KEY, "event_order", player_id="player_id"),
-        acts.select(*GAME_KEY, "event_order", player_id="player2_id"),
+        acts.select(*GAME_KEY, "event_order", player_id=column) for column in ("player_id", *ON_FLOOR_ROLES)
     ]).filter(pl.col("player_id").is_not_null())
     return (
         involved.join(teams, on=["game_id", "player_id"])
@@ -417,7 +227,7 @@ def build_players_on_court(pbp: pl.DataFrame, box_players: pl.DataFrame, sides: 
     """``pbp`` silver play_by_play, ``box_players`` silver box_score_players (may be empty),
     ``sides`` (game_id, home_team_id, away_team_id). One row per event with both lineups."""
     segments = lineup_segments(pbp)
-    subs = substitutions(pbp, box_players)
+    subs = substitutions(pbp)
     on_floor = _intervals(period_starters(pbp, box_players, subs, segments, sides), subs, segments)
     lineups = on_floor.group_by(*GAME_KEY, "segment", "team_id").agg(player_ids=pl.col("player_id").sort())
     events = (

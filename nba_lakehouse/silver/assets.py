@@ -59,6 +59,7 @@ from nba_lakehouse.silver.game_details import (
 )
 from nba_lakehouse.silver.games import build_games, with_partition_columns
 from nba_lakehouse.silver.repairs import publishable_play_by_play, repairs_by_rule
+from nba_lakehouse.silver.secondary_players import secondary_player_counts
 from nba_lakehouse.sources.errors import NBASourceError
 from nba_lakehouse.silver.reference import (
     build_players,
@@ -98,7 +99,8 @@ _common = dict(
 
 
 @dg.asset(
-    deps=[bronze_play_by_play],
+    # The box score is the roster V3's names resolve through (without one, the feed's own names).
+    deps=[bronze_play_by_play, "box_score_players"],
     description=PLAY_BY_PLAY.description,
     metadata=table_definition_metadata(PLAY_BY_PLAY),
     **_common,
@@ -118,15 +120,22 @@ def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
         progress.step(detail=f"{d}, {len(manifests)} games read")
     game_dates = {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests}
     # A game still inconsistent after the repairs is held back; every other game is published.
-    df, unpublishable = publishable_play_by_play(payloads, game_dates)
+    box_players = store.read_table(BOX_SCORE_PLAYERS, game_dates=dates)
+    df, unpublishable, unresolved = publishable_play_by_play(payloads, game_dates, box_players)
     failed = game_issues.combine(game_issues.violations(unreadable), unpublishable)
-    issues = game_issues.issue_rows(
-        failed, game_dates, recorded_by=context.op_def.name, stage="silver",
-        tables="play_by_play and the gold tables built from it", run_id=context.run.run_id,
-    )
+    issue = dict(recorded_by=context.op_def.name, stage="silver", run_id=context.run.run_id)
+    issues = pl.concat([
+        game_issues.issue_rows(failed, game_dates, tables="play_by_play and the gold tables built from it", **issue),
+        game_issues.issue_rows(unresolved, game_dates, tables="play_by_play secondary player ids",
+                               action=game_issues.FLAGGED, **issue),
+    ])
     written = store.write_table(PLAY_BY_PLAY, df, dates=dates)
     repairs = {rule: rows for rule, rows, _ in repairs_by_rule(df).iter_rows()}
-    extra = {**record_issues(context, store, dates, issues), "repairs": dg.MetadataValue.json(repairs)}
+    extra = {
+        **record_issues(context, store, dates, issues),
+        "repairs": dg.MetadataValue.json(repairs),
+        "secondary_players": dg.MetadataValue.json(secondary_player_counts(df)),
+    }
     return table_result(df, written, extra=extra)
 
 

@@ -40,14 +40,18 @@ V3_RAW_SCHEMA = {
     "teamId": pl.Int64, "teamTricode": pl.String, "personId": pl.Int64, "playerName": pl.String,
     "shotResult": pl.String, "isFieldGoal": pl.Int64, "scoreHome": pl.String, "scoreAway": pl.String,
     "location": pl.String, "description": pl.String, "actionType": pl.String, "subType": pl.String,
-    "shotValue": pl.Int64,
+    "shotValue": pl.Int64, "xLegacy": pl.Int64, "yLegacy": pl.Int64, "shotDistance": pl.Float64,
 }
 CDN_RAW_SCHEMA = {
     "actionNumber": pl.Int64, "orderNumber": pl.Int64, "clock": pl.String, "period": pl.Int64,
     "teamId": pl.Int64, "teamTricode": pl.String, "personId": pl.Int64, "playerName": pl.String,
     "actionType": pl.String, "subType": pl.String, "shotResult": pl.String,
     "scoreHome": pl.String, "scoreAway": pl.String, "possession": pl.Int64, "description": pl.String,
-    "assistPersonId": pl.Int64, "foulDrawnPersonId": pl.Int64,
+    "assistPersonId": pl.Int64, "foulDrawnPersonId": pl.Int64, "stealPersonId": pl.Int64, "blockPersonId": pl.Int64,
+    # The feed spells "Recoverd".
+    "jumpBallWonPersonId": pl.Int64, "jumpBallLostPersonId": pl.Int64, "jumpBallRecoverdPersonId": pl.Int64,
+    "timeActual": pl.String, "qualifiers": pl.List(pl.String),
+    "xLegacy": pl.Int64, "yLegacy": pl.Int64, "shotDistance": pl.Float64,
 }
 V2_RAW_SCHEMA = {
     "GAME_ID": pl.String, "EVENTNUM": pl.Int64, "EVENTMSGTYPE": pl.Int64, "EVENTMSGACTIONTYPE": pl.Int64,
@@ -55,7 +59,7 @@ V2_RAW_SCHEMA = {
     "NEUTRALDESCRIPTION": pl.String, "VISITORDESCRIPTION": pl.String, "SCORE": pl.String,
     "PERSON1TYPE": pl.Int64, "PLAYER1_ID": pl.Int64, "PLAYER1_NAME": pl.String,
     "PLAYER1_TEAM_ID": pl.Int64, "PLAYER1_TEAM_ABBREVIATION": pl.String,
-    "PERSON2TYPE": pl.Int64, "PLAYER2_ID": pl.Int64,
+    "PERSON2TYPE": pl.Int64, "PLAYER2_ID": pl.Int64, "PERSON3TYPE": pl.Int64, "PLAYER3_ID": pl.Int64,
 }
 
 
@@ -115,12 +119,46 @@ def _unrepaired() -> list[pl.Expr]:
     return [pl.lit(None, dtype).alias(name) for name, dtype in REPAIR_COLUMNS.items()]
 
 
-OUTPUT_COLUMNS = [
-    "game_id", "event_order", "source", "source_event_id", "period", "clock_seconds", "event_type",
-    "event_subtype", "team_id", "team_tricode", "location", "player_id", "player_name", "player2_id",
-    "shot_made", "shot_value", "home_score", "away_score", "possession_team_id", "description",
-    *REPAIR_COLUMNS,
-]
+# Players other than the acting one, by role. The CDN and V2 give ids; V3 gives steals and blocks
+# as rows of their own (paired here) and the rest only in the description, resolved by
+# ``silver.secondary_players`` once the game's rosters are known.
+SECONDARY_COLUMNS = (
+    "assist_player_id", "steal_player_id", "block_player_id", "foul_drawn_player_id",
+    "jump_ball_home_player_id", "jump_ball_away_player_id", "jump_ball_possession_player_id",
+    "sub_in_player_id", "sub_out_player_id",
+)
+
+
+def _secondary(**given: pl.Expr) -> list[pl.Expr]:
+    """Every secondary-player column: the given expressions, null for the rest."""
+    unknown = set(given) - set(SECONDARY_COLUMNS)
+    if unknown:
+        raise ValueError(f"not secondary-player columns: {sorted(unknown)}")
+    return [given.get(name, pl.lit(None, pl.Int64)).alias(name) for name in SECONDARY_COLUMNS]
+
+
+def _person(value: pl.Expr) -> pl.Expr:
+    """A player id, or null where the feed puts 0 or a team id."""
+    return pl.when((value > 0) & ~_is_team_id(value)).then(value)
+
+
+def _shot_location(is_fg: pl.Expr) -> list[pl.Expr]:
+    """Legacy shot-chart coordinates and distance on field goal rows (V3 and CDN)."""
+    return [
+        pl.when(is_fg).then(pl.col("xLegacy")).alias("shot_x"),
+        pl.when(is_fg).then(pl.col("yLegacy")).alias("shot_y"),
+        pl.when(is_fg).then(pl.col("shotDistance")).alias("shot_distance"),
+    ]
+
+
+def _no_shot_location() -> list[pl.Expr]:
+    return [pl.lit(None, pl.Int64).alias("shot_x"), pl.lit(None, pl.Int64).alias("shot_y"),
+            pl.lit(None, pl.Float64).alias("shot_distance")]
+
+
+def _no_live_fields() -> list[pl.Expr]:
+    return [pl.lit(None, pl.Datetime("us", "UTC")).alias("time_actual"), pl.lit(None, pl.List(pl.String)).alias("qualifiers")]
+
 
 
 # --------------------------------------------------------------------------- normalizers
@@ -139,7 +177,15 @@ def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
         )
         .otherwise(action.replace_strict(V3_EVENT_TYPES, default="other"))
     )
-    return _finish(raw, "actionId").select(
+    # A steal or block row repeats the actionNumber of the turnover or shot it goes with.
+    paired = raw.with_columns(
+        **{
+            f"_{word.lower()}_by": pl.col("personId").filter((action == "") & desc.str.contains(word)).first()
+            .over("game_id", "actionNumber")
+            for word in ("STEAL", "BLOCK")
+        }
+    )
+    return _finish(paired, "actionId").select(
         "game_id",
         "event_order",
         source=pl.lit("v3"),
@@ -154,7 +200,11 @@ def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
         location=pl.col("location").replace_strict({"h": "home", "v": "away"}, default=None),
         player_id=pl.when((pl.col("personId") > 0) & ~person_is_team).then(pl.col("personId")),
         player_name=pl.col("playerName").replace("", None),
-        player2_id=pl.lit(None, pl.Int64),
+        *_secondary(
+            steal_player_id=pl.when(action == "Turnover").then(_person(pl.col("_steal_by"))),
+            block_player_id=pl.when(action == "Missed Shot").then(_person(pl.col("_block_by"))),
+            sub_out_player_id=pl.when(action == "Substitution").then(_person(pl.col("personId"))),
+        ),
         shot_made=pl.when(is_fg).then(action == "Made Shot")
         .when(action == "Free Throw").then(~desc.str.starts_with("MISS")),
         shot_value=pl.when(is_fg).then(
@@ -167,7 +217,37 @@ def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
         away_score=_score(pl.col("scoreAway")),
         possession_team_id=pl.lit(None, pl.Int64),
         description=desc,
+        *_no_live_fields(),
+        *_shot_location(is_fg),
         *_unrepaired(),
+    )
+
+
+def _with_cdn_jumper_sides(raw: pl.DataFrame) -> pl.DataFrame:
+    """``_home_jumper`` / ``_away_jumper``: the CDN names a jump ball's winner and loser; their
+    sides follow from the team each acts for and the team whose baskets raise scoreHome."""
+    home_points = pl.col("scoreHome").cast(pl.Int32, strict=False)
+    scoring = raw.with_columns(
+        raised_home=home_points > home_points.shift(1).over("game_id", order_by="orderNumber")
+    ).filter(pl.col("raised_home").is_not_null() & (pl.col("teamId") > 0) & pl.col("actionType").is_in(["2pt", "3pt", "freethrow"]))
+    home = scoring.filter("raised_home").group_by("game_id").agg(_home_team=pl.col("teamId").mode().first())
+    teams = (
+        raw.filter((pl.col("personId") > 0) & (pl.col("teamId") > 0))
+        .group_by("game_id", "personId").agg(_team=pl.col("teamId").mode().first())
+    )
+    with_teams = raw.join(home, on="game_id", how="left")
+    for role in ("Won", "Lost"):
+        with_teams = with_teams.join(
+            teams.rename({"personId": f"jumpBall{role}PersonId", "_team": f"_{role.lower()}_team"}),
+            on=["game_id", f"jumpBall{role}PersonId"], how="left",
+        )
+    won, lost = _person(pl.col("jumpBallWonPersonId")), _person(pl.col("jumpBallLostPersonId"))
+    won_home = pl.col("_won_team") == pl.col("_home_team")
+    lost_home = pl.col("_lost_team") == pl.col("_home_team")
+    return with_teams.with_columns(
+        _home_jumper=pl.when(won_home).then(won).when(lost_home).then(lost),
+        _away_jumper=pl.when(won_home.not_() & pl.col("_won_team").is_not_null()).then(won)
+        .when(lost_home.not_() & pl.col("_lost_team").is_not_null()).then(lost),
     )
 
 
@@ -180,7 +260,7 @@ def normalize_cdn(raw: pl.DataFrame) -> pl.DataFrame:
         .when(action == "game").then(pl.format("game_{}", pl.col("subType")))
         .otherwise(action.replace_strict(CDN_EVENT_TYPES, default="other"))
     )
-    return _finish(raw, "orderNumber").select(
+    return _finish(_with_cdn_jumper_sides(raw), "orderNumber").select(
         "game_id",
         "event_order",
         source=pl.lit("cdn"),
@@ -194,13 +274,26 @@ def normalize_cdn(raw: pl.DataFrame) -> pl.DataFrame:
         location=pl.lit(None, pl.String),
         player_id=pl.when((pl.col("personId") > 0) & ~_is_team_id(pl.col("personId"))).then(pl.col("personId")),
         player_name=pl.col("playerName").replace("", None),
-        player2_id=pl.coalesce("assistPersonId", "foulDrawnPersonId"),
+        *_secondary(
+            assist_player_id=pl.when(is_fg).then(_person(pl.col("assistPersonId"))),
+            steal_player_id=pl.when(action == "turnover").then(_person(pl.col("stealPersonId"))),
+            block_player_id=pl.when(is_fg).then(_person(pl.col("blockPersonId"))),
+            foul_drawn_player_id=pl.when(action == "foul").then(_person(pl.col("foulDrawnPersonId"))),
+            jump_ball_home_player_id=pl.when(action == "jumpball").then(pl.col("_home_jumper")),
+            jump_ball_away_player_id=pl.when(action == "jumpball").then(pl.col("_away_jumper")),
+            jump_ball_possession_player_id=pl.when(action == "jumpball").then(_person(pl.col("jumpBallRecoverdPersonId"))),
+            sub_in_player_id=pl.when((action == "substitution") & (pl.col("subType") == "in")).then(_person(pl.col("personId"))),
+            sub_out_player_id=pl.when((action == "substitution") & (pl.col("subType") == "out")).then(_person(pl.col("personId"))),
+        ),
         shot_made=pl.when(is_fg | (action == "freethrow")).then(pl.col("shotResult") == "Made"),
         shot_value=pl.when(action == "2pt").then(2).when(action == "3pt").then(3).when(action == "freethrow").then(1),
         home_score=_score(pl.col("scoreHome")),
         away_score=_score(pl.col("scoreAway")),
         possession_team_id=pl.col("possession").replace(0, None),
         description=pl.col("description"),
+        time_actual=pl.col("timeActual").str.to_datetime(time_zone="UTC", strict=False),
+        qualifiers=pl.col("qualifiers"),
+        *_shot_location(is_fg),
         *_unrepaired(),
     )
 
@@ -231,7 +324,7 @@ def normalize_v2(raw: pl.DataFrame) -> pl.DataFrame:
         .when(person_type.is_in([3, 5])).then(pl.lit("away")),
         player_id=pl.when(is_player).then(pl.col("PLAYER1_ID")),
         player_name=pl.when(is_player).then(pl.col("PLAYER1_NAME")),
-        player2_id=pl.when(pl.col("PERSON2TYPE").is_in([4, 5])).then(pl.col("PLAYER2_ID")),
+        *_secondary(**_v2_secondary(msg)),
         shot_made=pl.when(msg == 1).then(True).when(msg == 2).then(False)
         .when(msg == 3).then(~desc.str.contains("MISS ")),
         shot_value=pl.when(msg.is_in([1, 2])).then(pl.when(desc.str.contains("3PT")).then(3).otherwise(2))
@@ -240,8 +333,31 @@ def normalize_v2(raw: pl.DataFrame) -> pl.DataFrame:
         away_score=score.struct.field("field_0").cast(pl.Int32, strict=False),
         possession_team_id=pl.lit(None, pl.Int64),
         description=desc,
+        *_no_live_fields(),
+        *_no_shot_location(),
         *_unrepaired(),
     )
+
+
+def _v2_secondary(msg: pl.Expr) -> dict[str, pl.Expr]:
+    """V2's PLAYER2 and PLAYER3 by event type (PERSONnTYPE 4 is a home player, 5 an away one)."""
+    def player(n: int, side: tuple[int, ...] = (4, 5)) -> pl.Expr:
+        return pl.when(pl.col(f"PERSON{n}TYPE").is_in(side)).then(pl.col(f"PLAYER{n}_ID"))
+
+    def jumper(side: int) -> pl.Expr:
+        return pl.coalesce(player(1, (side,)), player(2, (side,)))
+
+    return {
+        "assist_player_id": pl.when(msg == 1).then(player(2)),
+        "block_player_id": pl.when(msg == 2).then(player(3)),
+        "steal_player_id": pl.when(msg == 5).then(player(2)),
+        "foul_drawn_player_id": pl.when(msg == 6).then(player(2)),
+        "jump_ball_home_player_id": pl.when(msg == 10).then(jumper(4)),
+        "jump_ball_away_player_id": pl.when(msg == 10).then(jumper(5)),
+        "jump_ball_possession_player_id": pl.when(msg == 10).then(player(3)),
+        "sub_out_player_id": pl.when(msg == 8).then(player(1)),
+        "sub_in_player_id": pl.when(msg == 8).then(player(2)),
+    }
 
 
 RAW_FRAMES = {

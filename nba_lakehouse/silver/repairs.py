@@ -18,10 +18,11 @@ import polars as pl
 
 from nba_lakehouse import game_issues
 from nba_lakehouse.game_clock import REGULATION_PERIODS
-from nba_lakehouse.schemas import PLAY_BY_PLAY
+from nba_lakehouse.schemas import BOX_SCORE_PLAYERS, PLAY_BY_PLAY
 from nba_lakehouse.silver import audits
 from nba_lakehouse.silver.games import play_by_play_summary, with_partition_columns
 from nba_lakehouse.silver.play_by_play import REPAIR_COLUMNS, parse_play_by_play
+from nba_lakehouse.silver.secondary_players import unresolved_name_violations, with_v3_secondary_players
 
 REPAIR_RULES: dict[str, str] = {
     "same_clock_scoring_order": "scoring rows at one game clock are put in the order of their stated scores "
@@ -155,11 +156,10 @@ def _same_clock_scoring_order(frame: pl.DataFrame) -> pl.DataFrame:
 def _substitution_before_free_throw(frame: pl.DataFrame) -> pl.DataFrame:
     """A substitution that brings in a player who already shot a free throw at that clock goes
     just before his first one: he cannot shoot before he is on the floor."""
-    # The player coming in: an id where the feed gives one (V2 player2_id, CDN 'in' rows),
+    # The player coming in: an id where the feed gives one (V2 PLAYER2, CDN 'in' rows),
     # else the family name in V3's "SUB: X FOR Y".
     incoming = pl.coalesce(
-        pl.col("player2_id").cast(pl.String),
-        pl.when((pl.col("source") == "cdn") & (pl.col("event_subtype") == "in")).then(pl.col("player_id").cast(pl.String)),
+        pl.col("sub_in_player_id").cast(pl.String),
         pl.col("description").str.extract(r"^SUB: (.+?) FOR ", 1),
     )
     shooter = pl.when(pl.col("source") == "v3").then(pl.col("player_name")).otherwise(pl.col("player_id").cast(pl.String))
@@ -364,12 +364,18 @@ def game_rule_violations(pbp: pl.DataFrame) -> pl.DataFrame:
 
 
 def publishable_play_by_play(
-    responses: list[tuple[dict, str, str]], game_dates: dict[str, dt.date]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Raw responses ``(payload, feed, game_id)`` to the silver rows fit to publish, and the
-    violations (game_id, rule, detail) of the games held back: unreadable payloads, and games
-    still breaking a game rule after the repairs. ``game_dates`` gives each game's date."""
+    responses: list[tuple[dict, str, str]], game_dates: dict[str, dt.date], box_players: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Raw responses ``(payload, feed, game_id)`` to the silver rows fit to publish, the
+    violations (game_id, rule, detail) of the games held back (unreadable payloads, games still
+    breaking a game rule after the repairs) and the flags of published games (V3 names no roster
+    rule settles). ``game_dates`` gives each game's date; ``box_players`` (silver
+    box_score_players of those games, may be empty) is the roster V3's names resolve through."""
     parsed, unusable = parse_play_by_play(responses)
     repaired = repair_play_by_play(with_partition_columns(parsed, game_dates))
-    failed = game_issues.combine(unusable, game_rule_violations(repaired))
-    return game_issues.without_games(repaired, failed), failed
+    box = BOX_SCORE_PLAYERS.empty() if box_players is None else box_players
+    resolved, unresolved = with_v3_secondary_players(repaired, box.join(repaired.select("game_id").unique(), on="game_id", how="semi"))
+    failed = game_issues.combine(unusable, game_rule_violations(resolved))
+    published = game_issues.without_games(resolved, failed)
+    flagged = game_issues.without_games(unresolved_name_violations(unresolved), failed)
+    return published, failed, flagged
