@@ -244,10 +244,12 @@ BOX_SCORE_PLAYERS = Table(
                source="V2 PLAYER_ID / V3 personId / CDN personId"),
         Column("player_name", pl.String, "Player name",
                source="V2 PLAYER_NAME / V3 firstName + ' ' + familyName / CDN name"),
-        Column("starter", pl.Boolean, "Started the game (START_POSITION / position / starter flag)", nullable=False,
-               source="V2 START_POSITION non-blank / V3 position non-blank / CDN starter = '1'"),
+        Column("starter", pl.Boolean, "Started the game (START_POSITION / listed first / starter flag)", nullable=False,
+               source="V2 START_POSITION non-blank / V3 the first five players when their minutes and counting "
+                      "statistics add up to the team's starters aggregate, else position non-blank / CDN starter = '1'"),
         Column("position", pl.String, "Starting position (F, C, G; cdn gives SF, PG, ...), null for bench",
-               source="V2 START_POSITION / V3 position / CDN position (starters only)"),
+               source="V2 START_POSITION / V3 position / CDN position, kept for starters only (old V3 responses "
+                      "give every player who played a position)"),
         Column("comment", pl.String, "DNP / DND reason, null when the player played",
                source="V2 COMMENT / V3 comment / CDN notPlayingReason"),
         Column("played", pl.Boolean, "Logged any playing time", nullable=False,
