@@ -202,8 +202,10 @@ PLAY_BY_PLAY = Table(
                source="V2 PLAYER2_ID (PERSON2TYPE 4/5) / V3: null / CDN assistPersonId, else foulDrawnPersonId"),
         Column("shot_made", pl.Boolean, "For field goals and free throws: made or missed",
                source="V2 EVENTMSGTYPE 1/2, free throws: no 'MISS ' in the description / V3 actionType Made Shot/Missed Shot, free throws: description not starting 'MISS' / CDN shotResult"),
-        Column("shot_value", pl.Int8, "Points a made field goal is worth (2 or 3); 1 for free throws",
-               source="V2 '3PT' in the description / V3 shotValue, else '3PT' in description / CDN actionType 2pt, 3pt; free throws 1"),
+        Column("shot_value", pl.Int8, "Points a made field goal is worth (2 or 3); 1 for free throws, except the "
+               "G League's one-shot free throws (worth the shot's value)",
+               source="V2 '3PT' in the description / V3 shotValue, else '3PT' in description / CDN actionType 2pt, 3pt; "
+                      "free throws 1, or N for 'Free Throw NPT' in the V3 or CDN sub type or description (G League)"),
         Column("home_score", pl.Int32, "Home score after the event, where the feed gives it",
                source="V2 SCORE ('AWAY - HOME', second number) / V3 scoreHome / CDN scoreHome"),
         Column("away_score", pl.Int32, "Away score after the event, where the feed gives it",
