@@ -226,8 +226,10 @@ PLAY_BY_PLAY = Table(
         *_secondary_players(),
         Column("shot_made", pl.Boolean, "For field goals and free throws: made or missed",
                source="V2 EVENTMSGTYPE 1/2, free throws: no 'MISS ' in the description / V3 actionType Made Shot/Missed Shot, free throws: description not starting 'MISS' / CDN shotResult"),
-        Column("shot_value", pl.Int8, "Points a made field goal is worth (2 or 3); 1 for free throws",
-               source="V2 '3PT' in the description / V3 shotValue, else '3PT' in description / CDN actionType 2pt, 3pt; free throws 1"),
+        Column("shot_value", pl.Int8, "Points a made field goal is worth (2 or 3); 1 for free throws, except the "
+               "G League's one-shot free throws (worth the shot's value)",
+               source="V2 '3PT' in the description / V3 shotValue, else '3PT' in description / CDN actionType 2pt, 3pt; "
+                      "free throws 1, or N for 'Free Throw NPT' in the V3 or CDN sub type or description (G League)"),
         Column("home_score", pl.Int32, "Home score after the event, where the feed gives it",
                source="V2 SCORE ('AWAY - HOME', second number) / V3 scoreHome / CDN scoreHome"),
         Column("away_score", pl.Int32, "Away score after the event, where the feed gives it",
@@ -279,10 +281,12 @@ BOX_SCORE_PLAYERS = Table(
                source="V2 PLAYER_ID / V3 personId / CDN personId"),
         Column("player_name", pl.String, "Player name",
                source="V2 PLAYER_NAME / V3 firstName + ' ' + familyName / CDN name"),
-        Column("starter", pl.Boolean, "Started the game (START_POSITION / position / starter flag)", nullable=False,
-               source="V2 START_POSITION non-blank / V3 position non-blank / CDN starter = '1'"),
+        Column("starter", pl.Boolean, "Started the game (START_POSITION / listed first / starter flag)", nullable=False,
+               source="V2 START_POSITION non-blank / V3 the first five players when their minutes and counting "
+                      "statistics add up to the team's starters aggregate, else position non-blank / CDN starter = '1'"),
         Column("position", pl.String, "Starting position (F, C, G; cdn gives SF, PG, ...), null for bench",
-               source="V2 START_POSITION / V3 position / CDN position (starters only)"),
+               source="V2 START_POSITION / V3 position / CDN position, kept for starters only (old V3 responses "
+                      "give every player who played a position)"),
         Column("comment", pl.String, "DNP / DND reason, null when the player played",
                source="V2 COMMENT / V3 comment / CDN notPlayingReason"),
         Column("played", pl.Boolean, "Logged any playing time", nullable=False,

@@ -186,12 +186,17 @@ def test_a_season_range_backfills_in_one_run(fresh_resources):
 
 
 def test_a_box_score_breaking_a_game_rule_is_held_back_and_its_play_by_play_gold_still_built(tmp_path):
-    """A corrupted copy of a real box score (one starter's position blanked) breaks five_starters_per_team."""
+    """A corrupted copy of a real box score breaks five_starters_per_team: every home player who
+    played given a position and the first listed moved last, so neither the order nor position
+    tells the five starters."""
     replay = tmp_path / "replay"
     shutil.copytree(REPLAY, replay)
     box_path = replay / SAMPLE_GAMES["0022200552"][3]
     box = json.loads(box_path.read_text())
-    box["boxScoreTraditional"]["homeTeam"]["players"][0]["position"] = ""
+    home_players = box["boxScoreTraditional"]["homeTeam"]["players"]
+    for player in home_players:
+        player["position"] = player["position"] or ("F" if player["statistics"]["minutes"] else "")
+    home_players.append(home_players.pop(0))
     box_path.write_text(json.dumps(box))
     resources = build_resources(lake_root=str(tmp_path / "lake"), mode="replay", replay_dir=str(replay))
     # Without the box score the starters are inferred, and GameRotation (a second opinion) may then

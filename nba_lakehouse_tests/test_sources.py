@@ -125,3 +125,24 @@ def test_season_schedule_is_archived_by_season(tmp_path):
     other = dg.materialize(all_assets, selection=["bronze_schedule"], partition_key="2022-23", resources=resources)
     assert "serves season 2023-24, not 2022-23" in other.asset_materializations_for_node("bronze_schedule")[0].metadata["unavailable"].value
     assert not (tmp_path / "bronze/cdn_scheduleleaguev2/season=2022-23").exists()
+
+
+def test_a_g_league_games_per_game_requests_ask_for_league_20_and_an_nba_games_are_unchanged(client):
+    """The replay file name is the request's meaningful query, so it shows the LeagueID sent: the
+    NBA game is still served from its recording (LeagueID 00 is the neutral default), the G League
+    game id (same digits after "20") is looked up with LeagueID=20."""
+    recorded = client.shot_chart_detail(1610612760, game_id="0021600270", season="2016-17")
+    assert "LeagueID=00" in recorded.url
+    assert client.game_rotation("0022200552").payload["parameters"]["LeagueID"] == "00"
+    with pytest.raises(ReplayMissError, match=r"GameID=2021600270&LastNGames=0&LeagueID=20&"):
+        client.shot_chart_detail(1610612760, game_id="2021600270", season="2016-17")
+    with pytest.raises(ReplayMissError, match=r"gamerotation/GameID=2022200552&LeagueID=20\.json"):
+        client.game_rotation("2022200552")
+
+
+def test_a_game_id_of_no_known_league_is_refused_before_any_request():
+    from nba_lakehouse.sources.client import league_id_of_game
+
+    assert [league_id_of_game(g) for g in ("0022200552", "1022300001", "2022200001")] == ["00", "10", "20"]
+    with pytest.raises(ValueError, match="'3022200552' starts with no known league id"):
+        league_id_of_game("3022200552")

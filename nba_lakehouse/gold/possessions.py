@@ -1,11 +1,12 @@
 """Possessions inferred from play-by-play, the same way for the V2, V3 and CDN feeds.
 
 A possession ends with a made field goal (unless an and-one free throw follows), the last free
-throw of a trip when it is made (technical and flagrant free throws keep the ball where it was),
-a defensive rebound, a turnover, or the end of the period. When the team that acts changes without
-any of those (a held ball, a missed log entry), a new possession starts at the first event of the
-new offense. Each event belongs to exactly one possession; the ending event belongs to the
-possession it ends. Nothing here loops over events.
+throw of a trip when it is made (a G League one-shot free throw is a trip of one; technical and
+flagrant free throws keep the ball where it was), a defensive rebound, a turnover, or the end of
+the period. When the team that acts changes without any of those (a held ball, a missed log
+entry), a new possession starts at the first event of the new offense. Each event belongs to
+exactly one possession; the ending event belongs to the possession it ends. Nothing here loops
+over events.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from nba_lakehouse.game_clock import spans
+from nba_lakehouse.silver.play_by_play import ONE_SHOT_FREE_THROW
 
 GAME_KEY = ["game_id", "period"]
 FREE_THROW_TRIP = r"(\d) of (\d)"
@@ -37,12 +39,16 @@ def _event_points(pbp: pl.DataFrame) -> pl.DataFrame:
 
 def _free_throw_parts(pbp: pl.DataFrame) -> pl.DataFrame:
     """trip_index / trip_size of each free throw (from the sub type, else the description) and
-    whether it keeps the ball with the shooting team."""
+    whether it keeps the ball with the shooting team. A G League one-shot free throw ("Free Throw
+    2PT") is a trip of one: made, it ends the possession; missed, the rebound decides."""
     text = pl.concat_str([pl.col("event_subtype").fill_null(""), pl.col("description").fill_null("")], separator=" ")
     is_ft = pl.col("event_type") == "free_throw"
+    one_shot = text.str.contains(ONE_SHOT_FREE_THROW)
     return pbp.with_columns(
-        trip_index=pl.when(is_ft).then(text.str.extract(FREE_THROW_TRIP, 1).cast(pl.Int8)),
-        trip_size=pl.when(is_ft).then(text.str.extract(FREE_THROW_TRIP, 2).cast(pl.Int8)),
+        trip_index=pl.when(is_ft & one_shot).then(pl.lit(1, pl.Int8))
+        .when(is_ft).then(text.str.extract(FREE_THROW_TRIP, 1).cast(pl.Int8)),
+        trip_size=pl.when(is_ft & one_shot).then(pl.lit(1, pl.Int8))
+        .when(is_ft).then(text.str.extract(FREE_THROW_TRIP, 2).cast(pl.Int8)),
         keeps_ball=is_ft & text.str.contains(KEEPS_BALL),
     )
 

@@ -27,7 +27,11 @@ CAMEL_STAT_NAMES = {
 
 
 def minutes_expr(text: pl.Expr) -> pl.Expr:
-    """``36:42``, ``PT36M42.00S``, ``36`` or empty -> decimal minutes (null when absent)."""
+    """``36:42``, ``PT36M42.00S``, ``36`` or empty -> decimal minutes (null when absent).
+
+    Seconds are added rather than checked against 59: the feeds write ``44:60`` (and
+    ``PT44M60.00S``) for 45 minutes. Anything else (``-``, a negative number) is null.
+    """
     text = text.cast(pl.String).str.strip_chars()
     iso_min = text.str.extract(r"^PT(\d+)M", 1).cast(pl.Float64)
     iso_sec = text.str.extract(r"M([\d.]+)S$", 1).cast(pl.Float64)
@@ -36,7 +40,7 @@ def minutes_expr(text: pl.Expr) -> pl.Expr:
     return (
         pl.when(text.str.starts_with("PT")).then(iso_min + iso_sec.fill_null(0) / 60)
         .when(text.str.contains(":")).then(mm + ss / 60)
-        .otherwise(text.cast(pl.Float64, strict=False))
+        .when(text.str.contains(r"^\d+(\.\d+)?$")).then(text.cast(pl.Float64, strict=False))
     )
 
 
@@ -91,6 +95,24 @@ def _with_absent_as_null(frame: pl.DataFrame, columns: list[str]) -> pl.DataFram
     return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in columns if c not in frame.columns)
 
 
+def _first_five_add_up_to_starters(players: pl.DataFrame, starters: dict | None) -> bool:
+    """Whether the first five players listed sum to the team's ``starters`` aggregate in minutes
+    (to the second) and in every counting statistic the aggregate carries.
+
+    Old V3 responses give a position to every player who played, so position cannot tell the
+    starters; the order can, and the aggregate confirms it.
+    """
+    if not starters or players.height < 5:
+        return False
+    counted = [f"statistics.{old}" for old in CAMEL_STAT_NAMES if old in starters]
+    sums = [
+        (minutes_expr(pl.col("statistics.minutes")) * 60).round().cast(pl.Int64).sum(),
+        *(pl.col(c).cast(pl.Int64, strict=False).sum() for c in counted),
+    ]
+    aggregate = _with_absent_as_null(pl.json_normalize([{"statistics": starters}]), ["statistics.minutes"])
+    return players.head(5).select(sums).equals(aggregate.select(sums))
+
+
 def _camel_frames(game_id: str, sides: list[tuple[dict, bool]], source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     stat_types = {new: (pl.Float64 if new == "plus_minus" else pl.Int32) for new in CAMEL_STAT_NAMES.values()}
     stat_columns = [
@@ -103,10 +125,16 @@ def _camel_frames(game_id: str, sides: list[tuple[dict, bool]], source: str) -> 
             pl.json_normalize(team["players"], infer_schema_length=None),
             ["starter", "position", "comment", "notPlayingReason", "name", *STAT_FIELDS],
         )
-        is_starter = (
-            (pl.col("starter") == "1") if "starter" in team["players"][0]
-            else pl.col("position").fill_null("") != ""  # V3 fills position for starters only
-        )
+        if "starter" in team["players"][0]:
+            is_starter = pl.col("starter") == "1"
+        elif _first_five_add_up_to_starters(raw, team.get("starters")):
+            is_starter = pl.int_range(pl.len()) < 5  # V3 lists the five starters first
+        else:
+            # The order is not confirmed (no aggregate, or the list was reordered): fall back to
+            # position, which recent V3 responses give to starters only. Where the feed gave it to
+            # every player this marks more than five starters, and five_starters_per_team holds
+            # the game back instead of a guessed five being published.
+            is_starter = pl.col("position").fill_null("") != ""
         players.append(raw.select(
             game_id=pl.lit(game_id),
             team_id=pl.lit(team["teamId"], pl.Int64),

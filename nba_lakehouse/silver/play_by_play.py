@@ -17,6 +17,16 @@ from nba_lakehouse.sources.payloads import result_set
 # team rebounds, team turnovers and timeouts.
 TEAM_ID_MIN, TEAM_ID_MAX = 1610612737, 1610612766
 
+# The G League awards one free throw worth the shot's value, written "Free Throw 2PT" (or 3PT,
+# 1PT) where the NBA writes "Free Throw 1 of 2".
+ONE_SHOT_FREE_THROW = r"(?i)free throw ([123])pt"
+
+
+def free_throw_value(text: pl.Expr) -> pl.Expr:
+    """Points a made free throw is worth, from its sub type and description: the shot's value for
+    a G League one-shot free throw, else 1."""
+    return text.str.extract(ONE_SHOT_FREE_THROW, 1).cast(pl.Int8).fill_null(1)
+
 V2_EVENT_TYPES = {
     1: "made_shot", 2: "missed_shot", 3: "free_throw", 4: "rebound", 5: "turnover", 6: "foul",
     7: "violation", 8: "substitution", 9: "timeout", 10: "jump_ball", 11: "ejection",
@@ -212,7 +222,7 @@ def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
                 pl.col("shotValue").replace(0, None),
                 pl.when(desc.str.contains("3PT")).then(3).otherwise(2),
             )
-        ).when(action == "Free Throw").then(1),
+        ).when(action == "Free Throw").then(free_throw_value(pl.concat_str("subType", desc, separator=" ", ignore_nulls=True))),
         home_score=_score(pl.col("scoreHome")),
         away_score=_score(pl.col("scoreAway")),
         possession_team_id=pl.lit(None, pl.Int64),
@@ -286,7 +296,9 @@ def normalize_cdn(raw: pl.DataFrame) -> pl.DataFrame:
             sub_out_player_id=pl.when((action == "substitution") & (pl.col("subType") == "out")).then(_person(pl.col("personId"))),
         ),
         shot_made=pl.when(is_fg | (action == "freethrow")).then(pl.col("shotResult") == "Made"),
-        shot_value=pl.when(action == "2pt").then(2).when(action == "3pt").then(3).when(action == "freethrow").then(1),
+        shot_value=pl.when(action == "2pt").then(2).when(action == "3pt").then(3).when(action == "freethrow").then(
+            free_throw_value(pl.concat_str("subType", "description", separator=" ", ignore_nulls=True))
+        ),
         home_score=_score(pl.col("scoreHome")),
         away_score=_score(pl.col("scoreAway")),
         possession_team_id=pl.col("possession").replace(0, None),

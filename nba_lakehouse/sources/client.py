@@ -135,6 +135,19 @@ def stats_request(endpoint_cls, **kwargs) -> NBARequest:
     return NBARequest("stats", endpoint_cls.endpoint, tuple(endpoint.parameters.items()))
 
 
+# The first two digits of a game id name its league; per-game endpoints that take a LeagueID
+# answer a G League or WNBA game only when asked with that league's id.
+LEAGUE_IDS = {"00": "NBA", "10": "WNBA", "20": "G League"}
+
+
+def league_id_of_game(game_id: str) -> str:
+    """``0022200552`` -> ``00`` (NBA), ``2022200001`` -> ``20`` (G League)."""
+    league_id = game_id[:2]
+    if league_id not in LEAGUE_IDS:
+        raise ValueError(f"game id {game_id!r} starts with no known league id ({', '.join(LEAGUE_IDS)})")
+    return league_id
+
+
 def cdn_request(endpoint_cls, game_id: str) -> NBARequest:
     """nba_api's live endpoints are paths under the CDN's ``liveData`` folder."""
     return NBARequest("cdn", "liveData/" + endpoint_cls.endpoint_url.format(game_id=game_id))
@@ -495,6 +508,7 @@ class NBAClient(dg.ConfigurableResource):
             stats_request(
                 shotchartdetail.ShotChartDetail, team_id=team_id, player_id=player_id,
                 game_id_nullable=game_id or "", season_nullable=season or "", context_measure_simple=context_measure,
+                league_id=league_id_of_game(game_id) if game_id else "00",
             ),
             require="resultSets:Shot_Chart_Detail",
         )
@@ -505,7 +519,10 @@ class NBAClient(dg.ConfigurableResource):
         )
 
     def game_rotation(self, game_id: str) -> NBAResponse:
-        return self.fetch(stats_request(gamerotation.GameRotation, game_id=game_id), require="resultSets:HomeTeam")
+        return self.fetch(
+            stats_request(gamerotation.GameRotation, game_id=game_id, league_id=league_id_of_game(game_id)),
+            require="resultSets:HomeTeam",
+        )
 
     def schedule_league_v2(self, season: str) -> NBAResponse:
         return self.fetch(
