@@ -125,6 +125,37 @@ def _games_in_both(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
     return left.select("game_id").unique().join(right.select("game_id").unique(), on="game_id", how="semi")
 
 
+# Box score statistics and the play-by-play column that credits each one.
+SECONDARY_STATS = {"assists": "assist_player_id", "steals": "steal_player_id", "blocks": "block_player_id"}
+
+
+def secondary_stats_vs_box_score(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
+    """(game, player) pairs whose assists, steals or blocks counted from the play-by-play's
+    secondary players differ from the box score's AST, STL, BLK. Only games in both frames."""
+    games = _games_in_both(pbp, box_players)
+    events = pbp.join(games, on="game_id", how="semi")
+    counted = pl.concat(
+        [
+            events.filter(pl.col(column).is_not_null()).group_by("game_id", player_id=column).agg(
+                stat=pl.lit(stat), play_by_play=pl.len().cast(pl.Int32)
+            )
+            for stat, column in SECONDARY_STATS.items()
+        ]
+    )
+    boxed = (
+        box_players.join(games, on="game_id", how="semi")
+        .unpivot(list(SECONDARY_STATS), index=["game_id", "player_id"], variable_name="stat", value_name="box_score")
+        .with_columns(pl.col("box_score").cast(pl.Int32))
+    )
+    return (
+        counted.join(boxed, on=["game_id", "player_id", "stat"], how="full", coalesce=True)
+        .with_columns(pl.col("play_by_play", "box_score").fill_null(0))
+        .filter(pl.col("play_by_play") != pl.col("box_score"))
+        .select("game_id", "player_id", "stat", "play_by_play", "box_score")
+        .sort("game_id", "player_id", "stat")
+    )
+
+
 def shots_vs_box_score_fgm(shots: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
     """(game, player) pairs whose shot chart makes or attempts differ from the box score FGM / FGA.
 

@@ -98,6 +98,18 @@ def shots_match_box_score(context: dg.AssetCheckExecutionContext, lake: LakeReso
     )
 
 
+# Not blocking: the box score and the play-by-play are two feeds, and where they disagree the
+# game's other tables are still right; the check shows which players and statistics differ.
+@dg.asset_check(asset="play_by_play", additional_deps=["box_score_players"], blocking=False, partitions_def=game_date_partitions)
+def secondary_players_match_box_score(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    """Per game and player, the assists, steals and blocks credited to secondary players in the
+    play-by-play equal the box score's AST, STL and BLK (games with a box score)."""
+    return _against_reference(
+        context, lake, PLAY_BY_PLAY, BOX_SCORE_PLAYERS, audits.secondary_stats_vs_box_score,
+        "player-game statistics where the play-by-play's secondary players and the box score differ",
+    )
+
+
 @dg.asset_check(asset="game_rotations", additional_deps=["box_score_players"], **_blocking)
 def rotation_minutes_match_box_score(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     """Each player's stints add up to the box score minutes, within one second."""
