@@ -213,11 +213,14 @@ def run_plain_season(
     with stage(meter, "P2 plain: silver play_by_play (parse, repairs, game rules) and its audits", in_total=True):
         manifests = [m for d in dates for m in archived_for_date(lake, "play_by_play", d)]
         payloads = [(load_payload(lake, m), m["feed"], m["game_id"]) for m in manifests]
-        pbp, failed = publishable_play_by_play(
-            payloads, {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests}
+        # As the asset: the box scores of the dates are the roster (none in the bulk replay).
+        pbp, failed, flagged = publishable_play_by_play(
+            payloads, {m["game_id"]: dt.date.fromisoformat(m["game_date"]) for m in manifests},
+            lake.read_table(BOX_SCORE_PLAYERS, game_dates=dates),
         )
         del payloads
         stats["games held back by silver"] = failed["game_id"].n_unique()
+        stats["games flagged by silver (unresolved names)"] = flagged["game_id"].n_unique()
         lake.write_table(PLAY_BY_PLAY, pbp, dates=dates)
         if detail_feeds:
             for table in (BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS):

@@ -308,7 +308,7 @@ def stints_table(on_court: pl.DataFrame, pbp: pl.DataFrame, sides: pl.DataFrame)
     return STINTS.enforce(build_stints(on_court, possession_events(pbp, sides)))
 
 
-def lineup_quality(pbp: pl.DataFrame, box_players: pl.DataFrame, on_court: pl.DataFrame,
+def lineup_quality(pbp: pl.DataFrame, on_court: pl.DataFrame,
                    possessions: pl.DataFrame, stints: pl.DataFrame) -> dict:
     """Figures derived from the season's lineup, possession and stint tables (outside the timings)."""
     not_five = lineup_size_violations(on_court)
@@ -506,7 +506,9 @@ def main(argv: list[str] | None = None) -> int:
     with meter.stage("L3 possession_events + build_stints -> gold stints (+ enforce)", in_total=False, note=lineup_note):
         stints = stints_table(on_court, pbp, sides)
     lineup_stages = meter.stages[-3:]
-    quality = lineup_quality(pbp, no_box_players, on_court, possessions, stints)
+    quality = lineup_quality(pbp, on_court, possessions, stints)
+    quality["secondary"] = secondary_player_counts(pbp)
+    quality["unresolved_names"] = unresolved_names
     counts.update(on_court=on_court.height, possessions=possessions.height, stints=stints.height)
     del pbp, on_court, possessions, stints
 
@@ -592,6 +594,14 @@ def main(argv: list[str] | None = None) -> int:
     if q["unresolved"]:
         for row in q["unresolved_examples"].iter_rows(named=True):
             print(f"    e.g. {row['game_id']} Q{row['period']} #{row['event_order']} team {row['team_id']}: {row['description']}")
+    print("  events with each secondary player filled (silver play_by_play; V3 gives no foul-drawn player):")
+    for column, filled in q["secondary"].items():
+        print(f"    {column:32s} {filled:,}")
+    names = q["unresolved_names"]
+    by_role = ", ".join(f"{role} {n}" for role, n in names.group_by("role").len().sort("role").iter_rows()) or "none"
+    print(f"  V3 names no roster rule settles (left null, flagged): {names.height} ({by_role})")
+    for row in names.head(6).iter_rows(named=True):
+        print(f"    e.g. {row['game_id']} #{row['event_order']} {row['role']}: {row['name']!r}")
     mean, low, high, n_team_games = q["per_team"]
     print(f"  possessions                          : {q['possessions']:,} ({q['possessions_no_offense']} without an offense team)")
     print(f"  possessions per team per game        : mean {mean:.1f}, min {low}, max {high} (over {n_team_games:,} team-games)")
