@@ -43,6 +43,7 @@ from nba_lakehouse.schemas import (
 from nba_lakehouse.silver.game_details import rotations_from_payload
 from nba_lakehouse.silver.games import game_outcomes, with_partition_columns
 from nba_lakehouse.silver.play_by_play import normalize_v3, v3_actions
+from nba_lakehouse.silver.secondary_players import with_v3_secondary_players
 from nba_lakehouse_tests.conftest import REPLAY, SAMPLE_GAMES, load_recorded
 from nba_lakehouse_tests.pbpstats_oracle import pbpstats_available, pbpstats_game
 
@@ -70,11 +71,11 @@ def test_every_sample_game_of_every_feed_has_five_a_side_at_every_event(gold):
     assert {feed for feed, *_ in SAMPLE_GAMES.values()} == {"v2", "v3", "cdn"}
     assert gold["on_court"].height == gold["pbp"].height
     assert audits.lineup_size_violations(gold["on_court"]).is_empty()
-    assert unresolved_substitutions(gold["pbp"], gold["box_players"]).is_empty()
+    assert unresolved_substitutions(gold["pbp"]).is_empty()
 
 
 def test_substitutions_are_read_the_way_each_feed_writes_them(gold):
-    subs = substitutions(gold["pbp"], gold["box_players"])
+    subs = substitutions(gold["pbp"])
     pbp_subs = gold["pbp"].filter(pl.col("event_type") == "substitution")
     per_row = subs.group_by("game_id", "event_order").agg(n=pl.len(), entering=pl.col("entering").sum())
     feeds = pbp_subs.select("game_id", "event_order", "source").join(per_row, on=["game_id", "event_order"])
@@ -82,7 +83,7 @@ def test_substitutions_are_read_the_way_each_feed_writes_them(gold):
     # V2 and V3 rows swap two players; CDN rows move one.
     assert feeds.filter(pl.col("source") != "cdn").select((pl.col("n") == 2).all() & (pl.col("entering") == 1).all()).item()
     assert feeds.filter(pl.col("source") == "cdn").select((pl.col("n") == 1).all()).item()
-    # The V3 incoming players, matched from description names, are players of the box score's team.
+    # The V3 incoming players, resolved in silver from description names, are players of the box score's team.
     v3_in = subs.filter(pl.col("entering")).join(pbp_subs.filter(pl.col("source") == "v3"), on=["game_id", "event_order"], how="semi")
     roster = gold["box_players"].select("game_id", "team_id", "player_id")
     assert v3_in.join(roster, on=["game_id", "team_id", "player_id"], how="anti").is_empty()
@@ -297,6 +298,9 @@ def test_events_read_back_from_the_possessions_table_match_the_inference(gold):
 
 
 # ------------------------------------------------- V3 incoming names two teammates share, or nobody
+# silver.names resolves "SUB: X FOR Y" (with_v3_secondary_players, as silver play_by_play does);
+# players_on_court only reads sub_in_player_id. So every frame below is resolved after it is
+# built or changed, and the lineups are built from the resolved frame.
 BULK = Path(__file__).parent / "data" / "bulk_2022_23"
 ATL, PHI = 1610612737, 1610612755
 
@@ -305,8 +309,20 @@ def _bulk_actions(number: int) -> list[dict]:
     return json.loads(gzip.decompress((BULK / f"S2223-G{number:04d}.json.gz").read_bytes()))
 
 
+def _resolved(pbp: pl.DataFrame) -> pl.DataFrame:
+    """``pbp`` (parsed V3, no names resolved yet) with its description names resolved the way
+    silver does it; there is no box score, so the rosters are the frame's own names."""
+    resolved, _ = with_v3_secondary_players(pbp, BOX_SCORE_PLAYERS.empty())
+    return PLAY_BY_PLAY.cast(resolved)
+
+
 def _bulk_frame(numbers, rewrite=None) -> pl.DataFrame:
-    """Silver play_by_play of bulk games, ``rewrite(number, actions)`` applied first.
+    """Silver play_by_play of bulk games, ``rewrite(number, actions)`` applied first, names resolved."""
+    return _resolved(_parsed_bulk(numbers, rewrite))
+
+
+def _parsed_bulk(numbers, rewrite=None) -> pl.DataFrame:
+    """Bulk games parsed to silver columns, ``rewrite(number, actions)`` applied first, no name resolved.
 
     The bulk has no dates; game ids follow the schedule, so a day per game number keeps them in
     calendar order, which is all the name matching reads.
@@ -334,7 +350,7 @@ def _person_of(number: int, name_i: str) -> int:
 
 
 def _incoming(pbp: pl.DataFrame, game_id: str, event_order: int) -> list[int]:
-    subs = substitutions(pbp, BOX_SCORE_PLAYERS.empty())
+    subs = substitutions(pbp)
     return subs.filter((pl.col("game_id") == game_id) & (pl.col("event_order") == event_order) & pl.col("entering"))["player_id"].to_list()
 
 
@@ -387,11 +403,13 @@ def test_between_two_benched_namesakes_the_one_acting_next_came_in():
     event = _event_order(bare, game, description.replace("A. Holiday", "Holiday"))
     aaron = _person_of(134, "A. Holiday")
     assert _incoming(bare, game, event) == [aaron]
-    # Without that next action nothing tells the two apart: unresolved, not guessed.
+    # Without that next action nothing tells the two apart: unresolved, not guessed (the frame
+    # without it is resolved again, as silver would resolve such a feed).
     first_after = bare.filter((pl.col("game_id") == game) & (pl.col("event_order") > event) & (pl.col("player_id") == aaron))["event_order"].min()
-    silent = bare.filter(~((pl.col("game_id") == game) & (pl.col("event_order") == first_after)))
+    parsed = _parsed_bulk([134], _bare_name(description))
+    silent = _resolved(parsed.filter(~((pl.col("game_id") == game) & (pl.col("event_order") == first_after))))
     assert _incoming(silent, game, event) == []
-    assert event in unresolved_substitutions(silent, BOX_SCORE_PLAYERS.empty())["event_order"].to_list()
+    assert event in unresolved_substitutions(silent)["event_order"].to_list()
 
 
 def test_a_namesake_traded_away_is_no_longer_a_teammate():
@@ -420,7 +438,7 @@ def test_namesakes_the_game_cannot_tell_apart_stay_unresolved():
     hawks = {a["personId"] for a in _bulk_actions(134) if a["playerName"] == "Holiday" and a["teamTricode"] == "ATL"}
     assert not hawks & set(pbp.filter((pl.col("game_id") == game) & (pl.col("event_order") != event))["player_id"].drop_nulls())
     assert _incoming(pbp, game, event) == []
-    unresolved = unresolved_substitutions(pbp, BOX_SCORE_PLAYERS.empty())
+    unresolved = unresolved_substitutions(pbp)
     assert unresolved.filter(pl.col("game_id") == game)["event_order"].to_list() == [event]
     atl = _on_court(pbp).filter(pl.col("game_id") == game).select("event_order", ids=pl.col("away_player_ids"))
     assert not atl.filter(pl.col("ids").list.set_intersection(sorted(hawks)).list.len() > 0).height
@@ -433,7 +451,7 @@ def test_a_name_spelled_only_in_a_sub_row_falls_back_to_the_lineup_without_him()
     phi_names = {a["playerName"].lower() for a in _bulk_actions(256) if a["teamTricode"] == "PHI" and a["playerName"]}
     assert not any(name.startswith("foster") for name in phi_names)
     row = pbp.filter((pl.col("game_id") == game) & (pl.col("description") == "SUB: Foster Jr. FOR Reed")).row(0, named=True)
-    assert unresolved_substitutions(pbp, BOX_SCORE_PLAYERS.empty())["event_order"].to_list() == [row["event_order"]]
+    assert unresolved_substitutions(pbp)["event_order"].to_list() == [row["event_order"]]
     # Reed leaves and nobody is invented: after the batch (Milton also replaces Niang) PHI has the
     # lineup from before, less Reed and Niang, plus Milton.
     niang = pbp.filter((pl.col("game_id") == game) & (pl.col("description") == "SUB: Milton FOR Niang")).row(0, named=True)
@@ -448,17 +466,25 @@ def test_a_name_spelled_only_in_a_sub_row_falls_back_to_the_lineup_without_him()
 
 # Hand-built frames, one per rule: team 100's Aaron (1) and Justin (2) are both "Holiday".
 def _hand_built(rows) -> pl.DataFrame:
-    """(game_id, day, period, event_order, team_id, player_id, player_name, description) rows."""
-    frame = pl.DataFrame(rows, orient="row", schema={
+    """Silver V3 play_by_play of (game_id, day, period, event_order, team_id, player_id,
+    player_name, description) rows, every other column null, the incoming names resolved.
+
+    A "SUB:" row is a substitution whose player goes out (sub_out_player_id, as V3 parses it);
+    any other row a made shot.
+    """
+    given = pl.DataFrame(rows, orient="row", schema={
         "game_id": pl.String, "day": pl.Int64, "period": pl.Int16, "event_order": pl.Int32, "team_id": pl.Int64,
         "player_id": pl.Int64, "player_name": pl.String, "description": pl.String,
     })
     is_sub = pl.col("description").str.starts_with("SUB:")
-    return frame.with_columns(
+    nulls = [pl.lit(None, c.dtype).alias(c.name) for c in PLAY_BY_PLAY.columns if c.name not in given.columns]
+    frame = given.with_columns(nulls).with_columns(
         game_date=pl.date(2023, 1, 1) + pl.duration(days=pl.col("day")),
         event_type=pl.when(is_sub).then(pl.lit("substitution")).otherwise(pl.lit("made_shot")),
-        source=pl.lit("v3"), event_subtype=pl.lit(None, pl.String), player2_id=pl.lit(None, pl.Int64),
-    ).drop("day")
+        source=pl.lit("v3"), clock_seconds=pl.lit(600.0),
+        sub_out_player_id=pl.when(is_sub).then("player_id"),
+    ).select(PLAY_BY_PLAY.column_names)
+    return _resolved(PLAY_BY_PLAY.cast(frame))
 
 
 BOTH_PLAYED = [  # an earlier game: both Holidays act for team 100
@@ -468,7 +494,7 @@ BOTH_PLAYED = [  # an earlier game: both Holidays act for team 100
 
 
 def _entering(rows, event_order=None):
-    subs = substitutions(_hand_built(rows), BOX_SCORE_PLAYERS.empty())
+    subs = substitutions(_hand_built(rows))
     return subs.filter((pl.col("game_id") == "g2") & pl.col("entering") & (pl.col("event_order") == event_order))["player_id"].to_list()
 
 
