@@ -187,6 +187,17 @@ def test_substitution_before_free_throw_minimal():
     assert repaired["repair_rule"].to_list()[2:] == ["same_clock_scoring_order,substitution_before_free_throw"] * 2
 
 
+def test_substitution_before_free_throw_reads_names_the_way_the_resolver_folds_them():
+    """V3 spells the shooter's playerName with its accents and the SUB text without them."""
+    pbp = frame(
+        other("foul", side="away"),
+        made("home", 1, 1, 0, player_name="Vučević", description="Vucevic Free Throw 1 of 1 (1 PTS)"),
+        other("substitution", side="home", player_name="Jones", description="SUB: Vucevic FOR Jones"),
+    )
+    repaired = repair_play_by_play(pbp).sort("event_order")
+    assert repaired["description"].to_list() == ["", "SUB: Vucevic FOR Jones", "Vucevic Free Throw 1 of 1 (1 PTS)"]
+
+
 # --------------------------------------------------------------------- isolated_score_drop
 def test_stale_score_on_the_other_sides_basket_is_carried_forward():
     # 0022200193 Q3 11:47: Love's 3 (home) states the away score as 68 where the away side
