@@ -196,6 +196,13 @@ def test_substitution_before_free_throw_reads_names_the_way_the_resolver_folds_t
     )
     repaired = repair_play_by_play(pbp).sort("event_order")
     assert repaired["description"].to_list() == ["", "SUB: Vucevic FOR Jones", "Vucevic Free Throw 1 of 1 (1 PTS)"]
+    # An initial names one of several players of that family name: not the shooter "Williams".
+    initialed = frame(
+        other("foul", side="away"),
+        made("home", 1, 1, 0, player_name="Williams", description="K. Williams Free Throw 1 of 1 (1 PTS)"),
+        other("substitution", side="home", player_name="Giddey", description="SUB: Jal. Williams FOR Giddey"),
+    )
+    assert repair_play_by_play(initialed)["repair_rule"].is_null().all()
 
 
 # --------------------------------------------------------------------- isolated_score_drop

@@ -59,6 +59,12 @@ def _family_key(text: pl.Expr) -> pl.Expr:
     return _spelled_key(text).str.replace(r" (jr|sr|ii|iii|iv|v)$", "")
 
 
+def folded_spelling(name: pl.Expr) -> pl.Expr:
+    """A name with case, accents and punctuation folded, initials and suffix kept: "Vučević" and
+    "Vucevic" are one spelling, "Jal. Williams" and "Williams" are not."""
+    return _spelled_key(_folded(name))
+
+
 def mention_parts(name: pl.Expr) -> dict[str, pl.Expr]:
     """A name as a description writes it: ``initial`` ("jal" for "Jal. Williams", else null) and
     ``family`` (the folded rest: "williams")."""

@@ -21,7 +21,7 @@ from nba_lakehouse.game_clock import REGULATION_PERIODS
 from nba_lakehouse.schemas import BOX_SCORE_PLAYERS, PLAY_BY_PLAY
 from nba_lakehouse.silver import audits
 from nba_lakehouse.silver.games import play_by_play_summary, with_partition_columns
-from nba_lakehouse.silver.names import mention_parts
+from nba_lakehouse.silver.names import folded_spelling
 from nba_lakehouse.silver.play_by_play import REPAIR_COLUMNS, parse_play_by_play
 from nba_lakehouse.silver.secondary_players import unresolved_name_violations, with_v3_secondary_players
 
@@ -158,15 +158,16 @@ def _substitution_before_free_throw(frame: pl.DataFrame) -> pl.DataFrame:
     """A substitution that brings in a player who already shot a free throw at that clock goes
     just before his first one: he cannot shoot before he is on the floor."""
     # The player coming in: an id where the feed gives one (V2 PLAYER2, CDN 'in' rows), else
-    # the name in V3's "SUB: X FOR Y", compared with the shooter's playerName as the name
-    # resolver folds them ("Vucevic" in the text, "Vučević" as playerName). The repair runs before
-    # V3's names are resolved: the resolver reads the order this rule puts right.
+    # the name in V3's "SUB: X FOR Y", compared with the shooter's playerName spelled the same
+    # once accents and case are folded ("Vucevic" in the text, "Vučević" as playerName), never by
+    # family name alone ("Jal. Williams" is not every Williams). The repair runs before V3's names
+    # are resolved: the resolver reads the order this rule puts right.
     incoming = pl.coalesce(
         pl.col("sub_in_player_id").cast(pl.String),
-        mention_parts(pl.col("description").str.extract(r"^SUB: (.+?) FOR ", 1))["family"],
+        folded_spelling(pl.col("description").str.extract(r"^SUB: (.+?) FOR ", 1)),
     )
     shooter = (
-        pl.when(pl.col("source") == "v3").then(mention_parts(pl.col("player_name"))["family"])
+        pl.when(pl.col("source") == "v3").then(folded_spelling(pl.col("player_name")))
         .otherwise(pl.col("player_id").cast(pl.String))
     )
     keys = [*_SAME_CLOCK, "team_id", "player"]
