@@ -189,6 +189,11 @@ def test_clutch_splits_add_up_to_the_clutch_time_of_the_games(gold):
     points = gold["events"].join(clutch.select("game_id", "event_order"), on=["game_id", "event_order"])
     assert splits["points"].sum() == points["home_points"].sum() + points["away_points"].sum()
     assert splits["plus_minus"].sum() == 0  # every point is someone's plus and someone's minus
+    # Assists: the assisted clutch baskets of every feed, the V3 game's (read from its text) included.
+    clutch_rows = gold["pbp"].join(clutch.select("game_id", "event_order"), on=["game_id", "event_order"])
+    assisted = clutch_rows.filter((pl.col("event_type") == "made_shot") & pl.col("assist_player_id").is_not_null())
+    assert splits["assists"].sum() == assisted.height
+    assert assisted.filter(pl.col("source") == "v3").height > 0
 
 
 @pytest.mark.skipif(not pbpstats_available(), reason="pbpstats is not installed (pip install -e '.[test]')")
