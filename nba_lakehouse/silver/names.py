@@ -10,7 +10,9 @@ Rules, in order:
 
 1. Names are compared folded: case, accents (NFKD), punctuation and a generational suffix (Jr.,
    Sr., II, III, IV, V) do not count. An initial ("Jal.") must begin the candidate's first name
-   where the first name is known.
+   where the first name is known. The closest spellings win: the suffix as written ("Jones Jr."
+   over a teammate "Jones"), then an initial that meets a known first name, the same initial
+   closest ("Jal." over "J.").
 2. The roster is the game's box score when there is one (players who played first); without
    one, every name the feed spells for the team in the frame: players who acted, and the outgoing
    names of substitutions (written exactly as incoming names are). A name matching no one in
@@ -18,7 +20,7 @@ Rules, in order:
    belonged to the team at that game (he played for it in the nearest game before or after).
 3. One candidate is the answer. Among several, the game's own rows decide: for a player coming
    in, the one who was off the floor before and on it after; for an assister or a jumper, the one
-   on the floor. Where they cannot tell, a single candidate who played in the game wins (the feed
+   on the floor; for the player a jump ball is tipped to, the one whose team has the ball next. Where they cannot tell, a single candidate who played in the game wins (the feed
    writes initials when two namesakes play). Anything else stays unresolved: counted, reported,
    never guessed.
 
