@@ -213,3 +213,18 @@ def test_a_name_no_rule_settles_stays_null_and_is_reported():
     assert unresolved.sort("event_order").rows() == [
         (GAME, 1, "sub_in", "Adebayo"), (GAME, 2, "sub_in", "Nobody"), (GAME, 3, "assist", "Nobody"),
     ]
+
+
+def test_the_closest_spelling_does_not_overrule_rows_that_bench_him():
+    """"(Jones 1 AST)" is spelled as Carlik Jones is, but he went to the bench and never came
+    back; Derrick Jones Jr. is on the floor. The spelling alone must not credit Carlik: the
+    assist stays unresolved rather than guessed."""
+    players = box((HOME, 11, "Carlik Jones"), (HOME, 12, "Derrick Jones Jr."), (HOME, 13, "Ayo Dosunmu"))
+    pbp = frame(
+        acts(HOME, 11, "Jones"), acts(HOME, 12, "Jones Jr."),
+        sub(HOME, 11, "Jones", "Dosunmu"),
+        assisted(HOME, 13, "Dosunmu", "Jones"),
+    )
+    out, unresolved = resolved(pbp, players)
+    assert at(out, 4, "assist_player_id") is None
+    assert unresolved["name"].to_list() == ["Jones"]

@@ -142,7 +142,14 @@ def test_v2_and_v3_possession_side_is_the_offense_of_gold_possessions(sample_fra
     possessions = build_possessions(pbp, sample_frames["games"])
     state = build_event_state(pbp, sample_frames["games"], possessions)
     assert state["possession_side"].is_not_null().mean() > 0.99
-    assert (state["possession_side"] == state["offense_side"]).all()
+    plays = state.filter(pl.col("event_type") != "rebound")
+    assert (plays["possession_side"] == plays["offense_side"]).all()
+    # A rebound is the rebounding team's ball, as the CDN states it.
+    rebounds = state.filter((pl.col("event_type") == "rebound") & pl.col("team_id").is_not_null()).join(
+        sample_frames["games"].select("game_id", "home_team_id"), on="game_id"
+    )
+    assert rebounds.height > 100
+    assert (rebounds["possession_side"] == (rebounds["team_id"] != rebounds["home_team_id"]).cast(pl.Int8)).all()
 
 
 def test_cdn_wall_clock_qualifiers_and_shot_coordinates_are_kept(sample_frames):

@@ -143,7 +143,7 @@ def test_inferred_possession_agrees_with_the_cdn_feed(sample_frames):
     # Shots, free throws and turnovers are the acting team's possession by definition.
     offense = both.filter(pl.col("event_type").is_in(["made_shot", "missed_shot", "free_throw", "turnover"]))
     assert (offense["inferred"] == offense["stated"]).mean() > 0.97
-    assert (both["inferred"] == both["stated"]).mean() > 0.85
+    assert (both["inferred"] == both["stated"]).mean() > 0.99  # 607 of 608 on 0022000001
     assert both.height > 0.8 * pbp.height
 
 

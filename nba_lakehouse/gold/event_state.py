@@ -71,6 +71,7 @@ def build_event_state(
         away_score="away_score",
         point_differential="point_differential",
         feed_possession_side=feed_possession,
+        team_side=_side(pl.col("team_id")),
         current_winning_team=pl.when(pl.col("point_differential") > 0).then(pl.lit(HOME, pl.Int8))
         .when(pl.col("point_differential") < 0).then(pl.lit(AWAY, pl.Int8)),
         final_winning_team=final_winner,
@@ -84,8 +85,12 @@ def _with_possessions(state: pl.DataFrame, possessions: pl.DataFrame) -> pl.Data
     joined = with_possession(state, sides, "possession_number", "offense_side", "start_seconds")
     return joined.with_columns(
         seconds_into_possession=pl.col("seconds_elapsed_game") - pl.col("start_seconds"),
-        possession_side=pl.when(pl.col("source") == "cdn").then("feed_possession_side").otherwise("offense_side"),
-    ).drop("start_seconds", "feed_possession_side", "source")
+        # A rebound is its team's ball, as the CDN states it; in gold.possessions a defensive
+        # rebound still belongs to the possession it ends.
+        possession_side=pl.when(pl.col("source") == "cdn").then("feed_possession_side")
+        .when((pl.col("event_type") == "rebound") & pl.col("team_side").is_not_null()).then("team_side")
+        .otherwise("offense_side"),
+    ).drop("start_seconds", "feed_possession_side", "team_side", "source")
 
 
 def _with_starters_on_court(state: pl.DataFrame, on_court: pl.DataFrame | None, box_players: pl.DataFrame | None) -> pl.DataFrame:

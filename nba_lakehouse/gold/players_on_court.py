@@ -19,13 +19,11 @@ import polars as pl
 
 from nba_lakehouse.game_clock import period_length, spans
 from nba_lakehouse.silver.names import BENCH_ACTION, PLAYERS_PER_SIDE
+from nba_lakehouse.silver.play_by_play import SECONDARY_COLUMNS
 
 GAME_KEY = ["game_id", "period"]
-# Secondary players of an event who are on the floor while it happens.
-ON_FLOOR_ROLES = (
-    "assist_player_id", "steal_player_id", "block_player_id", "foul_drawn_player_id",
-    "jump_ball_home_player_id", "jump_ball_away_player_id", "jump_ball_possession_player_id",
-)
+# Secondary players of an event who are on the floor while it happens: all but the substitutes.
+ON_FLOOR_ROLES = tuple(c for c in SECONDARY_COLUMNS if c not in ("sub_in_player_id", "sub_out_player_id"))
 
 
 # ----------------------------------------------------------------------------- rosters

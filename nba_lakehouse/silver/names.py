@@ -15,9 +15,10 @@ Rules, in order:
    closest ("Jal." over "J.").
 2. The roster is the game's box score when there is one (players who played first); without
    one, every name the feed spells for the team in the frame: players who acted, and the outgoing
-   names of substitutions (written exactly as incoming names are). A name matching no one in
-   the game is looked for among the team's names in the whole frame, kept only if the player
-   belonged to the team at that game (he played for it in the nearest game before or after).
+   names of substitutions (written exactly as incoming names are), in this game and in the
+   frame's other games, those kept only if the player belonged to the team at that game (he
+   played for it in the nearest game before or after). So without a box score a run over a
+   season can settle a name that a run over one date cannot.
 3. One candidate is the answer. Among several, the game's own rows decide: for a player coming
    in, the one who was off the floor before and on it after; for an assister or a jumper, the one
    on the floor; for the player a jump ball is tipped to, the one whose team has the ball next. Where they cannot tell, a single candidate who played in the game wins (the feed
@@ -159,7 +160,8 @@ def _teammates_at_the_time(candidates: pl.DataFrame, pbp: pl.DataFrame) -> pl.Da
 
 # --------------------------------------------------------------------------- candidates
 def _candidates(mentions: pl.DataFrame, roster: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
-    """(game_id, event_order, role, period, team_id, player_id, in_game): everyone a mention may mean."""
+    """(game_id, event_order, role, period, team_id, player_id, in_game, namesakes_set_aside):
+    the closest-spelled players a mention may mean."""
     named = mentions.with_columns(**mention_parts(pl.col("name"))).drop_nulls("family")
     fits = _compatible(pl.col("initial"), pl.col("first"))
     # How closely a roster name matches: the suffix as written ("Jones Jr." is not Carlik
@@ -202,7 +204,9 @@ def _candidates(mentions: pl.DataFrame, roster: pl.DataFrame, pbp: pl.DataFrame)
     by_player = found.group_by(*MENTION, "period", "team_id", "player_id").agg(
         pl.col("closeness").max(), pl.col("in_game").any()
     )
-    return by_player.filter(pl.col("closeness") == pl.col("closeness").max().over(MENTION)).drop("closeness")
+    closest = pl.col("closeness") == pl.col("closeness").max().over(MENTION)
+    # A namesake left out for a farther spelling can still show the closest one to be wrong.
+    return by_player.with_columns(namesakes_set_aside=(~closest).any().over(MENTION)).filter(closest).drop("closeness")
 
 
 def _on_floor_evidence(candidates: pl.DataFrame, pbp: pl.DataFrame, entering: pl.DataFrame) -> pl.DataFrame:
@@ -254,28 +258,36 @@ def _pick(candidates: pl.DataFrame, pbp: pl.DataFrame, entering: pl.DataFrame) -
     """(game_id, event_order, role, player_id): the one candidate each mention means, where the
     rules single one out."""
     several = pl.len().over(MENTION) > 1
-    alone = candidates.filter(~several).select(*MENTION, "player_id")
-    contested = candidates.filter(several)
+    # A lone candidate is the one, unless namesakes were set aside for his spelling alone: then
+    # the rows must not contradict him.
+    unquestioned = ~several & ~pl.col("namesakes_set_aside")
+    alone = candidates.filter(unquestioned).select(*MENTION, "player_id")
+    contested = candidates.filter(~unquestioned)
     if contested.is_empty():
         return alone
     judged = _on_floor_evidence(contested, pbp, entering).with_columns(
         # Coming in: not on the floor just before (he acted or came in) and not coming in again next.
-        remaining=~(pl.col("before").is_in(["acts", "enters"]).fill_null(False) | (pl.col("after") == "enters").fill_null(False)),
+        could_enter=~(pl.col("before").is_in(["acts", "enters"]).fill_null(False) | (pl.col("after") == "enters").fill_null(False)),
         off_before=(pl.col("before") == "leaves").fill_null(False)
         | (pl.col("before").is_null() & (pl.col("others_started") >= PLAYERS_PER_SIDE)),
         on_after=pl.col("after").is_in(["acts", "leaves"]).fill_null(False),
         # On the floor: he acted or came in before, or played from the period's start until after.
         on_now=pl.col("before").is_in(["acts", "enters"]).fill_null(False)
         | (pl.col("before").is_null() & pl.col("after").is_in(["acts", "leaves"]).fill_null(False)),
-    ).with_columns(came_in=pl.col("remaining") & pl.col("off_before") & pl.col("on_after"))
+        # Benched: he left and has not come back.
+        benched=(pl.col("before") == "leaves").fill_null(False),
+    ).with_columns(came_in=pl.col("could_enter") & pl.col("off_before") & pl.col("on_after"))
     entering_role = pl.col("role").is_in(ENTERING_ROLES)
-    one_left = pl.col("remaining").sum().over(MENTION) == 1
+    one_could_enter = pl.col("could_enter").sum().over(MENTION) == 1
     one_came_in = pl.col("came_in").sum().over(MENTION) == 1
     one_on = pl.col("on_now").sum().over(MENTION) == 1
     by_rows = pl.when(entering_role).then(
-        (one_left & pl.col("remaining")) | (~one_left & one_came_in & pl.col("came_in"))
+        (one_could_enter & pl.col("could_enter")) | (~one_could_enter & one_came_in & pl.col("came_in"))
     ).otherwise(one_on & pl.col("on_now"))
-    decided = judged.filter(by_rows)
+    lone = pl.len().over(MENTION) == 1
+    contradicted = pl.when(entering_role).then(~pl.col("could_enter")).otherwise(pl.col("benched"))
+    judged = judged.filter(~(lone & contradicted))
+    decided = judged.filter(by_rows | lone)
     undecided = judged.join(decided, on=MENTION, how="anti")
     # The feed writes initials when two namesakes play, so a bare name is the one who played.
     played = undecided.filter(pl.col("in_game") & (pl.col("in_game").sum().over(MENTION) == 1))
@@ -289,7 +301,8 @@ def resolve_mentions(
     role, player_id); a mention no rule settles is left out.
 
     ``team_id`` is the named player's team; a mention of either team (a jump ball's "Tip to") is
-    given once per team. ``pbp`` is the frame's silver play-by-play with ``sub_out_player_id``;
+    given once per team. ``pbp`` is the frame's silver play-by-play with ``sub_out_player_id``
+    and ``game_date`` (games are ordered by date to tell who belonged to a team when);
     ``outgoing`` (game_id, team_id, player_id, name) the names substitutions took players off by.
     Players coming in are resolved first, so the other roles can tell who was on the floor.
     """
@@ -301,9 +314,7 @@ def resolve_mentions(
     certain = entering_candidates.filter(pl.len().over(MENTION) == 1)
     entering = _pick(entering_candidates, pbp, _entering_rows(certain))
     others = _pick(candidates.filter(~is_entering), pbp, _entering_rows(entering_candidates.join(entering, on=[*MENTION, "player_id"], how="semi")))
-    # A mention given for both teams resolves only when exactly one team's roster answers it.
-    picked = pl.concat([entering, others])
-    return picked.filter(pl.len().over(MENTION) == 1)
+    return pl.concat([entering, others])
 
 
 def _on_the_team_with_the_ball_next(candidates: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:

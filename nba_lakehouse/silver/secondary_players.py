@@ -101,24 +101,22 @@ def with_v3_secondary_players(pbp: pl.DataFrame, box_players: pl.DataFrame) -> t
         "role", index=["game_id", "event_order"], values="player_id"
     )
     wide = wide.with_columns(pl.lit(None, pl.Int64).alias(c) for c in ROLE_COLUMNS.values() if c not in wide.columns)
-    is_home = pl.col("location") == "home"
+    # The first jumper is the row's own player, on the side the row's location says (no side
+    # when the feed gives none).
+    is_v3_jump = (pl.col("source") == "v3") & (pl.col("event_type") == "jump_ball")
+    own_side = {"home": ("player_id", "_other_jumper"), "away": ("_other_jumper", "player_id")}
     filled = (
         pbp.join(wide, on=["game_id", "event_order"], how="left", suffix="_resolved", maintain_order="left")
         .with_columns(
             pl.coalesce(c, f"{c}_resolved").alias(c) for c in ROLE_COLUMNS.values() if c != "_other_jumper"
         )
         .with_columns(
-            # The first jumper is the row's own player, on the side the row's location says.
-            jump_ball_home_player_id=pl.coalesce(
-                "jump_ball_home_player_id",
-                pl.when((pl.col("source") == "v3") & (pl.col("event_type") == "jump_ball"))
-                .then(pl.when(is_home).then("player_id").otherwise("_other_jumper")),
-            ),
-            jump_ball_away_player_id=pl.coalesce(
-                "jump_ball_away_player_id",
-                pl.when((pl.col("source") == "v3") & (pl.col("event_type") == "jump_ball"))
-                .then(pl.when(is_home).then("_other_jumper").otherwise("player_id")),
-            ),
+            pl.coalesce(
+                f"jump_ball_{side}_player_id",
+                pl.when(is_v3_jump & (pl.col("location") == "home")).then(pl.col(own_side["home"][i]))
+                .when(is_v3_jump & (pl.col("location") == "away")).then(pl.col(own_side["away"][i])),
+            ).alias(f"jump_ball_{side}_player_id")
+            for i, side in enumerate(("home", "away"))
         )
         .drop("_other_jumper", *[f"{c}_resolved" for c in ROLE_COLUMNS.values() if c != "_other_jumper"])
     )
