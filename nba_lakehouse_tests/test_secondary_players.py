@@ -62,7 +62,9 @@ def test_the_v3_reading_of_cdn_descriptions_finds_the_feeds_own_assist_ids(sampl
     assert unresolved.filter(pl.col("role") == "assist").is_empty()
 
 
-def _v3_responses_with(description_change) -> tuple[list, dict, pl.DataFrame]:
+def _v3_responses_with(description_change) -> tuple[list, dict]:
+    """The real V3 recording with every description passed through ``description_change``, as
+    publishable_play_by_play's (responses, game_dates)."""
     payload = copy.deepcopy(load_recorded(SAMPLE_GAMES[V3_GAME][1]))
     for action in payload["game"]["actions"]:
         action["description"] = description_change(action["description"])

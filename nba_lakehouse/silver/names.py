@@ -173,28 +173,25 @@ def _candidates(mentions: pl.DataFrame, roster: pl.DataFrame, pbp: pl.DataFrame)
         + initial_known.cast(pl.Int8) + (initial_known & (pl.col("initial") == pl.col("first"))).cast(pl.Int8)
     )
     columns = [*MENTION, "period", "team_id", "player_id", "closeness"]
+
+    def matches(mentioned: pl.DataFrame, names: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+        return mentioned.join(names, on=on).filter(fits).with_columns(closeness=closeness)
+
     # A box score is the game's whole roster; who played comes before who did not.
     box = roster.filter(pl.col("origin") == "box")
     in_box = (
-        named.join(box, on=["game_id", "team_id", "family"]).filter(fits).with_columns(closeness=closeness)
+        matches(named, box, ["game_id", "team_id", "family"])
         .filter(pl.col("played") | ~pl.col("played").any().over(MENTION))
         .select(columns)
     )
     has_box = box.select("game_id", "team_id").unique()
     without_box = named.join(has_box, on=["game_id", "team_id"], how="anti")
     spelled = roster.filter(pl.col("origin") != "box")
-    in_game = (
-        without_box.join(spelled, on=["game_id", "team_id", "family"]).filter(fits).with_columns(closeness=closeness)
-        .select(columns)
-    )
+    in_game = matches(without_box, spelled, ["game_id", "team_id", "family"]).select(columns)
     # Names the team spells anywhere in the frame: a player who never acts in this game (he
     # only comes in) is known from the games he did act in.
     team_names = spelled.select("team_id", "player_id", "first", "family", "spelled").unique()
-    elsewhere = _teammates_at_the_time(
-        without_box.join(team_names, on=["team_id", "family"]).filter(fits).with_columns(closeness=closeness)
-        .select(columns).unique(),
-        pbp,
-    )
+    elsewhere = _teammates_at_the_time(matches(without_box, team_names, ["team_id", "family"]).select(columns).unique(), pbp)
     found = pl.concat([
         in_box.with_columns(in_game=pl.lit(True)),
         in_game.with_columns(in_game=pl.lit(True)),

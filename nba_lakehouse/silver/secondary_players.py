@@ -27,6 +27,8 @@ ROLE_COLUMNS = {
     "jumper": "_other_jumper",
     "tipped_to": "jump_ball_possession_player_id",
 }
+# The silver columns a resolved role fills directly ("jumper" is placed on a side afterwards).
+RESOLVED_COLUMNS = [c for c in ROLE_COLUMNS.values() if c in SECONDARY_COLUMNS]
 UNRESOLVED_SCHEMA = {"game_id": pl.String, "event_order": pl.Int32, "role": pl.String, "name": pl.String}
 
 
@@ -102,23 +104,22 @@ def with_v3_secondary_players(pbp: pl.DataFrame, box_players: pl.DataFrame) -> t
     )
     wide = wide.with_columns(pl.lit(None, pl.Int64).alias(c) for c in ROLE_COLUMNS.values() if c not in wide.columns)
     # The first jumper is the row's own player, on the side the row's location says (no side
-    # when the feed gives none).
+    # when the feed gives none); the second is on the other side.
     is_v3_jump = (pl.col("source") == "v3") & (pl.col("event_type") == "jump_ball")
-    own_side = {"home": ("player_id", "_other_jumper"), "away": ("_other_jumper", "player_id")}
+    own_home = is_v3_jump & (pl.col("location") == "home")
+    own_away = is_v3_jump & (pl.col("location") == "away")
     filled = (
         pbp.join(wide, on=["game_id", "event_order"], how="left", suffix="_resolved", maintain_order="left")
+        .with_columns(pl.coalesce(c, f"{c}_resolved").alias(c) for c in RESOLVED_COLUMNS)
         .with_columns(
-            pl.coalesce(c, f"{c}_resolved").alias(c) for c in ROLE_COLUMNS.values() if c != "_other_jumper"
+            jump_ball_home_player_id=pl.coalesce(
+                "jump_ball_home_player_id", pl.when(own_home).then("player_id").when(own_away).then("_other_jumper")
+            ),
+            jump_ball_away_player_id=pl.coalesce(
+                "jump_ball_away_player_id", pl.when(own_home).then("_other_jumper").when(own_away).then("player_id")
+            ),
         )
-        .with_columns(
-            pl.coalesce(
-                f"jump_ball_{side}_player_id",
-                pl.when(is_v3_jump & (pl.col("location") == "home")).then(pl.col(own_side["home"][i]))
-                .when(is_v3_jump & (pl.col("location") == "away")).then(pl.col(own_side["away"][i])),
-            ).alias(f"jump_ball_{side}_player_id")
-            for i, side in enumerate(("home", "away"))
-        )
-        .drop("_other_jumper", *[f"{c}_resolved" for c in ROLE_COLUMNS.values() if c != "_other_jumper"])
+        .drop("_other_jumper", *[f"{c}_resolved" for c in RESOLVED_COLUMNS])
     )
     return filled, unresolved
 
