@@ -118,3 +118,12 @@ def replay_with_a_lowered_score(tmp_path) -> Path:
             action["scoreHome"] = str(int(action["scoreHome"]) - 10)
     pbp_path.write_text(json.dumps(pbp))
     return replay
+
+
+@pytest.fixture
+def fake_nba():
+    """The shared loopback fake NBA serving the real recordings (``fake_nba.FakeNBA``)."""
+    from nba_lakehouse_tests.fake_nba import serve
+
+    with serve() as fake:
+        yield fake

@@ -80,14 +80,12 @@ from nba_lakehouse.lake import PROJECT_ROOT, STAGING_DIR, Lake
 from nba_lakehouse.schemas import TABLES
 from nba_lakehouse.sources.replay import (
     cdn_replay_path,
-    recorded_games,
     stats_replay_path,
 )
 from nba_lakehouse_tests.conftest import REPLAY
+from nba_lakehouse_tests.fake_nba import SCOREBOARD_PATH, derived_scoreboard
 from nba_lakehouse_tests.test_client_live import QuietServer, _reply
 
-SCOREBOARD_TEMPLATE = REPLAY / "stats" / "scoreboardv3" / "GameDate=2025-11-05.json"
-SCOREBOARD_PATH = "/stats/scoreboardv3"
 SLOW = os.environ.get("NBA_LAKEHOUSE_SLOW_TESTS") == "1"
 
 
@@ -115,19 +113,6 @@ class Seen:
     query: tuple[tuple[str, str], ...]  # sorted
     status: int
     at: float  # time.monotonic() on arrival
-
-
-def derived_scoreboard(game_date: str) -> bytes:
-    """The recorded 2025-11-05 ScoreboardV3 turned into ``game_date``'s: see the module docstring."""
-    board = json.loads(SCOREBOARD_TEMPLATE.read_bytes())
-    year, month, day = game_date.split("-")
-    board["meta"]["request"] = board["meta"]["request"].replace("2025/11/05", f"{year}/{month}/{day}")
-    board["scoreboard"]["gameDate"] = game_date
-    board["scoreboard"]["games"] = [
-        {"gameId": game_id, "gameStatus": 3, "gameStatusText": "Final"}
-        for game_id, date in sorted(recorded_games(REPLAY).items()) if date.isoformat() == game_date
-    ]
-    return json.dumps(board).encode()
 
 
 class RecordedNBA(BaseHTTPRequestHandler):
