@@ -122,6 +122,9 @@ class NBAResponse:
     payload: dict
     mode: str
     fetched_at: dt.datetime
+    # Fields the response has beyond what its endpoint's validation declares ("new column X in
+    # result set Y"): tolerated, and recorded in the response's manifest.
+    schema_drift: tuple[str, ...] = ()
 
 
 def stats_request(endpoint_cls, **kwargs) -> NBARequest:
