@@ -175,12 +175,18 @@ class FakeNBA(QuietServer):
             return [s for s in self.seen if s.path == path]
 
     def client(self, **overrides) -> NBAClient:
-        settings = dict(
-            mode="live", stats_base_url=self.base + "/stats", cdn_base_url=self.base + "/cdn",
-            min_interval_s=0.0, jitter_s=0.0, connect_timeout_s=2.0, read_timeout_s=10.0, deadline_s=30.0,
-            max_retries=2, backoff_base_s=0.05, backoff_max_s=0.2,
-        )
-        return NBAClient(**{**settings, **overrides})
+        return live_client(self.base, **overrides)
+
+
+def live_client(base: str, **overrides) -> NBAClient:
+    """A live-mode client for the fake NBA at ``base`` (also from another process): no throttle,
+    short timeouts, quick retries."""
+    settings = dict(
+        mode="live", stats_base_url=base + "/stats", cdn_base_url=base + "/cdn",
+        min_interval_s=0.0, jitter_s=0.0, connect_timeout_s=2.0, read_timeout_s=10.0, deadline_s=30.0,
+        max_retries=2, backoff_base_s=0.05, backoff_max_s=0.2,
+    )
+    return NBAClient(**{**settings, **overrides})
 
 
 def serve(replay: Path = REPLAY):
