@@ -24,10 +24,12 @@ class DeadRun:
     job_name: str
     pid: int
     partition: str | None
-    pools: tuple[str, ...]  # the pools it holds a slot of
+    # The pools it holds a slot of or has a step queued for: a queued step of a dead run is handed
+    # the slot when it frees up, and never gives it back.
+    pools: tuple[str, ...]
 
     def __str__(self) -> str:
-        held = f", holds the {', '.join(self.pools)} pool slot" if self.pools else ""
+        held = f", holds or is queued for the {', '.join(self.pools)} pool slot" if self.pools else ""
         return f"run {self.run_id} ({self.job_name}, partition {self.partition}{held}; worker pid {self.pid} gone)"
 
 
@@ -43,13 +45,14 @@ def _pools_by_run(instance: dg.DagsterInstance) -> dict[str, tuple[str, ...]]:
         return {}
     held: dict[str, list[str]] = {}
     for pool in sorted(storage.get_concurrency_keys()):
-        for run_id in storage.get_concurrency_info(pool).active_run_ids:
+        info = storage.get_concurrency_info(pool)
+        for run_id in info.active_run_ids | info.pending_run_ids:
             held.setdefault(run_id, []).append(pool)
     return {run_id: tuple(pools) for run_id, pools in held.items()}
 
 
 def dead_runs(instance: dg.DagsterInstance) -> list[DeadRun]:
-    """The active runs whose worker (on this machine) is gone, with the pool slots they still hold."""
+    """The active runs whose worker (on this machine) is gone, with the pools they hold or queue for."""
     pools = _pools_by_run(instance)
     dead = []
     for run in instance.get_runs(filters=dg.RunsFilter(statuses=ACTIVE)):
