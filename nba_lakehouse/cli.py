@@ -68,16 +68,8 @@ def _replay_dir(mode: str | None = None) -> str | None:
     return nba.replay_dir
 
 
-def _refuse_if_dead_runs_hold_pools() -> None:
-    """Before launching runs: a slot held by a dead run would make them wait forever, silently."""
-    from nba_lakehouse.demo import default_instance
-    from nba_lakehouse.recovery import refuse_if_dead_runs_hold_pools
-
-    with default_instance() as instance:
-        refuse_if_dead_runs_hold_pools(instance)
-
-
 def _backfill_window(args):
+    """(first, last date) of ``--season`` or ``--start``/``--end``, checked: Dagster would run a bad range green."""
     from nba_lakehouse.backfill import season_window
     from nba_lakehouse.partitions import game_date_range, season_partitions
     from nba_lakehouse.status import parse_season
@@ -110,10 +102,12 @@ def _backfill(args) -> None:
         print(f"  {date_range}")
     if args.dry_run or not ranges:
         return
-    _refuse_if_dead_runs_hold_pools()
     from nba_lakehouse.definitions import defs
+    from nba_lakehouse.recovery import refuse_if_dead_runs_hold_pools
 
     with default_instance() as instance:
+        # Refused rather than launched: behind a dead run's slot the run would wait forever, silently.
+        refuse_if_dead_runs_hold_pools(instance)
         results = backfill_ranges(defs.resolve_job_def(args.job), ranges, instance)
     if not all(r.success for r in results):
         sys.exit("nba-lakehouse backfill: a run failed (see it in the UI); re-running fetches only what is missing")
@@ -123,7 +117,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="nba-lakehouse", description="NBA data lakehouse on Dagster, Parquet and DuckDB")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="materialize the recorded sample games end to end (replay mode) and print the result")
-    sql = sub.add_parser("sql", help="run a SQL query on the DuckDB catalog (read-only) and print the result")
+    sql = sub.add_parser(
+        "sql",
+        help="run read-only SQL (SELECT, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) on the DuckDB catalog's silver.* and "
+        "gold.* views or the lake's files, and print each result; nothing else is read, nothing is written",
+    )
     sql.add_argument("query", help='e.g. "SELECT * FROM silver.games"')
     status = sub.add_parser(
         "status",
@@ -153,10 +151,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
+            from nba_lakehouse.demo import default_instance
             from nba_lakehouse.demo import main as demo_main
+            from nba_lakehouse.recovery import refuse_if_dead_runs_hold_pools
 
             _replay_dir("replay")
-            _refuse_if_dead_runs_hold_pools()
+            with default_instance() as instance:
+                refuse_if_dead_runs_hold_pools(instance)
             demo_main()
         elif args.command == "sql":
             _sql(args.query)
