@@ -1,7 +1,6 @@
 """The ``nba-lakehouse`` command."""
 
 import argparse
-import os
 import sys
 
 
@@ -10,20 +9,31 @@ def _sql(query: str) -> None:
     import polars as pl
 
     from nba_lakehouse.lake import Lake, lake_root_from_env
+    from nba_lakehouse.warehouse.sandbox import run_read_only
 
-    path = Lake(lake_root_from_env()).duckdb_path
+    lake = Lake(lake_root_from_env())
     try:
-        # Read-only: a refresh of the catalog can run at the same time.
-        with duckdb.connect(path, read_only=True) as conn:
-            result = conn.sql(query)
-            frame = result.pl() if result is not None else None
+        frames = run_read_only(lake, query)
     except duckdb.IOException as exc:
-        sys.exit(f"nba-lakehouse sql: cannot open the catalog {path} ({exc}); run `nba-lakehouse demo` first")
+        sys.exit(f"nba-lakehouse sql: cannot open the catalog {lake.duckdb_path} ({_first_line(exc)}); "
+                 "run `nba-lakehouse demo` first")
+    except duckdb.PermissionException as exc:
+        sys.exit(f"nba-lakehouse sql: refused: {_first_line(exc)}: the SQL door reads the catalog and the lake "
+                 f"under {lake.uri()} only, and installs or loads no extension")
     except duckdb.Error as exc:
-        sys.exit(f"nba-lakehouse sql: {exc}")
-    if frame is not None:
-        with pl.Config(tbl_rows=100, tbl_cols=30, tbl_width_chars=200, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
+        sys.exit(f"nba-lakehouse sql: {_first_line(exc)}")
+    with pl.Config(tbl_rows=100, tbl_cols=30, tbl_width_chars=200, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
+        for frame in frames:
             print(frame)
+
+
+def _first_line(exc: Exception) -> str:
+    """DuckDB's and pydantic's messages go on for lines (the query, a caret, a URL): their first line."""
+    import pydantic
+
+    if isinstance(exc, pydantic.ValidationError):  # each error's own message, without pydantic's framing
+        return "; ".join(str(e.get("ctx", {}).get("error") or e["msg"]) for e in exc.errors())
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _recover() -> None:
@@ -38,21 +48,53 @@ def _recover() -> None:
     print(f"{len(recovered)} dead runs recovered" if recovered else "no dead runs: nothing to recover")
 
 
-def _backfill(args) -> None:
-    import datetime as dt
+def _replay_dir(mode: str | None = None) -> str | None:
+    """The recordings a replay-mode command reads (None in live mode); ValueError if they are not there.
 
-    from nba_lakehouse.backfill import MERGE_GAP_DAYS, backfill_ranges, plan, season_window
-    from nba_lakehouse.demo import default_instance
-    from nba_lakehouse.lake import Lake, lake_root_from_env
+    ``mode`` None is NBA_LAKEHOUSE_MODE's; the demo always replays.
+    """
+    from pathlib import Path
+
     from nba_lakehouse.resources import build_resources
 
+    nba = build_resources(mode=mode)["nba"]
+    if nba.mode != "replay":
+        return None
+    if not Path(nba.replay_dir).is_dir():
+        raise ValueError(
+            f"replay mode reads recorded responses from {nba.replay_dir}, which is not a directory: "
+            "point NBA_REPLAY_DIR at the recordings (default data/replay), or set NBA_LAKEHOUSE_MODE=live"
+        )
+    return nba.replay_dir
+
+
+def _backfill_window(args):
+    """(first, last date) of ``--season`` or ``--start``/``--end``, checked: Dagster would run a bad range green."""
+    from nba_lakehouse.backfill import season_window
+    from nba_lakehouse.partitions import game_date_range, season_partitions
+    from nba_lakehouse.status import parse_season
+
+    if args.season and (args.start or args.end):
+        raise ValueError("give --season, or --start and --end, not both")
     if args.season:
-        start, end = season_window(args.season)
-    elif args.start and args.end:
-        start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
-    else:
-        raise ValueError("give --season 2022-23, or --start and --end (YYYY-MM-DD)")
-    replay_dir = build_resources()["nba"].replay_dir if os.environ.get("NBA_LAKEHOUSE_MODE", "replay") == "replay" else None
+        season = parse_season(args.season)
+        seasons = season_partitions.get_partition_keys()
+        if season not in seasons:
+            raise ValueError(f"--season {season} is not a season partition: seasons run from {seasons[0]} to {seasons[-1]}")
+        return season_window(season)
+    if args.start and args.end:
+        dates = game_date_range(args.start, args.end)
+        return dates[0], dates[-1]
+    raise ValueError("give --season 2022-23, or --start and --end (YYYY-MM-DD)")
+
+
+def _backfill(args) -> None:
+    from nba_lakehouse.backfill import MERGE_GAP_DAYS, backfill_ranges, plan
+    from nba_lakehouse.demo import default_instance
+    from nba_lakehouse.lake import Lake, lake_root_from_env
+
+    start, end = _backfill_window(args)
+    replay_dir = _replay_dir()
     gap = MERGE_GAP_DAYS if args.merge_gap_days is None else args.merge_gap_days
     ranges, source, dates = plan(start, end, Lake(lake_root_from_env()), replay_dir, gap)
     print(f"{start}..{end}: {len(dates)} dates with games (from {source}) in {len(ranges)} single-run backfills")
@@ -61,8 +103,11 @@ def _backfill(args) -> None:
     if args.dry_run or not ranges:
         return
     from nba_lakehouse.definitions import defs
+    from nba_lakehouse.recovery import refuse_if_dead_runs_hold_pools
 
     with default_instance() as instance:
+        # Refused rather than launched: behind a dead run's slot the run would wait forever, silently.
+        refuse_if_dead_runs_hold_pools(instance)
         results = backfill_ranges(defs.resolve_job_def(args.job), ranges, instance)
     if not all(r.success for r in results):
         sys.exit("nba-lakehouse backfill: a run failed (see it in the UI); re-running fetches only what is missing")
@@ -72,7 +117,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="nba-lakehouse", description="NBA data lakehouse on Dagster, Parquet and DuckDB")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="materialize the recorded sample games end to end (replay mode) and print the result")
-    sql = sub.add_parser("sql", help="run a SQL query on the DuckDB catalog (read-only) and print the result")
+    sql = sub.add_parser(
+        "sql",
+        help="run read-only SQL (SELECT, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) on the DuckDB catalog's silver.* and "
+        "gold.* views or the lake's files, and print each result; nothing else is read, nothing is written",
+    )
     sql.add_argument("query", help='e.g. "SELECT * FROM silver.games"')
     status = sub.add_parser(
         "status",
@@ -102,8 +151,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
+            from nba_lakehouse.demo import default_instance
             from nba_lakehouse.demo import main as demo_main
+            from nba_lakehouse.recovery import refuse_if_dead_runs_hold_pools
 
+            _replay_dir("replay")
+            with default_instance() as instance:
+                refuse_if_dead_runs_hold_pools(instance)
             demo_main()
         elif args.command == "sql":
             _sql(args.query)
@@ -116,8 +170,8 @@ def main(argv: list[str] | None = None) -> None:
             _recover()
         elif args.command == "backfill":
             _backfill(args)
-    except ValueError as exc:  # configuration errors (environment variables, games.csv) name what is wrong
-        sys.exit(f"nba-lakehouse {args.command}: {exc}")
+    except ValueError as exc:  # bad input or configuration (arguments, environment, games.csv) names what is wrong
+        sys.exit(f"nba-lakehouse {args.command}: {_first_line(exc)}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -79,5 +80,39 @@ def seasons_possibly_containing(game_date: dt.date) -> list[str]:
     return seasons
 
 
+GAME_DATE_KEY = re.compile(r"\d{4}-\d{2}-\d{2}")  # what Dagster's keys look like; fromisoformat alone takes 20230105 too
+
+
+def valid_game_dates() -> str:
+    """The format and range of game-date partition keys, for error messages."""
+    first = game_date_partitions.start.date().isoformat()
+    return f"write YYYY-MM-DD, a real date from {first} to {game_date_partitions.get_last_partition_key()}"
+
+
 def parse_game_date(key: str) -> dt.date:
-    return dt.date.fromisoformat(key)
+    """A game-date partition key as a date; ValueError naming the valid format and range otherwise.
+
+    Dagster builds a range run's keys from its ``dagster/asset_partition_range_start``/``_end``
+    tags leniently (``2023-1-5`` passes), so keys given by hand are checked here.
+    """
+    try:
+        date = dt.date.fromisoformat(key) if GAME_DATE_KEY.fullmatch(key) else None
+    except ValueError:  # 2023-02-30
+        date = None
+    if date is None or not game_date_partitions.has_partition_key(key):
+        raise ValueError(f"game date {key!r} is not a game-date partition: {valid_game_dates()}")
+    return date
+
+
+def game_date_range(start_key: str, end_key: str) -> list[dt.date]:
+    """Every date of the range ``start_key..end_key``, both checked; ValueError for a reversed range.
+
+    Dagster runs a reversed range as a run of no partition that succeeds having done nothing.
+    """
+    start, end = parse_game_date(start_key), parse_game_date(end_key)
+    if start > end:
+        raise ValueError(
+            f"game-date range {start_key}..{end_key} is reversed: its start is after its end "
+            f"(give the earlier date first; {valid_game_dates()})"
+        )
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]

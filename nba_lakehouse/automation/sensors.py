@@ -93,5 +93,9 @@ def build_new_games_sensor(target: dg.AssetSelection, today: Callable[[], dt.dat
 def dead_run_sweeper(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     recovered = fail_dead_runs(context.instance)
     for run in recovered:
-        context.log.warning(f"run {run.run_id} ({run.job_name}) lost its worker (pid {run.pid}): marked failed")
-    return dg.SkipReason(f"{len(recovered)} dead runs marked failed" if recovered else "no dead runs")
+        context.log.warning(f"{run}: marked failed, its pool slots freed")
+    # The tick's reason is what the UI shows on the sensor's page: name the runs, not only a count.
+    return dg.SkipReason(
+        f"{len(recovered)} dead runs marked failed, their pool slots freed: {'; '.join(map(str, recovered))}"
+        if recovered else "no dead runs"
+    )
