@@ -57,7 +57,7 @@ def test_demo_materializes_every_layer(demo_lake):
     assert result.events == _recorded_event_count()
     assert result.checks and all(ok for *_, ok in result.checks)
     # Every declared check ran at least once on the demo's partitions.
-    declared = {(k.asset_key.to_user_string(), k.name) for c in [*all_checks, *all_assets] for k in c.check_keys}
+    declared = {(k.asset_key.to_user_string(), k.name) for c in all_checks for k in c.check_keys}
     assert {(a, n) for a, n, _ in result.checks} == declared
     assert result.gold_query.height == len(SAMPLE_GAMES)
     # Two teams per sample game, each with its counted possessions and a rating that follows from them.

@@ -563,11 +563,6 @@ class DateGames:
 
 @dg.asset(
     description="Raw scoreboard of each date (ScoreboardV3, else ScoreboardV2): game statuses and scores as fetched",
-    check_specs=[dg.AssetCheckSpec(
-        "scoreboards_usable", asset="bronze_scoreboard", blocking=False, partitions_def=game_date_partitions,
-        description="Every date's scoreboard was usable, listed the games the schedule has as final, and an "
-                    "empty one for a date in the season months was confirmed by the schedule",
-    )],
     **_common,
 )
 def bronze_scoreboard(context: dg.AssetExecutionContext, config: BronzeSeasonConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
@@ -575,8 +570,8 @@ def bronze_scoreboard(context: dg.AssetExecutionContext, config: BronzeSeasonCon
 
     A scoreboard that is unusable or lacks games the schedule (or an earlier scoreboard) has is
     not archived, so the date is never settled on it: its missing games are flagged in
-    ``silver.game_issues`` (``scoreboard_missing_games``) and every problem fails the
-    ``scoreboards_usable`` check (a warning), naming the date.
+    ``silver.game_issues`` (``scoreboard_missing_games``), and every problem is in the metadata
+    (``problems``, by date), which the ``scoreboards_usable`` check (a warning) reports.
     """
     store = lake.lake()
     fetched, reused, unavailable, corrupt = [], 0, {}, {}
@@ -631,12 +626,6 @@ def bronze_scoreboard(context: dg.AssetExecutionContext, config: BronzeSeasonCon
             **_corrupt_metadata(context, corrupt), **drift_metadata(fetched),
             **record_issues(context, store, dates, issues),
         },
-        check_results=[dg.AssetCheckResult(
-            check_name="scoreboards_usable", passed=not problems, severity=dg.AssetCheckSeverity.WARN,
-            description=(f"{len(problems)} dates: " + " | ".join(f"{d}: {p}" for d, p in shown.items())) if problems
-            else f"every scoreboard of the run's {len(dates)} dates usable",
-            metadata={"dates": len(problems), "problems": dg.MetadataValue.json(shown)},
-        )],
     )
 
 

@@ -50,3 +50,34 @@ bronze_box_score_summary_missing = games_missing_check("bronze_box_score_summary
 bronze_hustle_stats_missing = games_missing_check("bronze_hustle_stats")
 bronze_game_rotation_missing = games_missing_check("bronze_game_rotation")
 bronze_shot_chart_missing = games_missing_check("bronze_shot_chart")
+
+
+SCOREBOARD = dg.AssetKey("bronze_scoreboard")
+
+
+@dg.asset_check(
+    asset=SCOREBOARD, name="scoreboards_usable", blocking=False, partitions_def=game_date_partitions,
+    description="Every date's scoreboard was usable, listed the games the schedule has as final, and an empty one "
+                "for a date in the season months was confirmed by the schedule",
+)
+def bronze_scoreboard_usable(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    """Reports the problems bronze_scoreboard found in this run (its materialization's ``problems``):
+    they are about answers it did not archive or cannot settle, which the lake alone cannot tell."""
+    records = context.instance.get_records_for_run(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    ).records
+    materializations = [
+        m for r in records if (m := r.event_log_entry.asset_materialization) is not None and m.asset_key == SCOREBOARD
+    ]
+    if not materializations:
+        return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
+                                   description="bronze_scoreboard was not materialized in this run: nothing to judge")
+    dates = {d.isoformat() for d in partition_dates(context)}
+    problems = {d: p for m in materializations for d, p in m.metadata["problems"].value.items() if d in dates}
+    return dg.AssetCheckResult(
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(f"{len(problems)} dates: " + " | ".join(f"{d}: {p}" for d, p in sorted(problems.items())))
+        if problems else f"every scoreboard of the {len(dates)} dates usable",
+        metadata={"dates": len(problems), "problems": dg.MetadataValue.json(dict(sorted(problems.items())))},
+    )
