@@ -276,13 +276,14 @@ def test_status_for_one_season(demo_lake, check_home, monkeypatch, capsys):
     assert "no season" not in out
     summary = check_rows(tables)
     # The range run's two dates only: 2023-01-02 (and its failure) belong to 2022-23. Its checks
-    # passed on both dates, except those of a feed recorded for neither (GameRotation), not evaluated.
+    # passed on both dates, except those of feeds recorded for neither (GameRotation, HustleStatsBoxScore), not evaluated.
     expected = _expected_check_counts([check_home[1][1]])
     assert {c: (summary[c]["partitions"], summary[c]["passed"]) for c in expected} == {
         c: ("2", str(counts["passed"])) for c, counts in expected.items()
     }
     assert {c for c, counts in expected.items() if counts["not evaluated"]} == {
-        "game_rotations.rotation_minutes_match_box_score", "stints.lineups_match_game_rotation"
+        "game_rotations.rotation_minutes_match_box_score", "stints.lineups_match_game_rotation",
+        "bronze_game_rotation.games_missing", "bronze_hustle_stats.games_missing",
     }
     assert "no failing checks" in out
 

@@ -317,8 +317,15 @@ def archived_units(root: Path) -> set[tuple[str, str, str | None]]:
     }
 
 
+def body_of(root: Path, manifest_path: str) -> Path:
+    """The body a manifest names (bodies are content-addressed: ``<stem>.<sha256[:16]>.json.gz``)."""
+    path = Path(root, manifest_path)
+    return path.parent / json.loads(path.read_bytes())["body_path"]
+
+
 def bodies_without_manifest(root: Path) -> list[str]:
-    return [b for b in bodies(root) if not Path(root, b.removesuffix(".json.gz") + ".manifest.json").exists()]
+    named = {str(body_of(root, m).relative_to(root)) for m in manifests(root)}
+    return [b for b in bodies(root) if b not in named]
 
 
 def staged_files(root: Path) -> list[str]:
@@ -444,7 +451,7 @@ def test_a_killed_backfill_resumes_fetching_only_what_is_missing(tmp_path, nba_s
     final_manifests = manifests(resumed_lake)
     for path, manifest in manifests_after_kill.items():
         if manifest["kind"] == "date" and json.loads(gzip.decompress(
-            (resumed_lake / path.replace(".manifest.json", ".json.gz")).read_bytes()
+            body_of(resumed_lake, path).read_bytes()
         ))["scoreboard"]["games"]:
             assert final_manifests[path] == manifest, path  # fetched_at included: not fetched again
 
