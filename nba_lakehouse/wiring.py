@@ -8,14 +8,24 @@ import dagster as dg
 import polars as pl
 
 from nba_lakehouse.game_issues import HELD_BACK, summarize
-from nba_lakehouse.partitions import game_date_partitions, parse_game_date
+from nba_lakehouse.partitions import game_date_partitions, game_date_range, parse_game_date
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.schemas import GAME_ISSUES, Table
 
 
 def partition_dates(context) -> list[dt.date]:
-    """The game dates a run covers: one, or a whole range under a single-run backfill."""
-    return [parse_game_date(k) for k in context.partition_keys]
+    """The game dates a run covers: one, or a whole range under a single-run backfill.
+
+    The range comes from the run's tags as given, since Dagster runs a reversed range as a run of
+    no date and normalizes a malformed key: both fail here, naming the valid format and range.
+    """
+    try:
+        if context.has_partition_key_range:
+            key_range = context.partition_key_range
+            return game_date_range(key_range.start, key_range.end)
+        return [parse_game_date(context.partition_key)]
+    except ValueError as exc:
+        raise dg.Failure(description=str(exc)) from None
 
 
 def table_definition_metadata(table: Table) -> dict:

@@ -26,6 +26,7 @@ from nba_lakehouse.definitions import all_assets, all_checks, per_game_date
 from nba_lakehouse.lake import PROJECT_ROOT
 from nba_lakehouse.partitions import game_date_partitions, game_date_range, parse_game_date
 from nba_lakehouse.resources import build_resources
+from nba_lakehouse_tests.fake_nba import run_dates
 from nba_lakehouse_tests.test_cli import parse_tables
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -177,6 +178,18 @@ def test_a_range_is_every_date_from_start_to_end_and_a_reversed_one_is_refused(t
         with pytest.raises(ValueError, match="is reversed"):
             backfill_ranges(job, [reversed_range], instance, log=None)
         assert instance.get_runs() == []
+
+
+def test_a_run_of_a_reversed_range_fails_naming_it_and_fetches_nothing(tmp_path, fake_nba):
+    """Launched with the range tags as the API and the UI set them, start after end: Dagster alone
+    would run no date and succeed."""
+    result = run_dates(tmp_path / "lake", fake_nba.client(), "2023-01-03", "2023-01-01")
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert failures and all("game-date range 2023-01-03..2023-01-01 is reversed" in
+                            e.event_specific_data.error.message for e in failures)
+    assert fake_nba.seen == []
+    assert not (tmp_path / "lake" / "bronze").exists()
 
 
 @pytest.mark.parametrize(
