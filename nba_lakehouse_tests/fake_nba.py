@@ -226,8 +226,8 @@ def run_dates(lake_root: Path | str, client: NBAClient, start: str, end: str | N
     )
 
 
-# When a response was fetched and which run recorded an issue: the only things two runs cannot share.
-VOLATILE_COLUMNS = ("fetched_at", "run_id")
+# When a response was fetched, which run recorded an issue and when: the only things two runs cannot share.
+VOLATILE_COLUMNS = ("fetched_at", "run_id", "recorded_at")
 
 
 def lake_snapshot(root: Path | str) -> dict[str, bytes]:
