@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import NotRequired, TypedDict, get_type_hints, is_typeddict
 
 from nba_lakehouse.sources.errors import EmptyResponseError, UnusablePayloadError
 
@@ -170,22 +170,19 @@ IDENTIFYING_FIELDS = ("actionNumber", "personId", "gameId", "teamId", "gameDate"
 
 
 def _problem(payload: dict, error: dict) -> str:
-    """One pydantic error as a line: where (path, with the list item's id) and what."""
-    path, node, where = "", payload, ""
+    """One pydantic error as a line: where (the path, list items named by their id) and what."""
+    segments, node = [], payload
     for part in error["loc"]:
         if isinstance(part, int):
-            path += f"[{part}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
-            ids = [f"{k} {node[k]}" for k in IDENTIFYING_FIELDS if isinstance(node, dict) and k in node][:1]
-            where = f"{path} ({ids[0]})" if ids else path
+            ids = [f" ({k} {node[k]})" for k in IDENTIFYING_FIELDS if isinstance(node, dict) and k in node]
+            segments.append(f"[{part}]" + (ids[0] if ids else ""))
         else:
-            path += f".{part}" if path else str(part)
             node = node.get(part) if isinstance(node, dict) else None
-    field = str(error["loc"][-1])
-    owner = where if where and path.endswith(f".{field}") and path.startswith(where.split(" ")[0]) else path.rsplit(".", 1)[0]
+            segments.append(f".{part}" if segments else str(part))
     if error["type"] == "missing":
-        return f"{owner or 'the response'} has no {field}"
-    return f"{path} is {error['input']!r}, {_expected(error)}"
+        return f"{''.join(segments[:-1]) or 'the response'} has no {error['loc'][-1]}"
+    return f"{''.join(segments)} is {error['input']!r}, {_expected(error)}"
 
 
 def _expected(error: dict) -> str:
@@ -210,7 +207,7 @@ def _drift(model: type, objects: list, path: str) -> list[str]:
     objects = [o for o in objects if isinstance(o, dict)]
     if not objects:
         return []
-    hints = typing.get_type_hints(model)
+    hints = get_type_hints(model)
     where = f" in {path}" if path else ""
     found = [] if model in OPEN_OBJECTS else [f"new field {key}{where}" for key in sorted(set().union(*objects) - set(hints))]
     for key, hint in hints.items():
@@ -227,9 +224,9 @@ def _drift(model: type, objects: list, path: str) -> list[str]:
 def _typed_dict_in(hint) -> tuple[type | None, bool]:
     """(the typed dict a field holds, whether in a list) or (None, False)."""
     for candidate in (hint, *typing.get_args(hint)):
-        if typing.is_typeddict(candidate):
+        if is_typeddict(candidate):
             return candidate, False
-        if typing.get_origin(candidate) is list and typing.is_typeddict(typing.get_args(candidate)[0]):
+        if typing.get_origin(candidate) is list and is_typeddict(typing.get_args(candidate)[0]):
             return typing.get_args(candidate)[0], True
     return None, False
 
