@@ -405,3 +405,19 @@ def test_a_truncated_play_by_play_is_never_archived_and_the_next_run_archives_th
     assert run_dates(tmp_path / "clean", fake_nba.client(), "2023-01-02").success
     assert lake_snapshot(tmp_path / "lake") == lake_snapshot(tmp_path / "clean")
 
+
+
+def test_every_endpoint_the_client_calls_declares_its_validation():
+    """Each nba_api endpoint module the client imports (and the CDN feeds) has a declaration."""
+    import types
+
+    from nba_lakehouse.sources.client import CDN_SCHEDULE, NBARequest
+    from nba_lakehouse.sources.validation import ENDPOINTS
+
+    stats = {
+        module.__name__.rsplit(".", 1)[-1] for module in vars(client_module).values()
+        if isinstance(module, types.ModuleType) and module.__name__.startswith("nba_api.stats.endpoints.")
+    }
+    cdn = {CDN_SCHEDULE.archive_name, *(NBARequest("cdn", f"liveData/{kind}/{kind}_{GAME_CDN}.json").archive_name
+                                         for kind in ("playbyplay", "boxscore"))}
+    assert stats | cdn == set(ENDPOINTS)

@@ -304,6 +304,13 @@ class _Session(requests.Session):
     last_body: bytes = b""
 
 
+def _utf8_by_default(response: requests.Response) -> None:
+    # nba_api still decodes the text (which we do not use): without an encoding, requests would
+    # run its charset detection over the whole body first.
+    if response.encoding is None or response.encoding.lower() == "iso-8859-1":
+        response.encoding = "utf-8"
+
+
 class NBAClient(dg.ConfigurableResource):
     """NBA stats API and CDN live-data client, live or replayed.
 
@@ -373,6 +380,7 @@ class NBAClient(dg.ConfigurableResource):
             # content decoding, which raises ContentDecodingError on a garbled gzip body) and the
             # one header the retry loop honours.
             session.last_body = response.content
+            _utf8_by_default(response)
             session.last_retry_after = response.headers.get("Retry-After")
 
         session.hooks["response"].append(remember)
