@@ -2,7 +2,9 @@
 
 ``NBA_LAKEHOUSE_MODE`` = ``replay`` (default: recorded responses, no network) or ``live``;
 ``NBA_LAKE_ROOT`` = the lake root (default ``data/``; an ``s3://bucket/prefix`` URI works too);
-``NBA_REPLAY_DIR`` = where recorded responses live (default ``data/replay``).
+``NBA_REPLAY_DIR`` = where recorded responses live (default ``data/replay``);
+``NBA_PROXY_URL`` = a proxy for live requests, credentials included (read by Dagster at run time
+through ``dg.EnvVar``, so it never enters the run config).
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ class LakeResource(dg.ConfigurableResource):
 def build_resources(lake_root: str | None = None, mode: str | None = None, replay_dir: str | None = None) -> dict:
     mode = mode or os.environ.get("NBA_LAKEHOUSE_MODE", "replay")
     if mode not in ("replay", "live"):
-        raise ValueError(f"NBA_LAKEHOUSE_MODE must be 'replay' or 'live', not {mode!r}")
+        raise ValueError(f"mode (NBA_LAKEHOUSE_MODE) must be 'replay' or 'live', not {mode!r}")
     lake = LakeResource(root=lake_root or lake_root_from_env())
-    return {
-        "lake": lake,
-        "nba": NBAClient(mode=mode, replay_dir=replay_dir or os.environ.get("NBA_REPLAY_DIR", DEFAULT_REPLAY_DIR)),
-        "duckdb": DuckDBResource(database=lake.lake().duckdb_path),
-    }
+    nba = NBAClient(
+        mode=mode,
+        replay_dir=replay_dir or os.environ.get("NBA_REPLAY_DIR", DEFAULT_REPLAY_DIR),
+        proxy_url=dg.EnvVar("NBA_PROXY_URL") if os.environ.get("NBA_PROXY_URL") else None,
+    )
+    return {"lake": lake, "nba": nba, "duckdb": DuckDBResource(database=lake.lake().duckdb_path)}

@@ -3,7 +3,10 @@
 nba_api knows each endpoint's name and parameters; its HTTP classes build the URL and send it.
 What nba_api does not do, and the stats API needs, is done here: configurable browser-like
 headers, connect/read timeouts, a throttle shared by every client in the process, retries with
-exponential backoff and jitter, a hard deadline per request, and refusing empty or error payloads.
+exponential backoff and jitter (honouring Retry-After), a hard deadline per request, and refusing
+any answer that is not a usable response of its endpoint (``validation``) before anyone can archive
+it. The body handed out is the bytes the server sent. Credentials (secret headers, a proxy, a
+password in a base URL) never appear in the run config, a response or a message (``redact``).
 Responses are parsed from the raw JSON by dataset name elsewhere (``payloads``); nba_api's
 DataFrame helpers are not used.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email.utils
 import itertools
 import os
 import tempfile
@@ -54,20 +58,20 @@ from nba_api.stats.endpoints import (
     shotchartdetail,
 )
 from nba_api.stats.library.http import NBAStatsHTTP
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from nba_lakehouse.lake import DEFAULT_REPLAY_DIR
+from nba_lakehouse.sources import validation
 from nba_lakehouse.sources.errors import (
     FeedUnavailableError,
     HTTPStatusError,
+    NBASourceError,
     RequestDeadlineError,
     RetriesExhaustedError,
+    UnusablePayloadError,
+    redact,
 )
-from nba_lakehouse.sources.payloads import (
-    check_not_empty,
-    decode_payload,
-    scoreboard_games,
-)
+from nba_lakehouse.sources.payloads import decode_payload, scoreboard_games
 from nba_lakehouse.sources.replay import RefuseAdapter, ReplayAdapter, recorded_games
 
 DEFAULT_STATS_HEADERS = {
@@ -85,6 +89,9 @@ DEFAULT_STATS_HEADERS = {
 }
 # The CDN answers 403 without the nba.com Referer (since 2026-05).
 DEFAULT_CDN_HEADERS = {**DEFAULT_STATS_HEADERS, "Accept": "application/json, */*"}
+
+# Headers that carry credentials: refused in the plain header fields (see ``secret_headers``).
+CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-api-key"}
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 NO_DATA_STATUS = {403, 404}
@@ -279,22 +286,27 @@ class _SessionHTTP:
         self.http = Bound()
         self.http.base_url = base_url.rstrip("/") + "/{endpoint}"
 
-    def send(self, request: NBARequest, headers: dict, timeout) -> tuple[int | None, str, str]:
+    def send(self, request: NBARequest, headers: dict, timeout, proxy: str | None) -> tuple[int | None, bytes, str]:
         response = self.http.send_api_request(
             endpoint=request.endpoint,
             parameters=dict(request.params),
             headers=headers,
             timeout=timeout,
+            # None lets nba_api fall back to its NBA_API_PROXY environment variable.
+            proxy=proxy,
         )
-        return response._status_code, response.get_response(), response.get_url()
+        # nba_api hands back the decoded text only; the session kept the bytes.
+        return response._status_code, self.session.last_body, response.get_url()
 
 
 class _Session(requests.Session):
     last_retry_after: str | None = None
+    last_body: bytes = b""
 
 
 def _utf8_by_default(response: requests.Response) -> None:
-    # JSON is UTF-8; without this, requests guesses and can mangle names such as Vučević.
+    # nba_api still decodes the text (which we do not use): without an encoding, requests would
+    # run its charset detection over the whole body first.
     if response.encoding is None or response.encoding.lower() == "iso-8859-1":
         response.encoding = "utf-8"
 
@@ -307,29 +319,68 @@ class NBAClient(dg.ConfigurableResource):
     """
 
     mode: Literal["live", "replay"] = Field(default="replay", description="live: real HTTP; replay: recorded responses")
-    replay_dir: str = Field(default=DEFAULT_REPLAY_DIR, description="Directory of recorded responses")
+    replay_dir: str = Field(default=DEFAULT_REPLAY_DIR, description="Directory of recorded responses (NBA_REPLAY_DIR)")
     stats_base_url: str = "https://stats.nba.com/stats"
     cdn_base_url: str = "https://cdn.nba.com/static/json"
-    stats_headers: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_STATS_HEADERS))
-    cdn_headers: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CDN_HEADERS))
-    connect_timeout_s: float = 5.0
-    read_timeout_s: float = 20.0
-    min_interval_s: float | None = Field(
-        default=None, description="Minimum seconds between requests to a host; default 1.0 live, 0 replay"
+    stats_headers: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_STATS_HEADERS),
+        description="Plain headers of stats requests (stored in the run config: no credentials, see secret_headers)",
     )
-    jitter_s: float | None = Field(default=None, description="Random extra spacing; default 0.25 live, 0 replay")
-    max_retries: int = 4
-    backoff_base_s: float = 1.0
-    backoff_max_s: float = 30.0
-    deadline_s: float = Field(default=90.0, description="Hard limit on one request, retries included")
+    cdn_headers: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_CDN_HEADERS), description="Plain headers of CDN requests (no credentials)"
+    )
+    secret_headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Header name -> NAME of the environment variable holding its value, read at request time "
+        "and sent to both feeds, e.g. {'Authorization': 'NBA_API_TOKEN'}; the value never enters the run config",
+    )
+    proxy_url: str | None = Field(
+        default=None,
+        description="Proxy for every request, credentials included; give it as dg.EnvVar('NBA_PROXY_URL') so it "
+        "stays out of the run config (unset: nba_api's NBA_API_PROXY, else none)",
+    )
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    read_timeout_s: float = Field(default=20.0, gt=0)
+    min_interval_s: float | None = Field(
+        default=None, ge=0, description="Minimum seconds between requests to a host; default 1.0 live, 0 replay"
+    )
+    jitter_s: float | None = Field(default=None, ge=0, description="Random extra spacing; default 0.25 live, 0 replay")
+    max_retries: int = Field(default=4, ge=0)
+    backoff_base_s: float = Field(default=1.0, gt=0)
+    backoff_max_s: float = Field(default=30.0, gt=0)
+    deadline_s: float = Field(default=90.0, gt=0, description="Hard limit on one request, retries included")
+
+    @field_validator("stats_headers", "cdn_headers")
+    @classmethod
+    def _no_credentials(cls, headers: dict[str, str], info) -> dict[str, str]:
+        found = sorted(name for name in headers if name.lower() in CREDENTIAL_HEADERS)
+        if found:
+            raise ValueError(
+                f"{info.field_name} holds credential header(s) {found}, which the run storage would keep in plain "
+                "text; name an environment variable for each in secret_headers instead"
+            )
+        return headers
+
+    @model_validator(mode="after")
+    def _replay_dir_exists(self) -> "NBAClient":
+        # An EnvVar is still its variable's name here; Dagster validates again once it is resolved.
+        if self.mode == "replay" and not isinstance(self.replay_dir, dg.EnvVar) and not Path(self.replay_dir).is_dir():
+            raise ValueError(
+                f"replay_dir {self.replay_dir} is not a directory: replay mode needs the recorded responses; "
+                "set NBA_REPLAY_DIR (or replay_dir) to their directory"
+            )
+        return self
 
     # ------------------------------------------------------------------ plumbing
     def _session(self) -> _Session:
         session = _Session()
 
         def remember(response, *args, **kwargs):
+            # nba_api hands back only status and text: keep the bytes as received (after HTTP
+            # content decoding, which raises ContentDecodingError on a garbled gzip body) and the
+            # one header the retry loop honours.
+            session.last_body = response.content
             _utf8_by_default(response)
-            # nba_api hands back only status and text; keep the one header the retry loop honours.
             session.last_retry_after = response.headers.get("Retry-After")
 
         session.hooks["response"].append(remember)
@@ -346,18 +397,43 @@ class NBAClient(dg.ConfigurableResource):
         jitter = self.jitter_s if self.jitter_s is not None else (0.25 if live else 0.0)
         return interval, jitter
 
-    def fetch(self, request: NBARequest, require: str | None = None) -> NBAResponse:
-        """Send one request with throttle, retries and deadline; return the validated payload.
+    def _secrets(self, label: str) -> dict[str, str]:
+        """The secret headers' values, read from their environment variables now."""
+        values = {}
+        for header, variable in self.secret_headers.items():
+            value = os.environ.get(variable)
+            if not value:
+                raise NBASourceError(
+                    label, f"secret header {header}: environment variable {variable} is not set; export it or "
+                    "remove the header from secret_headers",
+                )
+            values[header] = value
+        return values
 
-        ``require`` names the part of the payload that must be non-empty for the response to
-        count (see ``payloads.check_not_empty``).
-        """
+    def _redact(self, text: str, secrets: dict[str, str]) -> str:
+        return redact(text, [*secrets.values(), *([self.proxy_url] if self.proxy_url else [])])
+
+    def fetch(self, request: NBARequest) -> NBAResponse:
+        """Send one request with throttle, retries and deadline; return the response once its
+        endpoint's validation (``validation.ENDPOINTS``) accepts it."""
+        secrets = self._secrets(request.label)
+        try:
+            return self._fetch(request, secrets)
+        except NBASourceError as exc:
+            # Messages of requests' errors quote the proxy and the URL; no secret leaves here.
+            clean = self._redact(str(exc), secrets)
+            if clean == str(exc):
+                raise
+            raise type(exc)(self._redact(exc.request_label, secrets), self._redact(exc.problem, secrets)) from None
+
+    def _fetch(self, request: NBARequest, secrets: dict[str, str]) -> NBAResponse:
         session = self._session()
         base_cls, base_url, headers = (
             (NBAStatsHTTP, self.stats_base_url, self.stats_headers)
             if request.feed == "stats"
             else (NBALiveHTTP, self.cdn_base_url, self.cdn_headers)
         )
+        headers = {**headers, **secrets}
         http = _SessionHTTP(base_cls, session, base_url)
         interval, jitter = self._spacing()
         step = _current_step()
@@ -371,23 +447,29 @@ class NBAClient(dg.ConfigurableResource):
                 timeout = (min(self.connect_timeout_s, remaining), min(self.read_timeout_s, remaining))
                 retry_after = None
                 try:
-                    status, text, url = _call_within(remaining, http.send, request, headers, timeout)
+                    status, body, url = _call_within(remaining, http.send, request, headers, timeout, self.proxy_url)
                 except _DeadlineExceeded:
                     raise RequestDeadlineError(
                         request.label, f"no complete answer within the deadline of {self.deadline_s}s (attempt {attempt})"
                     ) from None
                 # ChunkedEncodingError: the connection broke mid-body (a truncated answer).
-                except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                # ContentDecodingError: a body announced as gzip that does not inflate. Both are
+                # transport damage (a proxy or the connection garbling the bytes, not the NBA's
+                # answer), so asking again is the cure; if it persists the retries run out.
+                except (
+                    requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError,
+                ) as exc:
                     problem = f"{type(exc).__name__}: {exc}"
                 else:
                     if status == 200:
-                        return self._accept(request, url, text, require)
+                        return self._accept(request, url, body)
                     if status in NO_DATA_STATUS:
                         raise FeedUnavailableError(request.label, f"HTTP {status}")
                     if status not in RETRYABLE_STATUS:
-                        raise HTTPStatusError(request.label, f"HTTP {status}: {text[:200]!r}")
+                        raise HTTPStatusError(request.label, f"HTTP {status}: {body[:200]!r}")
                     problem = f"HTTP {status}"
-                    retry_after = _seconds(session.last_retry_after)
+                    retry_after = retry_after_seconds(session.last_retry_after)
                 if attempt > self.max_retries:
                     raise RetriesExhaustedError(request.label, f"gave up after {attempt} attempts; last error: {problem}")
                 backoff = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
@@ -401,68 +483,65 @@ class NBAClient(dg.ConfigurableResource):
         finally:
             session.close()
 
-    def _accept(self, request: NBARequest, url: str, text: str, require: str | None) -> NBAResponse:
-        """A 200 answer counts only if it holds data; empty and error payloads raise here."""
+    def _accept(self, request: NBARequest, url: str, body: bytes) -> NBAResponse:
+        """A 200 answer counts only if it is a usable response of its endpoint; anything else raises here."""
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnusablePayloadError(
+                request.label, f"body is not UTF-8: byte {exc.start} ({body[exc.start:exc.start + 1]!r}) of {len(body)}"
+            ) from None
         payload = decode_payload(request.label, text)
-        if require:
-            check_not_empty(request.label, payload, require)
+        drift = validation.validate(request.archive_name, request.label, payload)
         return NBAResponse(
             request=request,
-            url=url,
-            body=text.encode("utf-8"),
+            url=redact(url),
+            body=body,
             payload=payload,
             mode=self.mode,
             fetched_at=dt.datetime.now(dt.UTC),
+            schema_drift=drift,
         )
 
     # --------------------------------------------------------------- endpoints
     def play_by_play_v3(self, game_id: str) -> NBAResponse:
-        return self.fetch(stats_request(playbyplayv3.PlayByPlayV3, game_id=game_id), require="game.actions")
+        return self.fetch(stats_request(playbyplayv3.PlayByPlayV3, game_id=game_id))
 
     def play_by_play_v2(self, game_id: str) -> NBAResponse:
-        return self.fetch(stats_request(playbyplayv2.PlayByPlayV2, game_id=game_id), require="resultSets:PlayByPlay")
+        return self.fetch(stats_request(playbyplayv2.PlayByPlayV2, game_id=game_id))
 
     def box_score_traditional_v3(self, game_id: str) -> NBAResponse:
-        return self.fetch(
-            stats_request(boxscoretraditionalv3.BoxScoreTraditionalV3, game_id=game_id),
-            require="boxScoreTraditional.homeTeam.players",
-        )
+        return self.fetch(stats_request(boxscoretraditionalv3.BoxScoreTraditionalV3, game_id=game_id))
 
     def box_score_traditional_v2(self, game_id: str) -> NBAResponse:
-        return self.fetch(
-            stats_request(boxscoretraditionalv2.BoxScoreTraditionalV2, game_id=game_id),
-            require="resultSets:PlayerStats",
-        )
+        return self.fetch(stats_request(boxscoretraditionalv2.BoxScoreTraditionalV2, game_id=game_id))
 
     def box_score_summary_v2(self, game_id: str) -> NBAResponse:
-        return self.fetch(stats_request(boxscoresummaryv2.BoxScoreSummaryV2, game_id=game_id), require="resultSets:GameSummary")
+        return self.fetch(stats_request(boxscoresummaryv2.BoxScoreSummaryV2, game_id=game_id))
 
     def cdn_play_by_play(self, game_id: str) -> NBAResponse:
-        return self.fetch(cdn_request(live_playbyplay.PlayByPlay, game_id), require="game.actions")
+        return self.fetch(cdn_request(live_playbyplay.PlayByPlay, game_id))
 
     def cdn_box_score(self, game_id: str) -> NBAResponse:
-        return self.fetch(cdn_request(live_boxscore.BoxScore, game_id), require="game.homeTeam.players")
+        return self.fetch(cdn_request(live_boxscore.BoxScore, game_id))
 
     def cdn_schedule(self) -> NBAResponse:
         """The CDN's schedule of the current season (it serves no other season)."""
-        return self.fetch(CDN_SCHEDULE, require="leagueSchedule.gameDates")
+        return self.fetch(CDN_SCHEDULE)
 
     def scoreboard_v3(self, game_date: dt.date | str) -> NBAResponse:
-        # An empty games list is a real answer (no games that day), so nothing is required.
+        # An empty games list is a real answer (no games that day): bronze compares it with the schedule.
         return self.fetch(stats_request(scoreboardv3.ScoreboardV3, game_date=str(game_date)))
 
     def league_game_finder(self, **kwargs) -> NBAResponse:
         return self.fetch(stats_request(leaguegamefinder.LeagueGameFinder, **kwargs))
 
     def scoreboard_v2(self, game_date: dt.date | str) -> NBAResponse:
-        return self.fetch(stats_request(scoreboardv2.ScoreboardV2, game_date=str(game_date)), require="resultSets:GameHeader")
+        return self.fetch(stats_request(scoreboardv2.ScoreboardV2, game_date=str(game_date)))
 
     def league_game_log(self, season: str) -> NBAResponse:
         """Every team's regular-season games of a season, one row per team per game."""
-        return self.fetch(
-            stats_request(leaguegamelog.LeagueGameLog, season=season, player_or_team_abbreviation="T"),
-            require="resultSets:LeagueGameLog",
-        )
+        return self.fetch(stats_request(leaguegamelog.LeagueGameLog, season=season, player_or_team_abbreviation="T"))
 
     def league_game_finder_season(self, season: str) -> NBAResponse:
         """The same team-game rows as LeagueGameLog, from LeagueGameFinder (its fallback)."""
@@ -470,20 +549,18 @@ class NBAClient(dg.ConfigurableResource):
             stats_request(
                 leaguegamefinder.LeagueGameFinder, player_or_team_abbreviation="T", season_nullable=season,
                 season_type_nullable="Regular Season",
-            ),
-            require="resultSets:LeagueGameFinderResults",
+            )
         )
 
     def common_team_years(self) -> NBAResponse:
-        return self.fetch(stats_request(commonteamyears.CommonTeamYears), require="resultSets:TeamYears")
+        return self.fetch(stats_request(commonteamyears.CommonTeamYears))
 
     def league_dash_player_stats(self, season: str) -> NBAResponse:
         return self.fetch(
             stats_request(
                 leaguedashplayerstats.LeagueDashPlayerStats, season=season, per_mode_detailed="Totals",
                 measure_type_detailed_defense="Base",
-            ),
-            require="resultSets:LeagueDashPlayerStats",
+            )
         )
 
     def player_game_logs(self, season: str) -> NBAResponse:
@@ -491,16 +568,12 @@ class NBAClient(dg.ConfigurableResource):
         return self.fetch(
             stats_request(
                 playergamelogs.PlayerGameLogs, season_nullable=season, season_type_nullable="Regular Season"
-            ),
-            require="resultSets:PlayerGameLogs",
+            )
         )
 
     def player_game_log(self, player_id: int, season: str) -> NBAResponse:
         """One player's regular-season game log (PlayerGameLog, singular)."""
-        return self.fetch(
-            stats_request(playergamelog.PlayerGameLog, player_id=player_id, season=season),
-            require="resultSets:PlayerGameLog",
-        )
+        return self.fetch(stats_request(playergamelog.PlayerGameLog, player_id=player_id, season=season))
 
     def shot_chart_detail(
         self, team_id: int, *, game_id: str | None = None, season: str | None = None, player_id: int = 0,
@@ -512,25 +585,17 @@ class NBAClient(dg.ConfigurableResource):
                 shotchartdetail.ShotChartDetail, team_id=team_id, player_id=player_id,
                 game_id_nullable=game_id or "", season_nullable=season or "", context_measure_simple=context_measure,
                 league_id=league_id_of_game(game_id) if game_id else "00",
-            ),
-            require="resultSets:Shot_Chart_Detail",
+            )
         )
 
     def hustle_stats_box_score(self, game_id: str) -> NBAResponse:
-        return self.fetch(
-            stats_request(hustlestatsboxscore.HustleStatsBoxScore, game_id=game_id), require="resultSets:PlayerStats"
-        )
+        return self.fetch(stats_request(hustlestatsboxscore.HustleStatsBoxScore, game_id=game_id))
 
     def game_rotation(self, game_id: str) -> NBAResponse:
-        return self.fetch(
-            stats_request(gamerotation.GameRotation, game_id=game_id, league_id=league_id_of_game(game_id)),
-            require="resultSets:HomeTeam",
-        )
+        return self.fetch(stats_request(gamerotation.GameRotation, game_id=game_id, league_id=league_id_of_game(game_id)))
 
     def schedule_league_v2(self, season: str) -> NBAResponse:
-        return self.fetch(
-            stats_request(scheduleleaguev2.ScheduleLeagueV2, season=season), require="leagueSchedule.gameDates"
-        )
+        return self.fetch(stats_request(scheduleleaguev2.ScheduleLeagueV2, season=season))
 
     # --------------------------------------------------------------- discovery
     def final_games_on(self, game_date: dt.date) -> list[str]:
@@ -546,8 +611,18 @@ class NBAClient(dg.ConfigurableResource):
         return sorted(g["gameId"] for g in games if g.get("gameStatus") == 3)
 
 
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:  # an HTTP date; rare from the NBA, fall back to our backoff
+def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """A Retry-After header as seconds to wait: ``"120"`` or an HTTP date (RFC 9110), None if absent or unreadable."""
+    if not value:
         return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        until = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if until.tzinfo is None:  # "-0000": UTC by the RFC
+        until = until.replace(tzinfo=dt.UTC)
+    return max(0.0, (until - (now or dt.datetime.now(dt.UTC))).total_seconds())

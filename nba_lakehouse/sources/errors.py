@@ -1,15 +1,33 @@
-"""Errors raised by the NBA sources. Each names the endpoint and the parameters it was about."""
+"""Errors raised by the NBA sources. Each names the endpoint and the parameters it was about.
+
+``redact`` masks credentials in any text the sources hand out; every error message goes through it.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# The user-info part of a URL (``https://user:password@host``), up to the host: it cannot hold an
+# unencoded "/", "?", "#" or whitespace, and the last "@" ends it.
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/?#]*@")
+MASK = "***"
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with URL credentials and each of ``secrets`` (header values, a proxy URL) masked."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return _URL_CREDENTIALS.sub(rf"\g<scheme>{MASK}@", text)
 
 
 class NBASourceError(RuntimeError):
     """Base class: a request to an NBA feed did not produce a usable response."""
 
     def __init__(self, request_label: str, problem: str):
-        self.request_label = request_label
-        self.problem = problem
-        super().__init__(f"{request_label}: {problem}")
+        self.request_label = redact(request_label)
+        self.problem = redact(problem)
+        super().__init__(f"{self.request_label}: {self.problem}")
 
 
 class FeedUnavailableError(NBASourceError):
@@ -29,6 +47,12 @@ class EmptyResponseError(FeedUnavailableError):
 
 class ErrorPayloadError(NBASourceError):
     """The server answered with an error document (HTML page, ``{"Message": ...}``, not JSON)."""
+
+
+class UnusablePayloadError(ErrorPayloadError):
+    """A JSON answer that is not a usable response of its endpoint: a required field, column or
+    result set missing or mistyped, a row of the wrong width, a completed game's play-by-play cut
+    short, a body that is not UTF-8 or not decodable. Never archived; a later run asks again."""
 
 
 class HTTPStatusError(NBASourceError):

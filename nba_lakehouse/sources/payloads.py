@@ -1,4 +1,6 @@
-"""Reading NBA payloads from their raw JSON, by dataset name, and refusing empty or error ones."""
+"""Reading NBA payloads from their raw JSON, by dataset name, and refusing empty or error documents.
+
+What a usable response of each endpoint holds is checked in ``validation``."""
 
 from __future__ import annotations
 
@@ -37,22 +39,6 @@ def _dig(payload: Any, dotted: str) -> Any:
             return None
         node = node[part]
     return node
-
-
-def check_not_empty(label: str, payload: dict, require: str) -> None:
-    """``require`` is ``resultSets:<name>`` (a V2 result set with rows) or a dotted path to a list."""
-    if require.startswith("resultSets:"):
-        name = require.split(":", 1)[1]
-        try:
-            rows = _result_set_raw(payload, name)["rowSet"]
-        except KeyError as exc:
-            raise EmptyResponseError(label, str(exc.args[0])) from None
-        if not rows:
-            raise EmptyResponseError(label, f"result set {name} has no rows")
-        return
-    node = _dig(payload, require)
-    if not node:
-        raise EmptyResponseError(label, f"{require} is missing or empty")
 
 
 def _result_set_raw(payload: dict, name: str) -> dict:
