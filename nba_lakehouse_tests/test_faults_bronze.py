@@ -109,7 +109,7 @@ def test_a_scoreboard_without_its_games_list_names_the_date_and_the_fix(tmp_path
     assert result.success
     check = _checks(result)["bronze_scoreboard.scoreboards_usable"]
     assert not check.passed
-    for expected in ("scoreboard of 2023-01-02 is unusable", "scoreboard.games", "asks again"):
+    for expected in ("scoreboard of 2023-01-02 is unusable", "scoreboard has no games", "asks again"):
         assert expected in check.description
     assert not (tmp_path / "bronze" / "scoreboardv3").exists()
 
