@@ -70,6 +70,7 @@ class Seen:
     query: tuple[tuple[str, str], ...]  # sorted
     status: int
     at: float  # time.monotonic() on arrival
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------- faults
@@ -112,7 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         params = parse_qsl(url.query, keep_blank_values=True)
         reply = fake.change_for(url.path)(fake.recorded(url.path, params))
-        fake.record(Seen(url.path, tuple(sorted(params)), reply.status, at))
+        fake.record(Seen(url.path, tuple(sorted(params)), reply.status, at, dict(self.headers.items())))
         _reply(self, reply.status, reply.body, reply.content_type, reply.headers)
 
     def log_message(self, format, *args) -> None:
