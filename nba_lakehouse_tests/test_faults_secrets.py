@@ -37,7 +37,7 @@ DATE, GAME = "2023-01-02", "0022200552"
 
 def written_texts(root: Path) -> dict[str, bytes]:
     """Every file's bytes; gzip decompressed, Parquet as its raw bytes (metadata) plus its rows as
-    CSV (values are compressed inside the file)."""
+    JSON lines (values are compressed inside the file)."""
     found = {}
     for path in root.rglob("*"):
         if path.is_file():
@@ -45,7 +45,7 @@ def written_texts(root: Path) -> dict[str, bytes]:
             if path.name.endswith(".gz"):
                 data = gzip.decompress(data)
             elif path.name.endswith(".parquet"):
-                data += pl.read_parquet(path).write_csv().encode()
+                data += pl.read_parquet(path).write_ndjson().encode()
             found[str(path)] = data
     return found
 
