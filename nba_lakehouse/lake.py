@@ -280,7 +280,7 @@ class Lake:
 
     def _delete_parquet(self, path: str) -> None:
         if self.exists(path):
-            self._commit(path, None, lambda: self.fs.delete_file(path))
+            self._commit(path, None, lambda: self.delete_file(path))
 
     # --------------------------------------------------------------- checksums
     def checksum_path(self, path: str) -> str:
