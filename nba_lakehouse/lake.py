@@ -28,7 +28,10 @@ leave flips in the footer and page headers undetected (6 of 60 flips of a real p
 read back as if nothing happened), where a hash of the whole file misses none. A file and its
 record change in three steps, each atomic: the record accepts the old and the new bytes, the file
 is replaced, the record accepts the new bytes only. Killed between any two, the file on disk is one
-the record accepts, and a file damaged at rest matches neither.
+the record accepts, and a file damaged at rest matches neither. A file written before records
+(none beside it) is read unverified, with a warning, until its next write records it: recording it
+on a read instead would let a reader that hashed it race a writer replacing it, leaving a record
+the new file fails.
 """
 
 from __future__ import annotations
@@ -403,22 +406,23 @@ class Lake:
         wanted = list(columns) if columns else table.column_names
         with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(files) or 1)) as pool:
             parts = list(pool.map(lambda path: self._read_part(table, path, wanted, skip_corrupt), files))
-        unverified = [path for path, frame, verified in parts if frame is not None and not verified]
+        unverified = [path for path, part, verified in parts if part is not None and not verified]
         if unverified:
             log.warning(
                 f"{table.layer}.{table.name}: {len(unverified)} files written before checksums were recorded "
                 f"(first {unverified[0]}) read unverified; re-materialize them to record their checksums"
             )
-        frames = [frame for _, frame, _ in parts if frame is not None]
-        if not frames:
+        arrow = [part for _, part, _ in parts if part is not None]
+        if not arrow:
             return table.empty().select(wanted)
-        df = pl.concat(frames, how="diagonal_relaxed")
+        # A file written before a column was declared lacks it: null there, as a dataset read gives.
+        df = pl.from_arrow(pa.concat_tables(arrow, promote_options="permissive"))
         return table.cast(df) if columns else table.enforce(df)
 
     def _read_part(
         self, table: Table, path: str, columns: list[str], skip_corrupt: bool
-    ) -> tuple[str, pl.DataFrame | None, bool]:
-        """One file's ``columns`` with its partition columns: (path, frame or None if skipped, verified)."""
+    ) -> tuple[str, pa.Table | None, bool]:
+        """One file's ``columns`` with its partition columns: (path, rows or None if skipped, verified)."""
         try:
             data, verified = self._verified_bytes(table, path)
         except LakeCorruptError as exc:
@@ -428,16 +432,15 @@ class Lake:
             return path, None, True
         parquet = pq.ParquetFile(pa.BufferReader(data))
         stored = set(parquet.schema_arrow.names)
-        arrow = parquet.read(columns=[c for c in columns if c in stored])
-        hive = dict(zip(table.partition_by, self._partition_values(table, path), strict=True))
-        # The partition columns are the folders' values, as a hive dataset read would give them.
-        from_path = [
-            pl.repeat(pa.scalar(value).cast(table.arrow_type(c)).as_py(), arrow.num_rows,
-                      dtype=table.column_index[c].dtype).alias(c)
-            for c, value in hive.items() if c in columns
-        ]
-        frame = pl.from_arrow(arrow).with_columns(from_path) if arrow.num_columns else pl.select(from_path)
-        return path, frame, verified
+        rows = parquet.read(columns=[c for c in columns if c in stored])
+        # The partition columns are the folders' values, as a hive dataset read gives them.
+        for column, value in zip(table.partition_by, self._partition_values(table, path), strict=True):
+            if column in columns:
+                arrow_type = table.arrow_type(column)
+                rows = rows.append_column(
+                    pa.field(column, arrow_type), pa.nulls(rows.num_rows, arrow_type).fill_null(pa.scalar(value).cast(arrow_type))
+                )
+        return path, rows, verified
 
     def table_glob(self, table: Table) -> str:
         depth = ["*" for _ in table.partition_by]
