@@ -3,13 +3,15 @@
 # No `from __future__ import annotations`: Dagster reads the check's resource annotation at definition time.
 
 import datetime as dt
+from collections.abc import Callable
 
 import dagster as dg
 import polars as pl
 
 from nba_lakehouse.game_issues import HELD_BACK, summarize
-from nba_lakehouse.partitions import game_date_partitions, game_date_range, parse_game_date
+from nba_lakehouse.partitions import game_date_partitions, game_date_range, parse_game_date, season_of_game
 from nba_lakehouse.resources import LakeResource
+from nba_lakehouse.lake import PART_FILE, Lake
 from nba_lakehouse.schemas import GAME_ISSUES, Table
 
 
@@ -122,3 +124,76 @@ def held_back_check(asset: str, recorded_by: str, rules: str):
         )
 
     return games_held_back
+
+
+# Never replace rows with nothing because an input is missing ------------------------------------
+# What a published row of a table needs: a description of the input it was built from, where that
+# input was expected, and what brings it back.
+MissingInput = Callable[[dict], tuple[str, str]]
+
+
+def refuse_to_drop_rows_without_input(
+    store: Lake, table: Table, found: pl.DataFrame, missing: MissingInput, *,
+    dates: list[dt.date] | None = None, seasons: list[str] | None = None, held_back: pl.DataFrame | None = None,
+) -> None:
+    """Fail, before a write, if it would empty published rows of ``table`` only because their input is gone.
+
+    A write owns its partitions and empties what it does not rewrite, so rows whose input the run
+    no longer finds would silently vanish. ``found`` holds the keys (columns of ``table``: game_id,
+    game_date or season) whose input the run found; a published key not among them lost its input,
+    unless it is a game ``held_back`` (game_id) for a reason recorded in game_issues, which is a
+    legitimate removal. ``missing(row)`` names the lost input of a published key (its row also
+    carries the table's ``source`` column when there is one) and its fix. A corrupt published file
+    is no reason to keep its rows: rewriting it is its fix.
+    """
+    columns = [*found.columns, *(["source"] if "source" in table.column_index else [])]
+    published = store.read_table(table, game_dates=dates, seasons=seasons, columns=columns, skip_corrupt=True)
+    lost = published.unique().join(found, on=found.columns, how="anti")
+    if held_back is not None:
+        lost = lost.join(held_back.select("game_id"), on="game_id", how="anti")
+    if lost.is_empty():
+        return
+    lost = lost.sort(found.columns)
+    what, fix = missing(lost.row(0, named=True))
+    others = lost.select(found.columns).unique().height - 1
+    raise dg.Failure(
+        f"{table.layer}.{table.name}: {what}, yet the table holds its rows"
+        f"{f' (and {others} more such)' if others else ''}; nothing written, the rows are kept; {fix}"
+    )
+
+
+def held_back_games(store: Lake, dates: list[dt.date]) -> pl.DataFrame:
+    """The games of ``dates`` some asset held back, with its reason, in game_issues."""
+    issues = store.read_table(GAME_ISSUES, game_dates=dates, columns=["game_id", "action"])
+    return issues.filter(pl.col("action") == HELD_BACK).select("game_id").unique()
+
+
+def refuse_to_drop_gold_without_silver(
+    context, store: Lake, table: Table, inputs: dict[Table, pl.DataFrame], *,
+    dates: list[dt.date] | None = None, seasons: list[str] | None = None,
+) -> None:
+    """``refuse_to_drop_rows_without_input`` for a gold table: each published game of ``dates``
+    (each published season of ``seasons``) must be in every one of ``inputs``, the silver or gold
+    frames the asset read, by table; a game some asset held back may go."""
+    keys = ["game_id", "game_date"] if dates is not None else ["season"]
+    present = {t: df.select(keys).unique() for t, df in inputs.items()}
+    found = pl.concat(list(present.values())).filter(pl.len().over(keys) == len(present)).unique()
+
+    def missing(row: dict) -> tuple[str, str]:
+        key = {k: row[k] for k in keys}
+        lacking = next(t for t, rows in present.items() if rows.filter(**key).is_empty())
+        if dates is not None:
+            what = f"game {key['game_id']} of {key['game_date']}"
+            where = f"{store.partition_dir(lacking, (season_of_game(key['game_id']), key['game_date'].isoformat()))}/{PART_FILE}"
+            partition = key["game_date"]
+        else:
+            what = where = f"season {key['season']}"
+            where = store.path(lacking.layer, lacking.name, f"season={key['season']}")
+            partition = key["season"]
+        return (
+            f"{lacking.layer}.{lacking.name} has no rows of {what} (expected in {where})",
+            f"materialize {lacking.name} for {partition} first (it records why a game is held back), then {context.op_def.name}",
+        )
+
+    held_back = held_back_games(store, dates) if dates is not None else None
+    refuse_to_drop_rows_without_input(store, table, found, missing, dates=dates, seasons=seasons, held_back=held_back)

@@ -134,6 +134,19 @@ def _read_manifest(lake: Lake, manifest_path: str) -> dict | None:
     return manifest
 
 
+def game_manifest_path(lake: Lake, endpoint: str, game_id: str, game_date: dt.date, part: str | None = None) -> str:
+    """Where the manifest of a game's response from ``endpoint`` is archived, or would be."""
+    return _game_path(lake, endpoint, game_id, game_date, part) + MANIFEST
+
+
+def season_manifest_path(lake: Lake, endpoint: str, season: str) -> str:
+    return _season_path(lake, endpoint, season) + MANIFEST
+
+
+def date_manifest_path(lake: Lake, endpoint: str, game_date: dt.date) -> str:
+    return _date_path(lake, endpoint, game_date) + MANIFEST
+
+
 def _first_manifest(lake: Lake, paths) -> dict | None:
     for path in paths:
         if manifest := _read_manifest(lake, path + MANIFEST):

@@ -37,6 +37,7 @@ from nba_lakehouse.silver.games import game_outcomes
 from nba_lakehouse.wiring import (
     partition_dates,
     record_issues,
+    refuse_to_drop_gold_without_silver,
     table_definition_metadata,
     table_result,
     unless_empty,
@@ -91,6 +92,7 @@ def players_on_court(context: dg.AssetExecutionContext, lake: LakeResource) -> d
     store, dates = lake.lake(), partition_dates(context)
     pbp = store.read_table(PLAY_BY_PLAY, game_dates=dates)
     box = store.read_table(BOX_SCORE_PLAYERS, game_dates=dates)
+    refuse_to_drop_gold_without_silver(context, store, PLAYERS_ON_COURT, {PLAY_BY_PLAY: pbp}, dates=dates)
     df = build_players_on_court(pbp, box, _sides(store, dates, pbp))
     return _publish(
         context, store, PLAYERS_ON_COURT, df, dates, players_on_court_rule_violations(df),
@@ -102,6 +104,7 @@ def players_on_court(context: dg.AssetExecutionContext, lake: LakeResource) -> d
 def possessions(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store, dates = lake.lake(), partition_dates(context)
     pbp = store.read_table(PLAY_BY_PLAY, game_dates=dates)
+    refuse_to_drop_gold_without_silver(context, store, POSSESSIONS, {PLAY_BY_PLAY: pbp}, dates=dates)
     df = build_possessions(pbp, _sides(store, dates, pbp))
     return _publish(context, store, POSSESSIONS, df, dates, possessions_rule_violations(df))
 
@@ -111,8 +114,10 @@ def possessions(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
 @dg.asset(**_per_date(STINTS, ["players_on_court", "possessions", "play_by_play", "box_score_teams", "box_score_players"]))
 def stints(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store, dates = lake.lake(), partition_dates(context)
-    events = events_in_possessions(store.read_table(PLAY_BY_PLAY, game_dates=dates), store.read_table(POSSESSIONS, game_dates=dates))
-    df = build_stints(store.read_table(PLAYERS_ON_COURT, game_dates=dates), events)
+    on_court, possessions = store.read_table(PLAYERS_ON_COURT, game_dates=dates), store.read_table(POSSESSIONS, game_dates=dates)
+    refuse_to_drop_gold_without_silver(context, store, STINTS, {PLAYERS_ON_COURT: on_court, POSSESSIONS: possessions}, dates=dates)
+    events = events_in_possessions(store.read_table(PLAY_BY_PLAY, game_dates=dates), possessions)
+    df = build_stints(on_court, events)
     failed = stints_rule_violations(
         df, store.read_table(BOX_SCORE_TEAMS, game_dates=dates), store.read_table(BOX_SCORE_PLAYERS, game_dates=dates)
     )
@@ -122,7 +127,9 @@ def stints(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Material
 @dg.asset(**_per_date(TEAM_GAME_STATS, ["box_score_teams", "possessions"]), output_required=False)
 def team_game_stats(context: dg.AssetExecutionContext, lake: LakeResource):
     store, dates = lake.lake(), partition_dates(context)
-    df = build_team_game_stats(store.read_table(BOX_SCORE_TEAMS, game_dates=dates), store.read_table(POSSESSIONS, game_dates=dates))
+    teams = store.read_table(BOX_SCORE_TEAMS, game_dates=dates)
+    refuse_to_drop_gold_without_silver(context, store, TEAM_GAME_STATS, {BOX_SCORE_TEAMS: teams}, dates=dates)
+    df = build_team_game_stats(teams, store.read_table(POSSESSIONS, game_dates=dates))
     yield from unless_empty(context, df, store.write_table(TEAM_GAME_STATS, df, dates=dates))
 
 
@@ -130,6 +137,7 @@ def team_game_stats(context: dg.AssetExecutionContext, lake: LakeResource):
 def event_state(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store, dates = lake.lake(), partition_dates(context)
     pbp = store.read_table(PLAY_BY_PLAY, game_dates=dates)
+    refuse_to_drop_gold_without_silver(context, store, EVENT_STATE, {PLAY_BY_PLAY: pbp}, dates=dates)
     df = build_event_state(
         pbp, _sides(store, dates, pbp),
         possessions=store.read_table(POSSESSIONS, game_dates=dates),
@@ -160,7 +168,9 @@ def _per_season(table: Table, deps: list[str]) -> dict:
 def starter_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     seasons = list(context.partition_keys)
-    df = build_starter_splits(store.read_table(BOX_SCORE_PLAYERS, seasons=seasons))
+    box = store.read_table(BOX_SCORE_PLAYERS, seasons=seasons)
+    refuse_to_drop_gold_without_silver(context, store, STARTER_SPLITS, {BOX_SCORE_PLAYERS: box}, seasons=seasons)
+    df = build_starter_splits(box)
     return table_result(df, store.write_table(STARTER_SPLITS, df, seasons=seasons))
 
 
@@ -169,6 +179,7 @@ def clutch_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
     store = lake.lake()
     seasons = list(context.partition_keys)
     pbp = store.read_table(PLAY_BY_PLAY, seasons=seasons)
+    refuse_to_drop_gold_without_silver(context, store, CLUTCH_SPLITS, {PLAY_BY_PLAY: pbp}, seasons=seasons)
     df = build_clutch_splits(
         pbp,
         store.read_table(EVENT_STATE, seasons=seasons),

@@ -14,14 +14,18 @@ from nba_lakehouse import game_issues
 from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM
 from nba_lakehouse.bronze import assets as bronze
 from nba_lakehouse.bronze.archive import (
+    GAME_FEEDS,
     SCHEDULE_ENDPOINTS,
     ArchiveCorruptError,
     archived_for_date,
     archived_season_parts,
+    date_manifest_path,
     find_archived_date,
     find_archived_reference,
     find_archived_season,
+    game_manifest_path,
     load_payload,
+    season_manifest_path,
 )
 from nba_lakehouse.bronze.assets import bronze_box_score, bronze_play_by_play
 from nba_lakehouse.partitions import game_date_partitions, season_partitions
@@ -77,6 +81,7 @@ from nba_lakehouse.silver.season_stats import (
 from nba_lakehouse.wiring import (
     partition_dates,
     record_issues,
+    refuse_to_drop_rows_without_input,
     table_definition_metadata,
     table_result,
     unless_empty,
@@ -96,6 +101,48 @@ _common = dict(
     kinds={"polars", "parquet"},
     automation_condition=FOLLOW_UPSTREAM,
 )
+
+# The bronze asset that archives each kind of per-game response.
+BRONZE_ASSET_OF_KIND = {
+    "play_by_play": "bronze_play_by_play", "box_score": "bronze_box_score", "summary": "bronze_box_score_summary",
+    "hustle": "bronze_hustle_stats", "rotation": "bronze_game_rotation", "shots": "bronze_shot_chart",
+}
+
+
+def _keep_games_without_response(context, store, kind: str, tables: tuple[Table, ...], dates, manifests: list[dict]) -> None:
+    """Fail before writing if a game published in ``tables`` has no archived ``kind`` response any more."""
+    found = pl.DataFrame(
+        {"game_id": [m["game_id"] for m in manifests], "game_date": [dt.date.fromisoformat(m["game_date"]) for m in manifests]},
+        schema={"game_id": pl.String, "game_date": pl.Date},
+    )
+
+    def missing(row: dict) -> tuple[str, str]:
+        game, day = row["game_id"], row["game_date"]
+        feeds = GAME_FEEDS[kind]
+        feed = feeds.get(row.get("source")) or next(iter(feeds.values()))  # the feed its rows came from
+        path = game_manifest_path(store, feed.endpoint, game, day, "*" if kind == "shots" else None)
+        return (
+            f"the bronze {feed.endpoint} response of game {game} of {day} is gone (no manifest {path})",
+            f"restore it, or archive it again (materialize {BRONZE_ASSET_OF_KIND[kind]} for {day} with config "
+            f"game_ids: ['{game}']), then {context.op_def.name}",
+        )
+
+    for table in tables:
+        refuse_to_drop_rows_without_input(store, table, found, missing, dates=dates)
+
+
+def _keep_season_without_response(context, store, table: Table, endpoints, bronze_asset: str) -> None:
+    """Fail if the season's table holds rows and its bronze response is gone."""
+    season = context.partition_key
+
+    def missing(row: dict) -> tuple[str, str]:
+        paths = " or ".join(season_manifest_path(store, e, season) for e in endpoints)
+        return (
+            f"the bronze response of season {season} is gone (no manifest {paths})",
+            f"restore it, or archive it again (materialize {bronze_asset} for {season}), then {context.op_def.name}",
+        )
+
+    refuse_to_drop_rows_without_input(store, table, pl.DataFrame(schema={"season": pl.String}), missing, seasons=[season])
 
 
 @dg.asset(
@@ -129,6 +176,7 @@ def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
         game_issues.issue_rows(unresolved, game_dates, tables="play_by_play secondary player ids",
                                action=game_issues.FLAGGED, **issue),
     ])
+    _keep_games_without_response(context, store, "play_by_play", (PLAY_BY_PLAY,), dates, manifests)
     written = store.write_table(PLAY_BY_PLAY, df, dates=dates)
     repairs = {rule: rows for rule, rows, _ in repairs_by_rule(df).iter_rows()}
     extra = {
@@ -150,10 +198,11 @@ def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
 def box_scores(context: dg.AssetExecutionContext, lake: LakeResource):
     store = lake.lake()
     dates = partition_dates(context)
-    players, teams, unusable, game_dates = [], [], [], {}
+    players, teams, unusable, game_dates, manifests = [], [], [], {}, []
     progress = date_progress(context, dates)
     for d in dates:
         for m in archived_for_date(store, "box_score", d):
+            manifests.append(m)
             game_dates[m["game_id"]] = d
             try:
                 p, t = box_score_from_payload(load_payload(store, m), m["feed"], m["game_id"])
@@ -170,6 +219,7 @@ def box_scores(context: dg.AssetExecutionContext, lake: LakeResource):
         failed, game_dates, recorded_by=context.op_def.name, stage="silver",
         tables="box_score_players, box_score_teams", run_id=context.run.run_id,
     )
+    _keep_games_without_response(context, store, "box_score", (BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS), dates, manifests)
     extra = record_issues(context, store, dates, issues)
     for table, df in ((BOX_SCORE_PLAYERS, players_df), (BOX_SCORE_TEAMS, teams_df)):
         df = game_issues.without_games(df, failed)
@@ -185,14 +235,15 @@ def _write_per_game(context, lake: LakeResource, kind: str, parse, tables: tuple
     """Parse every archived response of ``kind`` for the run's dates into ``tables``."""
     store, dates = lake.lake(), partition_dates(context)
     frames: list[list[pl.DataFrame]] = [[] for _ in tables]
-    progress, responses = date_progress(context, dates), 0
+    progress, manifests = date_progress(context, dates), []
     for d in dates:
         for manifest in archived_for_date(store, kind, d):
             parsed = parse(load_payload(store, manifest))
-            responses += 1
+            manifests.append(manifest)
             for bucket, df in zip(frames, parsed if isinstance(parsed, tuple) else (parsed,), strict=True):
                 bucket.append(with_partition_columns(df, d))
-        progress.step(detail=f"{d}, {responses} responses parsed")
+        progress.step(detail=f"{d}, {len(manifests)} responses parsed")
+    _keep_games_without_response(context, store, kind, tables, dates, manifests)
     for table, parts in zip(tables, frames, strict=True):
         df = pl.concat(parts) if parts else table.empty()
         written = store.write_table(table, df, dates=dates)
@@ -239,13 +290,26 @@ def game_summaries(context: dg.AssetExecutionContext, lake: LakeResource):
 )
 def scoreboard_games(context: dg.AssetExecutionContext, lake: LakeResource):
     store, dates = lake.lake(), partition_dates(context)
-    frames = []
+    frames, found = [], []
     progress = date_progress(context, dates)
     for d in dates:
         manifest = find_archived_date(store, bronze.SCOREBOARD_ENDPOINTS, d)
         if manifest:
             frames.append(scoreboard_from_payload(load_payload(store, manifest), manifest["endpoint"], d, _fetched_at(manifest)))
+            found.append(d)
         progress.step(detail=f"{d}, {len(frames)} scoreboards parsed")
+
+    def missing(row: dict) -> tuple[str, str]:
+        day = row["game_date"]
+        paths = " or ".join(date_manifest_path(store, e, day) for e in bronze.SCOREBOARD_ENDPOINTS)
+        return (
+            f"the bronze scoreboard of {day} is gone (no manifest {paths})",
+            f"restore it, or archive it again (materialize bronze_scoreboard for {day}), then {context.op_def.name}",
+        )
+
+    refuse_to_drop_rows_without_input(
+        store, SCOREBOARD_GAMES, pl.DataFrame({"game_date": found}, schema={"game_date": pl.Date}), missing, dates=dates
+    )
     df = pl.concat(frames) if frames else SCOREBOARD_GAMES.empty()
     yield from unless_empty(context, df, store.write_table(SCOREBOARD_GAMES, df, dates=dates))
 
@@ -270,6 +334,8 @@ def _write_season(context, store, table: Table, df: pl.DataFrame) -> dg.Material
 def schedule(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     manifest = find_archived_season(store, SCHEDULE_ENDPOINTS, context.partition_key)
+    if manifest is None:
+        _keep_season_without_response(context, store, SCHEDULE, SCHEDULE_ENDPOINTS, "bronze_schedule")
     df = schedule_from_payload(load_payload(store, manifest), manifest["endpoint"]) if manifest else SCHEDULE.empty()
     return _write_season(context, store, SCHEDULE, df)
 
@@ -281,6 +347,8 @@ def schedule(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Materi
 def team_game_logs(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     manifest = find_archived_season(store, bronze.TEAM_GAME_LOG_ENDPOINTS, context.partition_key)
+    if manifest is None:
+        _keep_season_without_response(context, store, TEAM_GAME_LOGS, bronze.TEAM_GAME_LOG_ENDPOINTS, "bronze_team_game_log")
     df = team_game_logs_from_payload(load_payload(store, manifest), manifest["endpoint"]) if manifest else TEAM_GAME_LOGS.empty()
     return _write_season(context, store, TEAM_GAME_LOGS, df)
 
@@ -292,6 +360,8 @@ def team_game_logs(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
 def player_season_stats(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store, season = lake.lake(), context.partition_key
     manifest = find_archived_season(store, ["leaguedashplayerstats"], season)
+    if manifest is None:
+        _keep_season_without_response(context, store, PLAYER_SEASON_STATS, ["leaguedashplayerstats"], "bronze_player_season_stats")
     df = (
         player_season_stats_from_payload(load_payload(store, manifest), season, _fetched_at(manifest))
         if manifest else PLAYER_SEASON_STATS.empty()
@@ -309,6 +379,8 @@ def player_game_logs(context: dg.AssetExecutionContext, lake: LakeResource) -> d
     manifests = [m for m in [find_archived_season(store, ["playergamelogs"], season)] if m] or archived_season_parts(
         store, "playergamelog", season
     )
+    if not manifests:
+        _keep_season_without_response(context, store, PLAYER_GAME_LOGS, ["playergamelogs", "playergamelog"], "bronze_player_game_logs")
     frames = [player_game_logs_from_payload(load_payload(store, m), m["endpoint"]) for m in manifests]
     df = pl.concat(frames).unique(["game_id", "player_id"], keep="first") if frames else PLAYER_GAME_LOGS.empty()
     return _write_season(context, store, PLAYER_GAME_LOGS, df)
