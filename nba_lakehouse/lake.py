@@ -6,7 +6,7 @@ machine is a change of ``NBA_LAKE_ROOT``, not of code.
 
 Layout under the root::
 
-    bronze/<endpoint>/season=2022-23/month=01/<game_date>_<game_id>.json.gz   raw response
+    bronze/<endpoint>/season=2022-23/month=01/<game_date>_<game_id>.<sha16>.json.gz   raw response
     bronze/<endpoint>/season=2022-23/month=01/<game_date>_<game_id>.manifest.json
     silver/<table>/season=2022-23/game_date=2023-01-02/part-0.parquet
     gold/<table>/season=2022-23/[game_date=.../]part-0.parquet
