@@ -49,23 +49,15 @@ def _recover() -> None:
 
 
 def _replay_dir(mode: str | None = None) -> str | None:
-    """The recordings a replay-mode command reads (None in live mode); ValueError if they are not there.
+    """The recordings a replay-mode command reads (None in live mode); the client refuses, with a
+    ValueError naming the path and NBA_REPLAY_DIR, recordings that are not there.
 
     ``mode`` None is NBA_LAKEHOUSE_MODE's; the demo always replays.
     """
-    from pathlib import Path
-
     from nba_lakehouse.resources import build_resources
 
     nba = build_resources(mode=mode)["nba"]
-    if nba.mode != "replay":
-        return None
-    if not Path(nba.replay_dir).is_dir():
-        raise ValueError(
-            f"replay mode reads recorded responses from {nba.replay_dir}, which is not a directory: "
-            "point NBA_REPLAY_DIR at the recordings (default data/replay), or set NBA_LAKEHOUSE_MODE=live"
-        )
-    return nba.replay_dir
+    return nba.replay_dir if nba.mode == "replay" else None
 
 
 def _backfill_window(args):

@@ -122,8 +122,8 @@ def check_home(tmp_path_factory):
     In order: 2023-01-02 from the real recordings (every check passes); a single-run backfill of
     2016-11-30..2016-12-01 (one evaluation per check for both dates); 2023-01-02 again from a copy
     whose V3 play-by-play has its home score lowered from mid-Q2 on, so the game is held back and
-    the latest play_by_play games_held_back fails there; 2022-01-26 from a copy whose box score is
-    an empty payload, so bronze_box_score holds that game back (its games_held_back fails) while
+    the latest play_by_play games_held_back fails there; 2022-01-26 from a copy whose V2 box score
+    has no result sets (an unusable payload), so bronze_box_score holds that game back (its games_held_back fails) while
     the play-by-play and everything built from it are published and checked.
     """
     base = tmp_path_factory.mktemp("checks")
@@ -243,7 +243,7 @@ def test_status_reads_the_latest_check_result_per_partition(demo_lake, check_hom
         ("bronze_box_score.games_held_back", "2022-01-26", runs[3].run_id[:8]),
         ("play_by_play.games_held_back", "2023-01-02", runs[2].run_id[:8]),
     ]
-    assert "0022100732 (feed_unavailable)" in failing[0]["result"]
+    assert "0022100732 (unusable_payload)" in failing[0]["result"]  # an answer without its result sets
     assert "0022200552 (final_score_matches_scoring_events, scores_never_decrease)" in failing[1]["result"]
     # Checks never run in this instance are listed with zero partitions.
     assert summary["games.full_regular_season"]["partitions"] == "0"
