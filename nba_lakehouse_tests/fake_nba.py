@@ -175,6 +175,15 @@ class FakeNBA(QuietServer):
         with self.lock:
             return [s for s in self.seen if s.path == path]
 
+    def count(self) -> int:
+        with self.lock:
+            return len(self.seen)
+
+    def since(self, mark: int) -> list[Seen]:
+        """The requests that arrived after the first ``mark``."""
+        with self.lock:
+            return list(self.seen[mark:])
+
     def client(self, **overrides) -> NBAClient:
         return live_client(self.base, **overrides)
 

@@ -3,7 +3,7 @@ an uninterrupted run makes, having fetched again nothing the killed run had arch
 
 Design
 ------
-* The NBA is a loopback HTTP server (``ThreadingHTTPServer``, as in ``test_client_live.py``) that
+* The NBA is the shared loopback fake NBA (``fake_nba.FakeNBA``, no fault injected) that
   answers ``/stats/<endpoint>?<query>`` and ``/cdn/<path>`` with the REAL recorded responses of
   ``data/replay``, byte for byte (``stats_replay_path`` / ``cdn_replay_path``), 404 for anything not
   recorded, and records every request as it arrives. The backfill runs in LIVE mode against it
@@ -63,11 +63,9 @@ import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -78,13 +76,7 @@ from polars.testing import assert_frame_equal
 from nba_lakehouse.bronze.archive import GAME_FEEDS
 from nba_lakehouse.lake import PROJECT_ROOT, STAGING_DIR, Lake
 from nba_lakehouse.schemas import TABLES
-from nba_lakehouse.sources.replay import (
-    cdn_replay_path,
-    stats_replay_path,
-)
-from nba_lakehouse_tests.conftest import REPLAY
-from nba_lakehouse_tests.fake_nba import SCOREBOARD_PATH, derived_scoreboard
-from nba_lakehouse_tests.test_client_live import QuietServer, _reply
+from nba_lakehouse_tests.fake_nba import SCOREBOARD_PATH, FakeNBA, Seen
 
 SLOW = os.environ.get("NBA_LAKEHOUSE_SLOW_TESTS") == "1"
 
@@ -104,75 +96,6 @@ BACKFILLS = [
         marks=pytest.mark.skipif(not SLOW, reason="about 10 minutes; set NBA_LAKEHOUSE_SLOW_TESTS=1"),
     ),
 ]
-
-
-# --------------------------------------------------------------------------- the NBA, recorded
-@dataclass(frozen=True)
-class Seen:
-    path: str
-    query: tuple[tuple[str, str], ...]  # sorted
-    status: int
-    at: float  # time.monotonic() on arrival
-
-
-class RecordedNBA(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        at = time.monotonic()
-        url = urlsplit(self.path)
-        params = parse_qsl(url.query, keep_blank_values=True)
-        status, body = 404, b'{"Message": "not recorded"}'
-        if url.path.startswith("/stats/"):
-            endpoint = url.path.removeprefix("/stats/")
-            recorded = stats_replay_path(REPLAY, endpoint, params)
-            if recorded.is_file():
-                status, body = 200, recorded.read_bytes()
-            elif url.path == SCOREBOARD_PATH and "GameDate" in dict(params):
-                status, body = 200, derived_scoreboard(dict(params)["GameDate"])
-        elif url.path.startswith("/cdn/"):
-            recorded = cdn_replay_path(REPLAY, url.path.removeprefix("/cdn/"))
-            if recorded.is_file():
-                status, body = 200, recorded.read_bytes()
-        self.server.record(Seen(url.path, tuple(sorted(params)), status, at))  # type: ignore[attr-defined]
-        _reply(self, status, body, "application/json; charset=utf-8")
-
-    def log_message(self, format, *args) -> None:
-        pass
-
-
-class NBAServer(QuietServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), RecordedNBA)
-        self.lock = threading.Lock()
-        self.seen: list[Seen] = []
-        host, port = self.server_address[:2]
-        self.base = f"http://{host}:{port}"
-
-    def record(self, seen: Seen) -> None:
-        with self.lock:
-            self.seen.append(seen)
-
-    def count(self) -> int:
-        with self.lock:
-            return len(self.seen)
-
-    def since(self, mark: int) -> list[Seen]:
-        with self.lock:
-            return list(self.seen[mark:])
-
-
-@pytest.fixture
-def nba_server():
-    server = NBAServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # --------------------------------------------------------------------------- the backfill process
@@ -216,7 +139,7 @@ class Child:
     waits; ``go`` starts the backfill, and the requests the server sees from then on are its own.
     """
 
-    def __init__(self, name: str, lake: Path, home: Path, tmp: Path, server: NBAServer, backfill: Backfill):
+    def __init__(self, name: str, lake: Path, home: Path, tmp: Path, server: FakeNBA, backfill: Backfill):
         self.log_path, self.go_path = tmp / f"{name}.log", tmp / f"{name}.go"
         self.server, self.backfill = server, backfill
         self.mark = self.started = None
@@ -380,13 +303,13 @@ def game_requests(seen: list[Seen]) -> Counter:
 
 # --------------------------------------------------------------------------- the test
 @pytest.mark.parametrize("backfill", BACKFILLS)
-def test_a_killed_backfill_resumes_fetching_only_what_is_missing(tmp_path, nba_server, backfill):
+def test_a_killed_backfill_resumes_fetching_only_what_is_missing(tmp_path, fake_nba, backfill):
     reference_lake, resumed_lake = tmp_path / "uninterrupted", tmp_path / "resumed"
     dates = pl.date_range(dt.date.fromisoformat(backfill.start), dt.date.fromisoformat(backfill.end), eager=True)
     children: list[Child] = []
 
     def new_child(name: str, lake: Path, home: Path) -> Child:
-        children.append(child := Child(name, lake, home, tmp_path, nba_server, backfill))
+        children.append(child := Child(name, lake, home, tmp_path, fake_nba, backfill))
         return child
 
     try:
