@@ -187,7 +187,7 @@ def refuse_to_drop_gold_without_silver(
             where = f"{store.partition_dir(lacking, (season_of_game(key['game_id']), key['game_date'].isoformat()))}/{PART_FILE}"
             partition = key["game_date"]
         else:
-            what = where = f"season {key['season']}"
+            what = f"season {key['season']}"
             where = store.path(lacking.layer, lacking.name, f"season={key['season']}")
             partition = key["season"]
         return (
