@@ -3,7 +3,8 @@
 
     python3 tasks.py demo    create .venv, install, materialize the sample games, print the result
     python3 tasks.py test    create .venv, install with test extras, run the test suite (first
-                             installs Debian's chromium for the browser test of the UI if absent)
+                             installs from Debian what the tests start on 127.0.0.1 if absent:
+                             chromium for the UI, PostgreSQL, redis)
     python3 tasks.py ui      create .venv, install, start the Dagster UI on the demo's instance
 
 Standard library only, so it runs before anything is installed.
@@ -35,16 +36,24 @@ def install(extras: str = "") -> None:
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+# What the tests start on 127.0.0.1, from Debian's packages: the package and the binary it installs.
+# A test whose binary is still missing after this skips, saying which package to install.
+DEBIAN_TEST_PACKAGES = {
+    "chromium": CHROMIUM,  # the browser test of the Dagster UI
+    "postgresql": Path("/usr/lib/postgresql"),  # the Postgres instance storage tests
+    "redis-server": Path("/usr/bin/redis-server"),  # the shared rate limit and the Celery executor tests
+}
 
 
-def ensure_chromium() -> None:
-    """Debian's chromium for the browser test of the Dagster UI: installed with apt-get where it is
-    missing and we are root (or sudo needs no password); otherwise that test skips."""
-    if CHROMIUM.exists():
+def ensure_debian_packages(packages: dict[str, Path] = DEBIAN_TEST_PACKAGES) -> None:
+    """Install with apt-get the packages whose binary is missing, where we are root (or sudo needs
+    no password); otherwise say which tests will skip."""
+    missing = [name for name, binary in packages.items() if not binary.exists()]
+    if not missing:
         return
     apt = shutil.which("apt-get")
     if apt is None:
-        print(f"tasks.py: {CHROMIUM} is missing and there is no apt-get: the browser test of the UI will skip",
+        print(f"tasks.py: {', '.join(missing)} missing and there is no apt-get: the tests that need them will skip",
               flush=True)
         return
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -52,11 +61,11 @@ def ensure_chromium() -> None:
     elif shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0:
         prefix = ["sudo", "-n"]
     else:
-        print(f"tasks.py: {CHROMIUM} is missing and installing it needs root (`apt-get install -y chromium`): "
-              "the browser test of the UI will skip", flush=True)
+        print(f"tasks.py: {', '.join(missing)} missing and installing needs root (`apt-get install -y {' '.join(missing)}`): "
+              "the tests that need them will skip", flush=True)
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install_cmd = [*prefix, apt, "install", "-y", "-q", "chromium"]
+    install_cmd = [*prefix, apt, "install", "-y", "-q", "--no-install-recommends", *missing]
 
     def attempt(cmd: list[str]) -> bool:
         print("+", " ".join(cmd), flush=True)
@@ -64,10 +73,9 @@ def ensure_chromium() -> None:
 
     # The package lists may be missing or stale on a fresh machine: update only if the install fails.
     if not attempt(install_cmd) and not (attempt([*prefix, apt, "update", "-q"]) and attempt(install_cmd)):
-        print("tasks.py: could not install chromium: the browser test of the UI will skip", flush=True)
-    else:
-        print(f"tasks.py: installed chromium, {CHROMIUM} {'present' if CHROMIUM.exists() else 'still missing'}",
-              flush=True)
+        print(f"tasks.py: could not install {', '.join(missing)}: the tests that need them will skip", flush=True)
+    for name in missing:
+        print(f"tasks.py: {name}: {packages[name]} {'present' if packages[name].exists() else 'still missing'}", flush=True)
 
 
 def dagster_home() -> str:
@@ -84,7 +92,7 @@ def main() -> None:
         run(str(BIN / "nba-lakehouse"), "demo", DAGSTER_HOME=dagster_home())
     elif command == "test":
         install("[test]")
-        ensure_chromium()
+        ensure_debian_packages()
         run(str(BIN / "python"), "-m", "pytest", *sys.argv[2:])
     elif command == "ui":
         install()
