@@ -25,9 +25,18 @@ per_game_date = dg.AssetSelection.assets(
 per_season = dg.AssetSelection.assets(
     *[key for a in all_assets if a.partitions_def == season_partitions for key in a.keys]
 )
+# Freshness is judged by its own schedule, after the runs that build the partitions: a run never
+# waits for or reports on it.
+gold_freshness = dg.AssetSelection.checks(gold_checks.gold_freshness)
+gold_freshness_job = dg.define_asset_job(
+    "gold_freshness_job",
+    selection=gold_freshness,
+    description="Judge gold freshness: every recent game date with games built after its games were over",
+)
+
 game_date_job = dg.define_asset_job(
     "game_date_job",
-    selection=per_game_date,
+    selection=per_game_date - gold_freshness,
     description="Fetch, archive, normalize and derive every per-game table for the selected game dates",
 )
 
@@ -41,14 +50,14 @@ PLAY_BY_PLAY_DATE_ASSETS = (
 )
 play_by_play_date_job = dg.define_asset_job(
     "play_by_play_date_job",
-    selection=dg.AssetSelection.assets(*PLAY_BY_PLAY_DATE_ASSETS),
+    selection=dg.AssetSelection.assets(*PLAY_BY_PLAY_DATE_ASSETS) - gold_freshness,
     description="Scoreboards, play-by-play and the gold tables derived from play-by-play alone (lineups with "
     "inferred starters, possessions, stints, event state) for the selected game dates: for seasons without box scores",
 )
 
 season_job = dg.define_asset_job(
     "season_job",
-    selection=per_season,
+    selection=per_season - gold_freshness,
     description="Fetch and build every season-level table (schedule, game logs, season stats, games) for a season",
 )
 
@@ -69,9 +78,9 @@ automation = dg.AutomationConditionSensorDefinition(
 defs = dg.Definitions(
     assets=[*all_assets, silver_assets.game_issues_spec],
     asset_checks=all_checks,
-    jobs=[game_date_job, play_by_play_date_job, season_job, reference_job],
+    jobs=[game_date_job, play_by_play_date_job, season_job, reference_job, gold_freshness_job],
     sensors=[build_new_games_sensor(bronze_per_date(all_assets)), automation, dead_run_sweeper],
-    schedules=build_schedules(season_job, reference_job),
+    schedules=build_schedules(season_job, reference_job, gold_freshness_job),
     # One process per run: a date's 20-odd steps take seconds instead of a process start each, and
     # the pools still hold (in-process steps claim their slots in the instance too).
     executor=dg.in_process_executor,

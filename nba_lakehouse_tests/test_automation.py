@@ -144,12 +144,12 @@ def test_sensor_schedules_and_automation_are_defined_and_on():
     sensors = {s.name: s for s in repo.sensor_defs}
     assert {"new_final_games", "lakehouse_automation"} <= set(sensors)
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
-    assert {s.name for s in repo.schedule_defs} == {"refresh_current_season", "refresh_reference_tables"}
+    assert {s.name for s in repo.schedule_defs} == {"refresh_current_season", "refresh_reference_tables", "check_gold_freshness"}
     graph = defs.resolve_asset_graph()
     for key in ("play_by_play", "box_score_players", "shots", "event_state"):
         assert graph.get(dg.AssetKey(key)).automation_condition is not None, key
-    for key in ("event_state", "starter_splits"):
-        assert graph.get(dg.AssetKey(key)).freshness_policy is not None, key
+    freshness_checked = {key.asset_key.path[-1] for key in graph.asset_check_keys if key.name == "built_after_recent_games"}
+    assert {"event_state", "starter_splits"} <= freshness_checked
 
 
 def _requested(result, key: str) -> set[str]:

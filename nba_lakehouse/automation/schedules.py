@@ -1,4 +1,4 @@
-"""Daily schedules: the current season's schedule and season tables, then the reference tables."""
+"""Daily schedules: the current season's schedule and season tables, the reference tables, gold freshness."""
 
 import datetime as dt
 
@@ -23,7 +23,7 @@ def season_refresh_request(scheduled: dt.datetime) -> dg.RunRequest:
     )
 
 
-def build_schedules(season_job, reference_job) -> list[dg.ScheduleDefinition]:
+def build_schedules(season_job, reference_job, freshness_job) -> list[dg.ScheduleDefinition]:
     @dg.schedule(
         name="refresh_current_season",
         job=season_job,
@@ -48,4 +48,12 @@ def build_schedules(season_job, reference_job) -> list[dg.ScheduleDefinition]:
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Rebuild teams and players from everything the lake holds",
     )
-    return [refresh_current_season, reference]
+    freshness = dg.ScheduleDefinition(
+        name="check_gold_freshness",
+        job=freshness_job,
+        cron_schedule="0 12 * * *",  # gold for last night is due by noon (automation/freshness.py)
+        execution_timezone=TIMEZONE,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Check that every recent game date with games has its gold built after the games were over",
+    )
+    return [refresh_current_season, reference, freshness]

@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 
 from nba_lakehouse import game_issues
-from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM, GOLD_FRESHNESS
+from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM
 from nba_lakehouse.gold.audits import (
     games_without_box_score,
     players_on_court_rule_violations,
@@ -50,7 +50,6 @@ def _per_date(table: Table, deps: list[str]) -> dict:
         deps=deps,
         partitions_def=game_date_partitions,
         automation_condition=FOLLOW_UPSTREAM,
-        freshness_policy=GOLD_FRESHNESS,
         backfill_policy=dg.BackfillPolicy.single_run(),
         group_name="gold",
         kinds={"polars", "parquet"},
@@ -156,7 +155,6 @@ def _per_season(table: Table, deps: list[str]) -> dict:
     return dict(
         deps=[dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in deps],
         partitions_def=season_partitions,
-        freshness_policy=GOLD_FRESHNESS,
         group_name="gold",
         kinds={"polars", "parquet"},
         description=table.description,

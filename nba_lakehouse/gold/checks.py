@@ -1,7 +1,12 @@
-"""The data audit on the lineup and possession tables: blocking asset checks over a run's dates."""
+"""The data audit on the lineup and possession tables (blocking asset checks over a run's dates), and
+gold freshness."""
+
+import datetime as dt
 
 import dagster as dg
+import polars as pl
 
+from nba_lakehouse.automation import freshness
 from nba_lakehouse.gold import audits
 from nba_lakehouse.partitions import game_date_partitions
 from nba_lakehouse.resources import LakeResource
@@ -11,6 +16,8 @@ from nba_lakehouse.schemas import (
     GAME_ROTATIONS,
     PLAYERS_ON_COURT,
     POSSESSIONS,
+    SCHEDULE,
+    SCOREBOARD_GAMES,
     STINTS,
 )
 from nba_lakehouse.silver.checks import selected_checks
@@ -82,3 +89,65 @@ possessions_held_back = held_back_check("possessions", "possessions", "balanced 
 stints_held_back = held_back_check(
     "stints", "stints", "stint points equal the final score, minutes the box score's"
 )
+
+
+# Freshness, per partition and only where there were games (automation/freshness.py): run by the
+# `check_gold_freshness` schedule each noon Eastern, not inside the runs that build the partitions.
+FRESHNESS_JUDGED = {
+    "players_on_court": "game_date", "possessions": "game_date", "stints": "game_date", "event_state": "game_date",
+    "starter_splits": "season", "clutch_splits": "season",
+}  # team_game_stats is left out: it is built only for dates with box scores (output_required=False)
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            "built_after_recent_games", asset=asset, additional_deps=["schedule", "scoreboard_games"],
+            description=f"Every game date of the last {freshness.LOOKBACK_DAYS} days with games has its "
+            f"{'partition' if by == 'game_date' else 'season partition'} built after that night's games were over, "
+            "by noon US Eastern the morning after; dates without games (off-season, All-Star break) are not judged",
+        )
+        for asset, by in FRESHNESS_JUDGED.items()
+    ],
+    can_subset=True,
+)
+def gold_freshness(context: dg.AssetCheckExecutionContext, lake: LakeResource):
+    store = lake.lake()
+    first, last = freshness.dates_to_judge(freshness.evaluation_time())
+    window = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    game_dates = freshness.game_dates_with_games(
+        store.read_table(SCHEDULE, game_dates=window), store.read_table(SCOREBOARD_GAMES, game_dates=window)
+    )
+    judged = f"{first} to {last}"
+    for check_key in context.selected_asset_check_keys:
+        by = FRESHNESS_JUDGED[check_key.asset_key.path[-1]]
+        keys = game_dates["game_date"].cast(pl.String) if by == "game_date" else game_dates["season"]
+        records = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=check_key.asset_key, asset_partitions=keys.unique().to_list()), limit=10_000
+        ).records if game_dates.height else []
+        built_at: dict[str, dt.datetime] = {}
+        for record in records:  # newest first
+            built_at.setdefault(record.partition_key, dt.datetime.fromtimestamp(record.timestamp, dt.UTC))
+        stale = freshness.stale_partitions(game_dates, built_at, by)
+        metadata = {"game_dates_judged": game_dates.height, "stale": stale.height, "window": judged}
+        if stale.height:
+            metadata["stale_partitions"] = dg.MetadataValue.md(_markdown(stale))
+        yield dg.AssetCheckResult(
+            check_name=check_key.name,
+            asset_key=check_key.asset_key,
+            passed=stale.is_empty(),
+            severity=dg.AssetCheckSeverity.WARN,
+            description=(
+                f"{stale.height} of {game_dates.height} game dates ({judged}) not built after their games: "
+                f"first {stale['game_date'][0]} (partition {stale['partition'][0]}), due {stale['due_at'][0]:%Y-%m-%d %H:%M} UTC"
+                if stale.height else
+                f"every one of {game_dates.height} game dates ({judged}) built after its games" if game_dates.height else
+                f"no games scheduled or final from {judged} (off-season, a break, or no schedule in the lake): nothing due"
+            ),
+            metadata=metadata,
+        )
+
+
+def _markdown(df: pl.DataFrame) -> str:
+    with pl.Config(tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_rows=20):
+        return str(df.head(20))
