@@ -251,6 +251,20 @@ def test_redis_down_is_one_line_naming_the_url_and_nothing_is_sent(fake_nba):
     assert time.monotonic() - started < 15
 
 
+def test_a_turn_not_granted_within_the_deadline_fails_the_request_unsent(tmp_path, monkeypatch, fake_nba):
+    from nba_lakehouse.sources.errors import RequestDeadlineError
+    from nba_lakehouse.sources.rate_limit import take_turn
+
+    monkeypatch.setenv("NBA_THROTTLE_DIR", str(tmp_path))
+    assert take_turn("stats", 30.0, 0.0, redis_url=None, timeout_s=1.0)  # another process's 30 s gap
+    client = fake_nba.client(min_interval_s=0.1, deadline_s=1.0)
+    started = time.monotonic()
+    with pytest.raises(RequestDeadlineError, match="waiting for the turn to ask the stats host"):
+        client.box_score_summary_v2("0021600270")
+    assert time.monotonic() - started < 5
+    assert fake_nba.seen == []
+
+
 def test_replay_never_touches_the_limiter():
     """Replay spacing is 0: no limiter is asked, so an unreachable redis does not matter and replay stays fast."""
     url = f"redis://127.0.0.1:{free_port()}/0"

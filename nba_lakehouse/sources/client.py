@@ -221,6 +221,12 @@ class _SessionHTTP:
 class _Session(requests.Session):
     last_retry_after: str | None = None
     last_body: bytes = b""
+    before_send: Any = None  # called before each request leaves (the rate limit's turn)
+
+    def send(self, request, **kwargs):
+        if self.before_send is not None:
+            self.before_send()
+        return super().send(request, **kwargs)
 
 
 def _utf8_by_default(response: requests.Response) -> None:
@@ -362,16 +368,12 @@ class NBAClient(dg.ConfigurableResource):
         http = _SessionHTTP(base_cls, session, base_url)
         interval, jitter = self._spacing()
         deadline = time.monotonic() + self.deadline_s
+        if interval > 0 or jitter > 0:
+            # The turn is taken by the session right before the bytes go out (every attempt and
+            # redirect), so the spacing the host sees is the limiter's, not blurred by request building.
+            session.before_send = lambda: self._take_turn(request, interval, jitter, deadline)
         try:
             for attempt in itertools.count(1):
-                if (interval > 0 or jitter > 0) and not take_turn(
-                    request.feed, interval, jitter, redis_url=self.rate_limit_redis_url,
-                    timeout_s=deadline - time.monotonic(),
-                ):
-                    raise RequestDeadlineError(
-                        request.label, f"deadline of {self.deadline_s}s passed waiting for the turn to ask the "
-                        f"{request.feed} host (rate limit kept by {describe_limit(self.rate_limit_redis_url)})",
-                    )
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise RequestDeadlineError(request.label, f"deadline of {self.deadline_s}s passed after {attempt - 1} attempts")
@@ -413,6 +415,17 @@ class NBAClient(dg.ConfigurableResource):
                 time.sleep(sleep)
         finally:
             session.close()
+
+    def _take_turn(self, request: NBARequest, interval: float, jitter: float, deadline: float) -> None:
+        # Give up a little before the deadline, at which the caller stops waiting for this thread.
+        if not take_turn(
+            request.feed, interval, jitter, redis_url=self.rate_limit_redis_url,
+            timeout_s=deadline - time.monotonic() - 0.05,
+        ):
+            raise RequestDeadlineError(
+                request.label, f"deadline of {self.deadline_s}s passed waiting for the turn to ask the "
+                f"{request.feed} host (rate limit kept by {describe_limit(self.rate_limit_redis_url)})",
+            )
 
     def _accept(self, request: NBARequest, url: str, body: bytes) -> NBAResponse:
         """A 200 answer counts only if it is a usable response of its endpoint; anything else raises here."""
