@@ -1,5 +1,7 @@
 """The code location: every asset, check, job and resource of the lakehouse."""
 
+import os
+
 import dagster as dg
 
 from nba_lakehouse.automation.schedules import build_schedules
@@ -75,14 +77,32 @@ automation = dg.AutomationConditionSensorDefinition(
     description="Evaluates the assets' automation conditions: per-date silver and gold follow bronze",
 )
 
+
+def build_executor() -> dg.ExecutorDefinition:
+    """In-process by default; Celery on the broker in ``NBA_CELERY_BROKER_URL`` when it is set.
+
+    One process per run: a date's 20-odd steps take seconds instead of a process start each, and
+    the pools still hold (in-process steps claim their slots in the instance too). With a broker,
+    every step is a Celery task that any worker started with the same broker takes (README,
+    "Celery workers"); the run's process still claims the pools' slots, and the broker and result
+    backend are read from the environment when the run starts, never stored in the run config.
+    """
+    if not os.environ.get("NBA_CELERY_BROKER_URL"):
+        return dg.in_process_executor
+    from dagster_celery import celery_executor
+
+    backend = "NBA_CELERY_BACKEND_URL" if os.environ.get("NBA_CELERY_BACKEND_URL") else "NBA_CELERY_BROKER_URL"
+    return celery_executor.configured(
+        {"broker": {"env": "NBA_CELERY_BROKER_URL"}, "backend": {"env": backend}}, name="celery"
+    )
+
+
 defs = dg.Definitions(
     assets=[*all_assets, silver_assets.game_issues_spec],
     asset_checks=all_checks,
     jobs=[game_date_job, play_by_play_date_job, season_job, reference_job, gold_freshness_job],
     sensors=[build_new_games_sensor(bronze_per_date(all_assets)), automation, dead_run_sweeper],
     schedules=build_schedules(season_job, reference_job, gold_freshness_job),
-    # One process per run: a date's 20-odd steps take seconds instead of a process start each, and
-    # the pools still hold (in-process steps claim their slots in the instance too).
-    executor=dg.in_process_executor,
+    executor=build_executor(),
     resources=build_resources(),
 )

@@ -37,5 +37,9 @@ def build_resources(lake_root: str | None = None, mode: str | None = None, repla
         mode=mode,
         replay_dir=replay_dir or os.environ.get("NBA_REPLAY_DIR", DEFAULT_REPLAY_DIR),
         proxy_url=dg.EnvVar("NBA_PROXY_URL") if os.environ.get("NBA_PROXY_URL") else None,
+        # Read at run time like the proxy: a password in the URL never enters the run config.
+        rate_limit_redis_url=(
+            dg.EnvVar("NBA_RATE_LIMIT_REDIS_URL") if os.environ.get("NBA_RATE_LIMIT_REDIS_URL") else None
+        ),
     )
     return {"lake": lake, "nba": nba, "duckdb": DuckDBResource(database=lake.lake().duckdb_path)}

@@ -2,7 +2,8 @@
 
 nba_api knows each endpoint's name and parameters; its HTTP classes build the URL and send it.
 What nba_api does not do, and the stats API needs, is done here: configurable browser-like
-headers, connect/read timeouts, a throttle shared by every client in the process, retries with
+headers, connect/read timeouts, a request spacing per host shared by every process (and, with
+redis, every machine: ``rate_limit``), retries with
 exponential backoff and jitter (honouring Retry-After), a hard deadline per request, and refusing
 any answer that is not a usable response of its endpoint (``validation``) before anyone can archive
 it. The body handed out is the bytes the server sent. Credentials (secret headers, a proxy, a
@@ -13,12 +14,10 @@ DataFrame helpers are not used.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import email.utils
 import itertools
 import os
-import tempfile
 import queue
 import random
 import threading
@@ -27,11 +26,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-
-try:
-    import fcntl
-except ImportError:  # Windows: the pool and the step gap still apply
-    fcntl = None
 
 import dagster as dg
 import requests
@@ -72,6 +66,8 @@ from nba_lakehouse.sources.errors import (
     redact,
 )
 from nba_lakehouse.sources.payloads import decode_payload, scoreboard_games
+from nba_lakehouse.sources.rate_limit import describe as describe_limit
+from nba_lakehouse.sources.rate_limit import take_turn
 from nba_lakehouse.sources.replay import RefuseAdapter, ReplayAdapter, recorded_games
 
 DEFAULT_STATS_HEADERS = {
@@ -166,83 +162,6 @@ def cdn_request(endpoint_cls, game_id: str) -> NBARequest:
 CDN_SCHEDULE = NBARequest("cdn", "staticData/scheduleLeagueV2.json")
 
 
-def _current_step() -> tuple[str, str, int] | None:
-    """The Dagster step (run, op, retry) executing in this thread, or None outside a step."""
-    try:
-        context = dg.OpExecutionContext.get()
-    except dg.DagsterInvariantViolationError:
-        return None
-    return (context.run_id, str(context.op_handle), context.retry_number)
-
-
-class _MachineClock:
-    """The last request time per host, shared by every process on this machine (a locked file).
-
-    The pool lets one step at a time call the NBA, but Dagster's slot claims on sqlite storage can
-    let two steps through when they claim within milliseconds; every such run is on this machine,
-    so a file lock closes that gap. ``NBA_THROTTLE_DIR`` moves the files (default: the temp dir).
-    """
-
-    enabled = fcntl is not None
-
-    @staticmethod
-    @contextlib.contextmanager
-    def held(host: str):
-        directory = Path(os.environ.get("NBA_THROTTLE_DIR") or tempfile.gettempdir())
-        directory.mkdir(parents=True, exist_ok=True)
-        with open(directory / f"nba_lakehouse_throttle_{host}", "a+") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                f.seek(0)
-                text = f.read().strip()
-                last = [float(text) if text else 0.0]
-                yield last
-                f.seek(0)
-                f.truncate()
-                f.write(repr(last[0]))
-                f.flush()
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
-
-
-class _Throttle:
-    """Minimum spacing between requests to one host: in this process, and on this machine.
-
-    Across machines (a distributed executor) the ``nba_api`` concurrency pool takes over: it lets
-    one step at a time call the NBA, in any run, and the first request of each step waits a full
-    spacing (see ``wait``).
-    """
-
-    _locks: dict[str, threading.Lock] = {}
-    _last: dict[str, float] = {}
-    _sender: dict[str, tuple[str, str, int] | None] = {}  # the step that sent the last request
-    _guard = threading.Lock()
-
-    @classmethod
-    def wait(cls, host: str, min_interval: float, jitter: float, step: tuple[str, str, int] | None = None) -> None:
-        if min_interval <= 0 and jitter <= 0:
-            return
-        with cls._guard:
-            lock = cls._locks.setdefault(host, threading.Lock())
-        with lock, (_MachineClock.held(host) if _MachineClock.enabled else contextlib.nullcontext([0.0])) as machine:
-            spacing = min_interval + random.uniform(0, jitter)
-            now = time.monotonic()
-            since = max(cls._last.get(host, 0.0), now - (time.time() - machine[0]))
-            if step is not None and step != cls._sender.get(host):
-                # The first request of a step to this host waits a full spacing from now. The step
-                # has just acquired the `nba_api` pool, whose previous holder (a step of another run,
-                # maybe on another machine this throttle knows nothing about) may have sent its last
-                # request a moment ago. Resource setup does not mark this boundary: the in-process
-                # executor initializes resources once per run, not once per step.
-                since = max(since, now)
-            wait = since + spacing - now
-            if wait > 0:
-                time.sleep(wait)
-            cls._last[host] = time.monotonic()
-            machine[0] = time.time()
-            cls._sender[host] = step
-
-
 class _DeadlineExceeded(Exception):
     pass
 
@@ -302,6 +221,12 @@ class _SessionHTTP:
 class _Session(requests.Session):
     last_retry_after: str | None = None
     last_body: bytes = b""
+    before_send: Any = None  # called before each request leaves (the rate limit's turn)
+
+    def send(self, request, **kwargs):
+        if self.before_send is not None:
+            self.before_send()
+        return super().send(request, **kwargs)
 
 
 def _utf8_by_default(response: requests.Response) -> None:
@@ -345,6 +270,12 @@ class NBAClient(dg.ConfigurableResource):
         default=None, ge=0, description="Minimum seconds between requests to a host; default 1.0 live, 0 replay"
     )
     jitter_s: float | None = Field(default=None, ge=0, description="Random extra spacing; default 0.25 live, 0 replay")
+    rate_limit_redis_url: str | None = Field(
+        default=None,
+        description="redis keeping the spacing per host for every process and machine (NBA_RATE_LIMIT_REDIS_URL; "
+        "give it as dg.EnvVar when it holds a password); unset: the spacing holds across the processes of one "
+        "machine (a locked file in NBA_THROTTLE_DIR)",
+    )
     max_retries: int = Field(default=4, ge=0)
     backoff_base_s: float = Field(default=1.0, gt=0)
     backoff_max_s: float = Field(default=30.0, gt=0)
@@ -436,11 +367,13 @@ class NBAClient(dg.ConfigurableResource):
         headers = {**headers, **secrets}
         http = _SessionHTTP(base_cls, session, base_url)
         interval, jitter = self._spacing()
-        step = _current_step()
         deadline = time.monotonic() + self.deadline_s
+        if interval > 0 or jitter > 0:
+            # The turn is taken by the session right before the bytes go out (every attempt and
+            # redirect), so the spacing the host sees is the limiter's, not blurred by request building.
+            session.before_send = lambda: self._take_turn(request, interval, jitter, deadline)
         try:
             for attempt in itertools.count(1):
-                _Throttle.wait(request.feed, interval, jitter, step)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise RequestDeadlineError(request.label, f"deadline of {self.deadline_s}s passed after {attempt - 1} attempts")
@@ -482,6 +415,17 @@ class NBAClient(dg.ConfigurableResource):
                 time.sleep(sleep)
         finally:
             session.close()
+
+    def _take_turn(self, request: NBARequest, interval: float, jitter: float, deadline: float) -> None:
+        # Give up a little before the deadline, at which the caller stops waiting for this thread.
+        if not take_turn(
+            request.feed, interval, jitter, redis_url=self.rate_limit_redis_url,
+            timeout_s=deadline - time.monotonic() - 0.05,
+        ):
+            raise RequestDeadlineError(
+                request.label, f"deadline of {self.deadline_s}s passed waiting for the turn to ask the "
+                f"{request.feed} host (rate limit kept by {describe_limit(self.rate_limit_redis_url)})",
+            )
 
     def _accept(self, request: NBARequest, url: str, body: bytes) -> NBAResponse:
         """A 200 answer counts only if it is a usable response of its endpoint; anything else raises here."""
