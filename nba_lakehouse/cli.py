@@ -37,15 +37,21 @@ def _first_line(exc: Exception) -> str:
 
 
 def _recover() -> None:
-    import dagster as dg
+    from nba_lakehouse.demo import default_instance
+    from nba_lakehouse.recovery import fail_dead_runs, survey
 
-    from nba_lakehouse.recovery import fail_dead_runs
-
-    with dg.DagsterInstance.get() as instance:
-        recovered = fail_dead_runs(instance)
+    with default_instance() as instance:  # $DAGSTER_HOME, else the project's .dagster_home like status and demo
+        found = survey(instance)
+        recovered = fail_dead_runs(instance, found)
     for run in recovered:
-        print(f"marked failed: run {run.run_id} ({run.job_name}, partition {run.partition}), worker pid {run.pid} gone")
+        if run.started:
+            print(f"marked failed: run {run.run_id} ({run.job_name}, partition {run.partition}), worker pid {run.pid} gone")
+        else:
+            print(f"marked canceled: run {run.run_id} ({run.job_name}, partition {run.partition}), {run.status}, "
+                  f"its launcher pid {run.pid} gone")
     print(f"{len(recovered)} dead runs recovered" if recovered else "no dead runs: nothing to recover")
+    if found.elsewhere:
+        print(found.elsewhere_note)
 
 
 def _replay_dir(mode: str | None = None) -> str | None:

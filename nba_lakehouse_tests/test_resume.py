@@ -105,6 +105,7 @@ CHILD = textwrap.dedent(
     cfg = json.loads(sys.argv[1])
     import dagster as dg
     from nba_lakehouse.definitions import all_assets, all_checks, per_game_date
+    from nba_lakehouse.recovery import worker_tags
     from nba_lakehouse.resources import build_resources
     from nba_lakehouse.sources.client import NBAClient
 
@@ -124,7 +125,8 @@ CHILD = textwrap.dedent(
     with dg.DagsterInstance.get() as instance:  # $DAGSTER_HOME
         result = dg.materialize(
             [*all_assets, *all_checks], selection=per_game_date, resources=resources, instance=instance,
-            tags={"dagster/asset_partition_range_start": cfg["start"], "dagster/asset_partition_range_end": cfg["end"]},
+            tags={"dagster/asset_partition_range_start": cfg["start"], "dagster/asset_partition_range_end": cfg["end"],
+                  **worker_tags()},  # as the CLI's backfill tags its runs: this process is the worker
             raise_on_error=False,
         )
     sys.exit(0 if result.success else 1)
