@@ -13,7 +13,8 @@ and holding the ``nba_api`` pool slot, written by a real process:
 
 Then a run left NOT_STARTED by an interrupted launcher is canceled by ``nba-lakehouse recover``,
 which finds the instance without DAGSTER_HOME the way ``status`` and ``demo`` do.
-The instance is the sqlite default (dagster.yaml) and the Postgres one (dagster.postgres.yaml).
+The instance is the project's dagster.yaml (sqlite): what is judged is the same on any storage
+(test_resume and test_postgres_instance run the recovery and the pools on Postgres).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from nba_lakehouse.automation.sensors import dead_run_sweeper
 from nba_lakehouse.cli import main as cli
 from nba_lakehouse.lake import PROJECT_ROOT
 from nba_lakehouse.recovery import HOST_TAG, PID_NS_TAG, PID_TAG, local_worker_pid, worker_tags
-from nba_lakehouse_tests.service_postgres import postgres_home, postgres_server  # noqa: F401
 
 WAIT_S = 120  # a busy 2-core machine
 
@@ -104,10 +104,8 @@ def _dead_pid() -> int:
     return gone.pid
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def home(request, tmp_path) -> Path:
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_home")
+@pytest.fixture
+def home(tmp_path) -> Path:
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
