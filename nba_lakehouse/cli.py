@@ -129,8 +129,9 @@ def main(argv: list[str] | None = None) -> None:
     status.add_argument("--season", help="only this season, e.g. 2022-23")
     sub.add_parser(
         "recover",
-        help="after a crash or kill -9: mark failed the runs whose worker is gone and free their pool slots "
-        "(then relaunch; it fetches only what is missing)",
+        help="after a crash or kill -9: mark failed the runs launched on this host (backfill, demo) whose worker "
+        "is gone, cancel those an interrupted launch left unstarted, and free their pool slots (then relaunch; it "
+        "fetches only what is missing); runs of other hosts and containers are left to Dagster's run monitoring",
     )
     backfill = sub.add_parser(
         "backfill",

@@ -125,6 +125,12 @@ def _pools_by_run(instance: dg.DagsterInstance) -> dict[str, tuple[str, ...]]:
     return {run_id: tuple(pools) for run_id, pools in held.items()}
 
 
+def _partition(tags: dict[str, str]) -> str | None:
+    """The run's partition, or its range (a single-run backfill's) as ``start..end``."""
+    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    return tags.get("dagster/partition") or (f"{start}..{end}" if start and end else None)
+
+
 def survey(instance: dg.DagsterInstance) -> Survey:
     """The active (and never started) runs whose worker is known to be of this host and gone, and
     the active runs left to Dagster's run monitoring."""
@@ -138,8 +144,7 @@ def survey(instance: dg.DagsterInstance) -> Survey:
             continue
         if process_alive(pid):
             continue  # still working (a reused pid errs on the safe side)
-        dead.append(DeadRun(run.run_id, run.job_name, pid, run.tags.get("dagster/partition"),
-                            pools.get(run.run_id, ()), run.status.value))
+        dead.append(DeadRun(run.run_id, run.job_name, pid, _partition(run.tags), pools.get(run.run_id, ()), run.status.value))
     return Survey(dead, elsewhere)
 
 
