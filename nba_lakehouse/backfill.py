@@ -35,6 +35,7 @@ import polars as pl
 
 from nba_lakehouse.lake import Lake
 from nba_lakehouse.partitions import game_date_range, season_label, today_eastern
+from nba_lakehouse.recovery import worker_tags
 from nba_lakehouse.schemas import SCHEDULE
 from nba_lakehouse.sources.replay import recorded_games
 
@@ -143,7 +144,9 @@ def backfill_ranges(
         game_date_range(date_range.start.isoformat(), date_range.end.isoformat())  # Dagster would run a bad one green
         with planned_events_per_range():
             result = job.execute_in_process(
-                instance=instance, run_config=run_config or {}, tags=date_range.tags, raise_on_error=False
+                instance=instance, run_config=run_config or {}, raise_on_error=False,
+                # this process is the run's worker: `recover` and the sweeper can judge it by pid
+                tags={**date_range.tags, **worker_tags()},
             )
         results.append(result)
         if log:

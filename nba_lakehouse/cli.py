@@ -37,15 +37,21 @@ def _first_line(exc: Exception) -> str:
 
 
 def _recover() -> None:
-    import dagster as dg
+    from nba_lakehouse.demo import default_instance
+    from nba_lakehouse.recovery import fail_dead_runs, survey
 
-    from nba_lakehouse.recovery import fail_dead_runs
-
-    with dg.DagsterInstance.get() as instance:
-        recovered = fail_dead_runs(instance)
+    with default_instance() as instance:  # $DAGSTER_HOME, else the project's .dagster_home like status and demo
+        found = survey(instance)
+        recovered = fail_dead_runs(instance, found)
     for run in recovered:
-        print(f"marked failed: run {run.run_id} ({run.job_name}, partition {run.partition}), worker pid {run.pid} gone")
+        if run.started:
+            print(f"marked failed: run {run.run_id} ({run.job_name}, partition {run.partition}), worker pid {run.pid} gone")
+        else:
+            print(f"marked canceled: run {run.run_id} ({run.job_name}, partition {run.partition}), {run.status}, "
+                  f"its launcher pid {run.pid} gone")
     print(f"{len(recovered)} dead runs recovered" if recovered else "no dead runs: nothing to recover")
+    if found.elsewhere:
+        print(found.elsewhere_note)
 
 
 def _replay_dir(mode: str | None = None) -> str | None:
@@ -123,8 +129,9 @@ def main(argv: list[str] | None = None) -> None:
     status.add_argument("--season", help="only this season, e.g. 2022-23")
     sub.add_parser(
         "recover",
-        help="after a crash or kill -9: mark failed the runs whose worker is gone and free their pool slots "
-        "(then relaunch; it fetches only what is missing)",
+        help="after a crash or kill -9: mark failed the runs launched on this host (backfill, demo) whose worker "
+        "is gone, cancel those an interrupted launch left unstarted, and free their pool slots (then relaunch; it "
+        "fetches only what is missing); runs of other hosts and containers are left to Dagster's run monitoring",
     )
     backfill = sub.add_parser(
         "backfill",

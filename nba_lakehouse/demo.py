@@ -14,6 +14,7 @@ import polars as pl
 from nba_lakehouse.charts import overtime_suffix, save_game_flow_png
 from nba_lakehouse.definitions import all_assets, all_checks, per_game_date, per_season
 from nba_lakehouse.lake import PROJECT_ROOT, Lake
+from nba_lakehouse.recovery import worker_tags
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse.schemas import TABLES
 from nba_lakehouse.sources.replay import recorded_partitions
@@ -117,7 +118,7 @@ def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None =
     def run(selection, partition_key=None, run_config=QUIET):
         result = dg.materialize(
             assets, selection=selection, partition_key=partition_key, resources=resources, instance=instance,
-            run_config=run_config,
+            run_config=run_config, tags=worker_tags(),  # this process is the worker: `recover` can judge it
         )
         checks.extend(_check_outcomes(result))
         return result

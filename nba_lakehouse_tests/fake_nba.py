@@ -229,7 +229,10 @@ def run_dates(lake_root: Path | str, client: NBAClient, start: str, end: str | N
     from nba_lakehouse.resources import build_resources
 
     resources = {**build_resources(lake_root=str(lake_root), mode="live"), "nba": client}
-    tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end or start}
+    from nba_lakehouse.recovery import worker_tags
+
+    tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end or start,
+            **worker_tags()}  # as the CLI's launches: this process is the worker, recovery may judge it by pid
     return dg.materialize(
         [*all_assets, *all_checks], selection=selection or per_game_date, resources=resources,
         instance=instance, tags=tags, raise_on_error=False, run_config=run_config,

@@ -26,6 +26,7 @@ from nba_lakehouse_tests.conftest import (
     load_recorded,
     replay_with_a_lowered_score,
 )
+from nba_lakehouse_tests.service_postgres import postgres_home, postgres_server  # noqa: F401
 
 BOARD_DATE = dt.date(2025, 11, 5)
 BOARD_FILE = f"stats/scoreboardv3/GameDate={BOARD_DATE.isoformat()}.json"
@@ -156,14 +157,22 @@ def _requested(result, key: str) -> set[str]:
     return set(result.get_requested_partitions(dg.AssetKey(key)))
 
 
-def test_silver_and_gold_follow_bronze_once_checks_pass(tmp_path):
+def _instance(store: str, request):
+    """An ephemeral sqlite instance, or dagster.postgres.yaml's on the session's PostgreSQL."""
+    if store == "postgres":
+        return dg.DagsterInstance.from_config(str(request.getfixturevalue("postgres_home")))
+    return dg.instance_for_test()
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_silver_and_gold_follow_bronze_once_checks_pass(tmp_path, store, request):
     date = "2023-01-02"
     resources = build_resources(lake_root=str(tmp_path / "lake"), mode="replay")
     bronze = bronze_per_date(all_assets)
     silver = dg.AssetSelection.assets("play_by_play", "box_score_players", "box_score_teams")
     lineups = dg.AssetSelection.assets("players_on_court", "possessions")
     watched = silver | lineups | dg.AssetSelection.assets("event_state")
-    with dg.instance_for_test() as instance:
+    with _instance(store, request) as instance:
         # The automation sensor reacts to what happened since its previous tick.
         baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=watched)
         assert baseline.total_requested == 0

@@ -248,13 +248,14 @@ def test_a_configuration_error_of_the_client_is_reported_in_one_line(monkeypatch
 DEAD_WORKER = textwrap.dedent("""
     import os, sys, time, uuid
     import dagster as dg
+    from nba_lakehouse.recovery import worker_tags
 
-    # What a run worker leaves behind when killed while its bronze step holds the nba_api slot:
-    # a STARTED run, its start event carrying this process's pid, the slot claimed.
+    # What an in-process run worker (the CLI's backfill) leaves behind when killed while its bronze
+    # step holds the nba_api slot: a STARTED run tagged with this process as its worker, the slot claimed.
     with dg.DagsterInstance.from_config(sys.argv[1]) as instance:
         run = instance.add_run(dg.DagsterRun(
             job_name="game_date_job", run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.STARTED,
-            tags={"dagster/partition": "2023-01-02"},
+            tags={"dagster/partition": "2023-01-02", **worker_tags()},
         ))
         instance.report_dagster_event(
             dg.DagsterEvent(dg.DagsterEventType.RUN_START.value, "game_date_job", pid=os.getpid()), run.run_id

@@ -77,6 +77,7 @@ from nba_lakehouse.bronze.archive import GAME_FEEDS
 from nba_lakehouse.lake import PROJECT_ROOT, STAGING_DIR, Lake
 from nba_lakehouse.schemas import TABLES
 from nba_lakehouse_tests.fake_nba import SCOREBOARD_PATH, FakeNBA, Seen
+from nba_lakehouse_tests.service_postgres import postgres_home, postgres_server  # noqa: F401
 
 SLOW = os.environ.get("NBA_LAKEHOUSE_SLOW_TESTS") == "1"
 
@@ -105,6 +106,7 @@ CHILD = textwrap.dedent(
     cfg = json.loads(sys.argv[1])
     import dagster as dg
     from nba_lakehouse.definitions import all_assets, all_checks, per_game_date
+    from nba_lakehouse.recovery import worker_tags
     from nba_lakehouse.resources import build_resources
     from nba_lakehouse.sources.client import NBAClient
 
@@ -124,7 +126,8 @@ CHILD = textwrap.dedent(
     with dg.DagsterInstance.get() as instance:  # $DAGSTER_HOME
         result = dg.materialize(
             [*all_assets, *all_checks], selection=per_game_date, resources=resources, instance=instance,
-            tags={"dagster/asset_partition_range_start": cfg["start"], "dagster/asset_partition_range_end": cfg["end"]},
+            tags={"dagster/asset_partition_range_start": cfg["start"], "dagster/asset_partition_range_end": cfg["end"],
+                  **worker_tags()},  # as the CLI's backfill tags its runs: this process is the worker
             raise_on_error=False,
         )
     sys.exit(0 if result.success else 1)
@@ -302,8 +305,11 @@ def game_requests(seen: list[Seen]) -> Counter:
 
 
 # --------------------------------------------------------------------------- the test
+# The instance: the project's dagster.yaml (sqlite), or dagster.postgres.yaml on the session's
+# PostgreSQL (both backfills then share one instance, as every process of a deployment does).
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
 @pytest.mark.parametrize("backfill", BACKFILLS)
-def test_a_killed_backfill_resumes_fetching_only_what_is_missing(tmp_path, fake_nba, backfill):
+def test_a_killed_backfill_resumes_fetching_only_what_is_missing(tmp_path, fake_nba, backfill, store, request):
     reference_lake, resumed_lake = tmp_path / "uninterrupted", tmp_path / "resumed"
     dates = pl.date_range(dt.date.fromisoformat(backfill.start), dt.date.fromisoformat(backfill.end), eager=True)
     children: list[Child] = []
@@ -313,8 +319,11 @@ def test_a_killed_backfill_resumes_fetching_only_what_is_missing(tmp_path, fake_
         return child
 
     try:
-        home = dagster_home(tmp_path, "home_resumed")
-        reference = new_child("uninterrupted", reference_lake, dagster_home(tmp_path, "home_uninterrupted"))
+        if store == "postgres":
+            home = reference_home = request.getfixturevalue("postgres_home")
+        else:
+            home, reference_home = dagster_home(tmp_path, "home_resumed"), dagster_home(tmp_path, "home_uninterrupted")
+        reference = new_child("uninterrupted", reference_lake, reference_home)
         killed = new_child("killed", resumed_lake, home)
 
         # 1. Uninterrupted, for the yardstick and the expected lake.

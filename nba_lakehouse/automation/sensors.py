@@ -14,7 +14,7 @@ from nba_lakehouse.automation.new_games import (
 from nba_lakehouse.bronze.archive import find_archived
 from nba_lakehouse.bronze.assets import scoreboard_statuses
 from nba_lakehouse.partitions import game_date_partitions, today_eastern
-from nba_lakehouse.recovery import fail_dead_runs
+from nba_lakehouse.recovery import fail_dead_runs, survey
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.sources.client import NBAClient
 from nba_lakehouse.sources.errors import FeedUnavailableError
@@ -87,15 +87,19 @@ def build_new_games_sensor(target: dg.AssetSelection, today: Callable[[], dt.dat
     name="dead_run_sweeper",
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Marks failed the runs whose worker process died (kill -9, crash) and frees their pool slots, "
-    "so relaunched backfills do not wait forever for the nba_api pool",
+    description="Marks failed the runs launched in-process on the sensor's host (backfill, demo) whose worker "
+    "process died (kill -9, crash) and frees their pool slots, so relaunched backfills do not wait forever for "
+    "the nba_api pool. Runs of other hosts, containers or the daemon's launcher are left to Dagster's run "
+    "monitoring (run_monitoring in dagster.yaml)",
 )
 def dead_run_sweeper(context: dg.SensorEvaluationContext) -> dg.SkipReason:
-    recovered = fail_dead_runs(context.instance)
+    found = survey(context.instance)
+    recovered = fail_dead_runs(context.instance, found)
     for run in recovered:
         context.log.warning(f"{run}: marked failed, its pool slots freed")
     # The tick's reason is what the UI shows on the sensor's page: name the runs, not only a count.
-    return dg.SkipReason(
+    reason = (
         f"{len(recovered)} dead runs marked failed, their pool slots freed: {'; '.join(map(str, recovered))}"
-        if recovered else "no dead runs"
+        if recovered else "no dead runs on this host"
     )
+    return dg.SkipReason(f"{reason}; {found.elsewhere_note}" if found.elsewhere else reason)
