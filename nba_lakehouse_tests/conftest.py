@@ -127,3 +127,12 @@ def fake_nba():
 
     with serve() as fake:
         yield fake
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep what shares a fixture on one xdist worker (``-n 2 --dist loadgroup``): a test module's
+    module-scoped fixtures are built once, and every test of the end-to-end demo lake (built in
+    about 100 s) runs on the worker that built it."""
+    for item in items:
+        group = "demo_lake" if "demo_lake" in getattr(item, "fixturenames", ()) else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
