@@ -6,6 +6,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -135,6 +136,7 @@ def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None =
     run(["teams", "players", "duckdb_catalog"])
 
     with duckdb.connect(lake.duckdb_path, read_only=True) as conn:
+        lake.duckdb_setup(conn)
         games = conn.sql(SAMPLE_GAMES_QUERY).pl()
         events = conn.execute("SELECT count(*) FROM gold.event_state").fetchall()[0][0]
         gold = conn.sql(GOLD_QUERY).pl()
@@ -150,15 +152,15 @@ def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None =
 
 def write_game_flow_chart(lake: Lake, games: pl.DataFrame) -> tuple[str | None, str]:
     """Draw one sample game's flow from the lake's gold.event_state as
-    ``<lake root>/charts/game_flow_<game_id>.png``; return its path (None if not drawn) and a
+    ``<lake root>/charts/game_flow_<game_id>.png`` (an object-store lake: ``charts/`` beside the
+    local DuckDB catalog, where a picture can be opened); return its path (None if not drawn) and a
     line saying what it shows."""
     if games.is_empty():
         return None, "no game with a play-by-play in the lake: no game-flow chart"
-    if not lake.is_local:
-        return None, f"game-flow chart skipped: the lake ({lake.root_uri}) is not a local directory"
     game_id = CHART_GAME_ID if CHART_GAME_ID in games["game_id"] else games["game_id"][0]
     game = games.filter(pl.col("game_id") == game_id).row(0, named=True)
-    path = save_game_flow_png(lake.base, game_id, lake.path("charts", f"game_flow_{game_id}.png"))
+    charts = lake.path("charts") if lake.is_local else str(Path(lake.duckdb_path).parent / "charts")
+    path = save_game_flow_png(lake, game_id, f"{charts}/game_flow_{game_id}.png")
     return str(path), (
         f"{game['away']} @ {game['home']} {game['game_date']}, final {game['away_score']}-{game['home_score']}"
         f"{overtime_suffix(game['periods'])}: "
