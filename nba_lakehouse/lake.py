@@ -69,6 +69,7 @@ PART_FILE = "part-0.parquet"
 STAGING_DIR = ".staging"  # under the root: the same filesystem as the data, so renames stay atomic
 CHECKSUMS_DIR = "_checksums"  # under the root, beside bronze/silver/gold, never inside a table's folder
 READ_THREADS = 8  # files read and hashed at once: reading and sha256 both release the GIL
+OBJECT_STORE_WRITE_THREADS = 8  # partitions written at once to an object store (benchmarks/s3_lake.py)
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +359,10 @@ class Lake:
     def duckdb_path(self) -> str:
         if not self.is_local:
             # DuckDB needs a local file for its catalog; the views inside still point at the store.
-            return os.environ.get("NBA_DUCKDB_PATH", str(PROJECT_ROOT / "data" / DUCKDB_FILE))
+            # Named after the lake, so neither a local lake's catalog in data/ nor another store's
+            # is overwritten by this one's.
+            slug = re.sub(r"[^A-Za-z0-9.=-]+", "_", self.root_uri.split("://", 1)[1]).strip("_")
+            return os.environ.get("NBA_DUCKDB_PATH") or str(PROJECT_ROOT / "data" / f"lakehouse.{slug}.duckdb")
         return self.path(DUCKDB_FILE)
 
     # ------------------------------------------------------ other readers' settings
@@ -390,8 +394,9 @@ class Lake:
         Locally the bytes go to a temporary file in this process's staging folder
         (``.staging/<hostname>-<pid>/``, outside every data folder) and are renamed into place.
         """
-        if self.is_local:
+        if self.s3 is None:  # S3 has no folders (and makes none: no marker objects)
             self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+        if self.is_local:
             tmp = self._staging_file(path)
             try:
                 try:
@@ -411,9 +416,9 @@ class Lake:
                 if os.path.lexists(tmp):
                     os.remove(tmp)
         else:
-            # An object PUT is atomic by itself; a rename would be a copy. No folders are made: an
-            # object store has none, and its listings see the prefixes of the objects written.
-            # With allow_delayed_open (S3Settings.filesystem) a small file is one PutObject.
+            # An object PUT is atomic by itself; a rename would be a copy. On S3 no folders are
+            # made (listings see the prefixes of the objects written), and with allow_delayed_open
+            # (S3Settings.filesystem) a small file is one PutObject.
             with self.fs.open_output_stream(path, compression=None) as f:
                 f.write(data)
 
@@ -497,10 +502,14 @@ class Lake:
             self._write_parquet(self.table_dir(table), df)
             return {(): df.height}
         if df.height:
-            for values, part in df.partition_by(keys, as_dict=True, maintain_order=True).items():
-                str_values = tuple(_partition_value(v) for v in values)
-                self._write_parquet(self.partition_dir(table, str_values), part.drop(keys))
-                written[str_values] = part.height
+            parts = [(tuple(_partition_value(v) for v in values), part)
+                     for values, part in df.partition_by(keys, as_dict=True, maintain_order=True).items()]
+            # Each partition's file and record are its own: on an object store, where a write is a
+            # few round trips of latency, they are written several at once.
+            threads = 1 if self.is_local else min(OBJECT_STORE_WRITE_THREADS, len(parts))
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(lambda item: self._write_parquet(self.partition_dir(table, item[0]), item[1].drop(keys)), parts))
+            written.update({values: part.height for values, part in parts})
         below = tuple(within[c] for c in keys if c in within)
         owned = [(s, *below) for s in seasons] + [
             (season, d.isoformat(), *below) for d in dates for season in seasons_possibly_containing(d)
@@ -550,16 +559,21 @@ class Lake:
         record = self._read_record(record_path)
         if record is not None:
             before = record.accepted
-        elif self.exists(path):
-            before = [digest_of(self.read_bytes(path), None)]
         else:
-            before = [None]
+            try:  # one request on an object store when there is no file (exists() would be two)
+                before = [digest_of(self.read_bytes(path), None)]
+            except FileNotFoundError:
+                before = [None]
+        # A new file (no file before) needs no second step: a record accepting only the new bytes
+        # while the file is still missing is as safe as one accepting "no file" too (a reader of a
+        # missing file reads nothing), and saves a write (a round trip on an object store).
+        during = [new] if before == [None] else list(dict.fromkeys([*before, new]))
         if before != [new]:
-            self._write_record(record_path, list(dict.fromkeys([*before, new])))
+            self._write_record(record_path, during)
         change()
         if new is None:
             self.delete_file(record_path)
-        elif before != [new]:
+        elif during != [new]:
             self._write_record(record_path, [new])
 
     def _write_record(self, record_path: str, accepted: list[FileDigest | None]) -> None:

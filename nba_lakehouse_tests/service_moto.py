@@ -23,6 +23,7 @@ ACCESS_KEY = "testing-access-key"
 SECRET_KEY = "testing-secret-key"
 REGION = "us-east-1"
 _REQUEST = re.compile(r'"(GET|PUT|POST|HEAD|DELETE) (\S+) HTTP/[\d.]+" (\d{3})')
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # werkzeug colours the lines of some statuses
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class MotoS3:
     def requests(self) -> list[Request]:
         """Every request the server has answered so far, in order."""
         self._log.flush()
-        text = self.log_path.read_text(errors="replace")
+        text = _ANSI.sub("", self.log_path.read_text(errors="replace"))
         return [Request(m[1], m[2], int(m[3])) for m in _REQUEST.finditer(text)]
 
     def reset(self) -> None:
