@@ -252,13 +252,17 @@ def _lake(lake_or_root):
 
 
 def _scan(lake, layer: str, name: str) -> pl.LazyFrame | None:
-    """A lazy scan of a table's Parquet (local or object store), None when it has no files."""
-    from nba_lakehouse.schemas import TABLES
+    """A lazy scan of a (season, game_date) table's Parquet, local or on an object store; None
+    when it has no files. (Paths rather than ``schemas``: that module loads Dagster.)"""
+    import pyarrow.fs as pafs
 
-    table = next(t for t in TABLES.values() if (t.layer, t.name) == (layer, name))
-    if not lake.partition_files(table):
+    from nba_lakehouse.lake import PART_FILE
+
+    found = lake.fs.get_file_info(pafs.FileSelector(lake.path(layer, name), recursive=True, allow_not_found=True))
+    if not any(i.type == pafs.FileType.File and i.base_name == PART_FILE for i in found):
         return None
-    return pl.scan_parquet(lake.table_glob(table), hive_partitioning=True, storage_options=lake.storage_options())
+    return pl.scan_parquet(lake.uri(layer, name, "*", "*", PART_FILE), hive_partitioning=True,
+                           storage_options=lake.storage_options())
 
 
 def read_game_events(lake_or_root, game_id: str) -> pl.DataFrame:

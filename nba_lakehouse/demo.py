@@ -78,7 +78,7 @@ class DemoResult:
     four_factors: pl.DataFrame | None = None
     tables: pl.DataFrame | None = None
     seconds: float = 0.0
-    game_flow_png: str | None = None  # <lake root>/charts/game_flow_<game_id>.png (local lakes)
+    game_flow_png: str | None = None  # <lake root>/charts/game_flow_<game_id>.png (S3: beside the catalog)
     game_flow_note: str = ""          # what the picture shows, or why there is none
 
 

@@ -51,6 +51,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pyarrow as pa
@@ -58,8 +59,8 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from nba_lakehouse.partitions import seasons_possibly_containing
-from nba_lakehouse.schemas import Table
+if TYPE_CHECKING:
+    from nba_lakehouse.schemas import Table
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LAKE_ROOT = str(PROJECT_ROOT / "data")
@@ -381,6 +382,14 @@ class Lake:
 
     # ------------------------------------------------------------- raw bytes
     def exists(self, path: str) -> bool:
+        """Whether a file is at ``path`` (a folder is not a file)."""
+        if self.s3 is not None:
+            # One HEAD: get_file_info follows a missing key with a LIST to tell a folder from nothing.
+            try:
+                self.fs.open_input_file(path).close()
+            except (FileNotFoundError, IsADirectoryError):
+                return False
+            return True
         return self.fs.get_file_info(path).type == pafs.FileType.File
 
     # compression=None everywhere: pyarrow would otherwise gzip a second time by the .gz suffix.
@@ -778,6 +787,14 @@ def sweep_stale_staging(staging_root: str) -> list[str]:
             shutil.rmtree(f"{staging_root}/{name}", ignore_errors=True)
             removed.append(name)
     return removed
+
+
+def seasons_possibly_containing(day: dt.date) -> list[str]:
+    """``partitions.seasons_possibly_containing``, imported when first needed: the partitions
+    module loads Dagster, which a reader of the lake (the notebook, charts) does without."""
+    from nba_lakehouse.partitions import seasons_possibly_containing as seasons
+
+    return seasons(day)
 
 
 def _partition_value(value) -> str:

@@ -186,3 +186,33 @@ def test_bad_s3_settings_fail_in_one_line_naming_the_setting(env, message):
 def test_an_unknown_setting_in_the_lake_uri_is_named():
     with pytest.raises(S3SettingsError, match="unknown setting 'endpoint' in the URI"):
         Lake("s3://bucket-name/prefix?endpoint=http://127.0.0.1:9000")
+
+
+def test_the_notebook_runs_on_the_s3_lake(s3_demo, s3_env, tmp_path, monkeypatch):
+    """The analysts' notebook, pointed at the S3 lake by NBA_LAKE_ROOT and the S3 settings alone."""
+    import json
+    import sys
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    lake, result = s3_demo
+    spec_dir = tmp_path / "jupyter" / "kernels" / "python3"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (test)", "language": "python",
+    }))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("NBA_LAKE_ROOT", lake.root_uri)
+    monkeypatch.setenv("NOTEBOOK_OUTPUT_DIR", str(tmp_path / "out"))
+    notebook = README.parent / "notebooks" / "lakehouse_tour.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True,
+                   resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
+    assert any(f"lake: {lake.root_uri}" in o.get("text", "") for o in outputs if o.output_type == "stream")
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert all(game_id in html for game_id in result.games["game_id"])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["game_flow_0022200552.png", "starter_bench.png"]
