@@ -2,7 +2,11 @@
 
 The lake root is a local directory (``data/`` by default) or an object-store URI such as
 ``s3://bucket/prefix``: pyarrow's filesystem layer handles both, so moving the lake off one
-machine is a change of ``NBA_LAKE_ROOT``, not of code.
+machine is a change of ``NBA_LAKE_ROOT``, not of code. An S3 lake's endpoint, region, path-style
+addressing and credentials are ``S3Settings`` (from the environment, or the URI's query), and
+every other reader gets them from here: DuckDB through ``Lake.duckdb_setup`` (httpfs loaded from
+its pinned wheel, a temporary secret), polars through ``Lake.storage_options``. On S3 nothing is
+written for a folder and a small file is one PutObject.
 
 Layout under the root::
 
@@ -189,8 +193,8 @@ class S3Settings(BaseModel):
         return cls(endpoint_url=endpoint, region=region, path_style=path_style, access_key_id=key,
                    secret_access_key=secret, session_token=token, sources=dict(sources))
 
-    def merged(self, overrides: Mapping[str, str]) -> S3Settings:
-        """These settings with those given in the lake URI's query taking precedence."""
+    def merged(self, overrides: Mapping[str, str | bool], sources: Mapping[str, str] | None = None) -> S3Settings:
+        """These settings with ``overrides`` taking precedence (by default: the lake URI's query)."""
         if not overrides:
             return self
         values = {
@@ -200,7 +204,8 @@ class S3Settings(BaseModel):
             "session_token": self.session_token.get_secret_value() if self.session_token else None,
             **overrides,
         }
-        return S3Settings.build(values, {**self.sources, **{k: f"the lake URI's {k}" for k in overrides}})
+        named = sources if sources is not None else {k: f"the lake URI's {k}" for k in overrides}
+        return S3Settings.build(values, {**self.sources, **named})
 
     # -------------------------------------------------------------- per consumer
     @property

@@ -18,7 +18,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from nba_lakehouse.lake import DEFAULT_REPLAY_DIR, S3_ENV, Lake, S3Settings, lake_root_from_env
+from nba_lakehouse.lake import DEFAULT_REPLAY_DIR, Lake, S3Settings, lake_root_from_env
 from nba_lakehouse.sources.client import NBAClient
 
 
@@ -43,8 +43,10 @@ class LakeResource(dg.ConfigurableResource):
                   "session_token": self.s3_session_token}
         # Inside a run Dagster has resolved each dg.EnvVar to its value; a resource used directly
         # (the demo, the CLI) still holds the EnvVar itself: read it now.
-        values = {k: v.get_value() if isinstance(v, dg.EnvVar) else v for k, v in values.items()}
-        return S3Settings.build(values, {setting: S3_ENV[setting][0] for setting in values})
+        sources = {k: v.env_var_name if isinstance(v, dg.EnvVar) else f"LakeResource.s3_{k}"
+                   for k, v in values.items() if v is not None}
+        given = {k: v.get_value() if isinstance(v, dg.EnvVar) else v for k, v in values.items() if v is not None}
+        return S3Settings.from_env().merged(given, sources)  # a field left None: from the environment
 
     def lake(self) -> Lake:
         return Lake(self.root, self.s3_settings() if self.root.startswith("s3://") else None)
@@ -53,11 +55,14 @@ class LakeResource(dg.ConfigurableResource):
 def lake_resource(lake_root: str | None = None) -> LakeResource:
     """The lake resource with its S3 settings from the environment: plain values for the
     endpoint, region and path style, ``dg.EnvVar`` for the credentials (read when the run starts)."""
+    root = lake_root or lake_root_from_env()
+    if not root.startswith("s3://"):  # a local lake ignores the S3 variables, whatever they hold
+        return LakeResource(root=root)
     env = S3Settings.from_env()  # checks every setting now: a bad one fails here, named
     secret = {name: dg.EnvVar(name) if os.environ.get(name) else None
               for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
     return LakeResource(
-        root=lake_root or lake_root_from_env(), s3_endpoint_url=env.endpoint_url, s3_region=env.region,
+        root=root, s3_endpoint_url=env.endpoint_url, s3_region=env.region,
         s3_path_style=env.path_style, s3_access_key_id=secret["AWS_ACCESS_KEY_ID"],
         s3_secret_access_key=secret["AWS_SECRET_ACCESS_KEY"], s3_session_token=secret["AWS_SESSION_TOKEN"],
     )
