@@ -172,7 +172,7 @@ def query_benchmark(moto: MotoS3, lake_dir: Path, workdir: Path, repeats: int, f
         for name, conn in conns.items():
             figures[name], results[name] = p50(conn, sql, repeats)
             totals[name] += figures[name]
-        same = all(r == results["local"] for r in results.values())
+        same = all(sorted(r, key=repr) == sorted(results["local"], key=repr) for r in results.values())  # ties: any order
         print(f"  {number:5d}  " + "".join(f"{figures[n] * 1000:11.1f} ms" for n in names)
               + "".join(f"{figures[n] / figures['local']:21.1f}x" for n in names[1:]) + ("" if same else "  RESULTS DIFFER"))
     print("  sum    " + "".join(f"{totals[n] * 1000:11.1f} ms" for n in names)

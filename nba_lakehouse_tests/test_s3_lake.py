@@ -69,7 +69,7 @@ def test_the_demo_on_s3_holds_what_the_local_demo_holds(s3_demo, demo_lake, s3_e
 
     # The catalog over S3: the same rows per table and the same demo query results.
     assert Path(result.duckdb_path).is_file() and result.duckdb_path != local.duckdb_path
-    assert result.tables.equals(local.tables)
+    assert result.tables.sort("table").equals(local.tables.sort("table"))  # UNION ALL: in any order
     assert result.tables["rows"].sum() > 0
     for name in ("games", "gold_query", "four_factors"):
         assert getattr(result, name).equals(getattr(local, name)), name
@@ -84,7 +84,8 @@ def test_the_demo_on_s3_holds_what_the_local_demo_holds(s3_demo, demo_lake, s3_e
         answered = 0
         for query in queries:
             s3_rows, local_rows = on_s3.sql(query).fetchall(), here.sql(query).fetchall()
-            assert s3_rows == local_rows, query
+            # As multisets: rows tied in a block's ORDER BY (equal points) may come in either order.
+            assert sorted(s3_rows, key=repr) == sorted(local_rows, key=repr), query
             answered += bool(local_rows)
         assert answered >= 3  # not all empty (the demo holds no game_issues: that block answers nothing)
         # The views read the store, not a copy.
