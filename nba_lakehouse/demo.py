@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from nba_lakehouse.charts import overtime_suffix, save_game_flow_png
+from nba_lakehouse.charts import game_title, overtime_suffix, read_game_events, save_game_flow_png
 from nba_lakehouse.definitions import all_assets, all_checks, per_game_date, per_season
 from nba_lakehouse.lake import PROJECT_ROOT, Lake
 from nba_lakehouse.resources import build_resources
@@ -160,7 +160,12 @@ def write_game_flow_chart(lake: Lake, games: pl.DataFrame) -> tuple[str | None, 
     game_id = CHART_GAME_ID if CHART_GAME_ID in games["game_id"] else games["game_id"][0]
     game = games.filter(pl.col("game_id") == game_id).row(0, named=True)
     charts = lake.path("charts") if lake.is_local else str(Path(lake.duckdb_path).parent / "charts")
-    path = save_game_flow_png(lake, game_id, f"{charts}/game_flow_{game_id}.png")
+    # The teams and score from the games already queried: no scan of silver.games (hundreds of
+    # season files, each a request or more on an object store) for one row.
+    row = {"away_team_tricode": game["away"], "home_team_tricode": game["home"], "away_score": game["away_score"],
+           "home_score": game["home_score"], "periods": game["periods"], "game_date": game["game_date"], "game_id": game_id}
+    path = save_game_flow_png(read_game_events(lake, game_id), game_id, f"{charts}/game_flow_{game_id}.png",
+                              title=f"Game flow: {game_title(row)}", home=game["home"], away=game["away"])
     return str(path), (
         f"{game['away']} @ {game['home']} {game['game_date']}, final {game['away_score']}-{game['home_score']}"
         f"{overtime_suffix(game['periods'])}: "
