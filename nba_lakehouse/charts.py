@@ -243,26 +243,43 @@ def save_png(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
     return path
 
 
-def _local_glob(lake_root: str | os.PathLike, layer: str, table: str, depth: int) -> str:
-    return str(Path(lake_root).resolve().joinpath(layer, table, *["*"] * depth, "part-0.parquet"))
+def _lake(lake_or_root):
+    """A ``Lake`` for a lake or a root (a directory, or ``s3://...`` with the S3 settings of the
+    environment); imported here so that drawing from frames needs nothing of the lake."""
+    from nba_lakehouse.lake import Lake
+
+    return lake_or_root if isinstance(lake_or_root, Lake) else Lake(str(lake_or_root))
 
 
-def read_game_events(lake_root: str | os.PathLike, game_id: str) -> pl.DataFrame:
-    """One game's gold.event_state rows, straight from a local lake's Parquet."""
-    if not any(Path(lake_root).resolve().joinpath("gold", "event_state").glob("*/*/part-0.parquet")):
-        raise ValueError(f"no gold.event_state in the lake at {lake_root}: materialize event_state first")
-    return game_events(pl.scan_parquet(_local_glob(lake_root, "gold", "event_state", 2), hive_partitioning=True), game_id)
+def _scan(lake, layer: str, name: str) -> pl.LazyFrame | None:
+    """A lazy scan of a (season, game_date) table's Parquet, local or on an object store; None
+    when it has no files. (Paths rather than ``schemas``: that module loads Dagster.)"""
+    import pyarrow.fs as pafs
 
+    from nba_lakehouse.lake import PART_FILE
 
-def read_game_row(lake_root: str | os.PathLike, game_id: str) -> dict | None:
-    """The silver.games row of a game (teams, date, scores), or None when there is none."""
-    if not any(Path(lake_root).resolve().joinpath("silver", "games").glob("*/*/part-0.parquet")):
+    found = lake.fs.get_file_info(pafs.FileSelector(lake.path(layer, name), recursive=True, allow_not_found=True))
+    if not any(i.type == pafs.FileType.File and i.base_name == PART_FILE for i in found):
         return None
-    rows = (
-        pl.scan_parquet(_local_glob(lake_root, "silver", "games", 2), hive_partitioning=True)
-        .filter(pl.col("game_id") == game_id)
-        .collect()
-    )
+    return pl.scan_parquet(lake.uri(layer, name, "*", "*", PART_FILE), hive_partitioning=True,
+                           storage_options=lake.storage_options())
+
+
+def read_game_events(lake_or_root, game_id: str) -> pl.DataFrame:
+    """One game's gold.event_state rows, straight from the lake's Parquet (a ``Lake`` or a root)."""
+    lake = _lake(lake_or_root)
+    events = _scan(lake, "gold", "event_state")
+    if events is None:
+        raise ValueError(f"no gold.event_state in the lake at {lake.root_uri}: materialize event_state first")
+    return game_events(events, game_id)
+
+
+def read_game_row(lake_or_root, game_id: str) -> dict | None:
+    """The silver.games row of a game (teams, date, scores), or None when there is none."""
+    games = _scan(_lake(lake_or_root), "silver", "games")
+    if games is None:
+        return None
+    rows = games.filter(pl.col("game_id") == game_id).collect()
     return rows.row(0, named=True) if rows.height else None
 
 
@@ -274,7 +291,7 @@ def game_title(game: dict) -> str:
 
 
 def save_game_flow_png(
-    lake_root_or_events: str | os.PathLike | pl.DataFrame | pl.LazyFrame,
+    lake_root_or_events,
     game_id: str,
     path: str | os.PathLike,
     *,
@@ -285,8 +302,8 @@ def save_game_flow_png(
 ) -> Path:
     """Draw ``game_flow_figure`` for one game and write it as a PNG at ``path``.
 
-    Give a local lake root (the chart reads gold.event_state, and names the teams from
-    silver.games when it is there) or event_state rows.
+    Give a lake (a ``Lake``, a directory or an ``s3://`` root: the chart reads gold.event_state,
+    and names the teams from silver.games when it is there) or event_state rows.
     """
     if isinstance(lake_root_or_events, (pl.DataFrame, pl.LazyFrame)):
         events = game_events(lake_root_or_events, game_id)

@@ -6,17 +6,17 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
 
-from nba_lakehouse.charts import overtime_suffix, save_game_flow_png
+from nba_lakehouse.charts import game_title, overtime_suffix, read_game_events, save_game_flow_png
 from nba_lakehouse.definitions import all_assets, all_checks, per_game_date, per_season
 from nba_lakehouse.lake import PROJECT_ROOT, Lake
 from nba_lakehouse.recovery import worker_tags
 from nba_lakehouse.resources import build_resources
-from nba_lakehouse.schemas import TABLES
 from nba_lakehouse.sources.replay import recorded_partitions
 
 # The summary is the demo's output; Dagster's step-by-step log stays in the instance (and the UI).
@@ -62,10 +62,6 @@ FROM silver.games WHERE play_by_play_source IS NOT NULL ORDER BY game_date
 # recordings lack it, the first sample game.
 CHART_GAME_ID = "0022200552"
 
-TABLE_ROWS_QUERY = "\nUNION ALL ".join(
-    f"SELECT '{t.layer}.{t.name}' AS \"table\", count(*) AS rows FROM {t.layer}.{t.name}" for t in TABLES.values()
-)
-
 
 @dataclass
 class DemoResult:
@@ -78,7 +74,7 @@ class DemoResult:
     four_factors: pl.DataFrame | None = None
     tables: pl.DataFrame | None = None
     seconds: float = 0.0
-    game_flow_png: str | None = None  # <lake root>/charts/game_flow_<game_id>.png (local lakes)
+    game_flow_png: str | None = None  # <lake root>/charts/game_flow_<game_id>.png (S3: beside the catalog)
     game_flow_note: str = ""          # what the picture shows, or why there is none
 
 
@@ -133,14 +129,19 @@ def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None =
         result = run(per_season, season, _season_run_config(recorded.players_by_season, season))
         print(f"materialized {season}: schedule, game logs, season stats, games, starter and clutch splits, "
               f"{len(result.get_asset_check_evaluations())} checks")
-    run(["teams", "players", "duckdb_catalog"])
+    final = run(["teams", "players", "duckdb_catalog"])
+    # The rows per table, as the catalog build counted them through its views (not counted again:
+    # that reads every file's footer once more, a few thousand requests on an object store).
+    counted = final.asset_materializations_for_node("duckdb_catalog")[-1].metadata["rows"].value
+    tables = pl.DataFrame({"table": list(counted), "rows": list(counted.values())},
+                          schema={"table": pl.String, "rows": pl.Int64})
 
     with duckdb.connect(lake.duckdb_path, read_only=True) as conn:
+        lake.duckdb_setup(conn)
         games = conn.sql(SAMPLE_GAMES_QUERY).pl()
         events = conn.execute("SELECT count(*) FROM gold.event_state").fetchall()[0][0]
         gold = conn.sql(GOLD_QUERY).pl()
         four_factors = conn.sql(FOUR_FACTORS_QUERY).pl()
-        tables = conn.sql(TABLE_ROWS_QUERY).pl()
     png, note = write_game_flow_chart(lake, games)
     return DemoResult(
         lake_root=lake.root_uri, duckdb_path=lake.duckdb_path, games=games, events=events,
@@ -151,15 +152,20 @@ def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None =
 
 def write_game_flow_chart(lake: Lake, games: pl.DataFrame) -> tuple[str | None, str]:
     """Draw one sample game's flow from the lake's gold.event_state as
-    ``<lake root>/charts/game_flow_<game_id>.png``; return its path (None if not drawn) and a
+    ``<lake root>/charts/game_flow_<game_id>.png`` (an object-store lake: ``charts/`` beside the
+    local DuckDB catalog, where a picture can be opened); return its path (None if not drawn) and a
     line saying what it shows."""
     if games.is_empty():
         return None, "no game with a play-by-play in the lake: no game-flow chart"
-    if not lake.is_local:
-        return None, f"game-flow chart skipped: the lake ({lake.root_uri}) is not a local directory"
     game_id = CHART_GAME_ID if CHART_GAME_ID in games["game_id"] else games["game_id"][0]
     game = games.filter(pl.col("game_id") == game_id).row(0, named=True)
-    path = save_game_flow_png(lake.base, game_id, lake.path("charts", f"game_flow_{game_id}.png"))
+    charts = lake.path("charts") if lake.is_local else str(Path(lake.duckdb_path).parent / "charts")
+    # The teams and score from the games already queried: no scan of silver.games (hundreds of
+    # season files, each a request or more on an object store) for one row.
+    row = {"away_team_tricode": game["away"], "home_team_tricode": game["home"], "away_score": game["away_score"],
+           "home_score": game["home_score"], "periods": game["periods"], "game_date": game["game_date"], "game_id": game_id}
+    path = save_game_flow_png(read_game_events(lake, game_id), game_id, f"{charts}/game_flow_{game_id}.png",
+                              title=f"Game flow: {game_title(row)}", home=game["home"], away=game["away"])
     return str(path), (
         f"{game['away']} @ {game['home']} {game['game_date']}, final {game['away_score']}-{game['home_score']}"
         f"{overtime_suffix(game['periods'])}: "

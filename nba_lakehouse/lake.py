@@ -2,7 +2,11 @@
 
 The lake root is a local directory (``data/`` by default) or an object-store URI such as
 ``s3://bucket/prefix``: pyarrow's filesystem layer handles both, so moving the lake off one
-machine is a change of ``NBA_LAKE_ROOT``, not of code.
+machine is a change of ``NBA_LAKE_ROOT``, not of code. An S3 lake's endpoint, region, path-style
+addressing and credentials are ``S3Settings`` (from the environment, or the URI's query), and
+every other reader gets them from here: DuckDB through ``Lake.duckdb_setup`` (httpfs loaded from
+its pinned wheel, a temporary secret), polars through ``Lake.storage_options``. On S3 nothing is
+written for a folder and a small file is one PutObject.
 
 Layout under the root::
 
@@ -42,22 +46,25 @@ import errno
 import hashlib
 import logging
 import os
+import re
 import shutil
 import socket
 import threading
+import urllib.parse
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from nba_lakehouse.partitions import seasons_possibly_containing
-from nba_lakehouse.schemas import Table
+if TYPE_CHECKING:
+    from nba_lakehouse.schemas import Table
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LAKE_ROOT = str(PROJECT_ROOT / "data")
@@ -67,6 +74,7 @@ PART_FILE = "part-0.parquet"
 STAGING_DIR = ".staging"  # under the root: the same filesystem as the data, so renames stay atomic
 CHECKSUMS_DIR = "_checksums"  # under the root, beside bronze/silver/gold, never inside a table's folder
 READ_THREADS = 8  # files read and hashed at once: reading and sha256 both release the GIL
+OBJECT_STORE_WRITE_THREADS = 8  # partitions written at once to an object store (benchmarks/s3_lake.py)
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +107,240 @@ def lake_root_from_env() -> str:
     return os.environ.get("NBA_LAKE_ROOT", DEFAULT_LAKE_ROOT)
 
 
+# ------------------------------------------------------------------------------- S3 settings
+# The one place an S3 lake's settings come from. Each setting is read from the project's own
+# variable, else the AWS SDK's usual one; credentials from the AWS SDK's variables only.
+S3_ENV = {
+    "endpoint_url": ("NBA_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+    "region": ("NBA_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    "path_style": ("NBA_S3_PATH_STYLE",),
+    "access_key_id": ("AWS_ACCESS_KEY_ID",),
+    "secret_access_key": ("AWS_SECRET_ACCESS_KEY",),
+    "session_token": ("AWS_SESSION_TOKEN",),
+}
+DEFAULT_S3_REGION = "us-east-1"
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+_REGION = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+class S3SettingsError(ValueError):
+    """An S3 setting that cannot be used: the message names it and where it came from."""
+
+
+class S3Settings(BaseModel):
+    """Endpoint, region, path-style addressing and credentials of an S3 lake.
+
+    ``endpoint_url`` None means AWS itself; ``path_style`` None means path-style when an endpoint
+    is given (MinIO, moto, Ceph...) and virtual-hosted on AWS. Without credentials pyarrow uses
+    the AWS SDK's default chain (profile, instance role); DuckDB and polars then sign nothing.
+    """
+
+    model_config = ConfigDict(frozen=True)
+    endpoint_url: str | None = None
+    region: str | None = None
+    path_style: bool | None = None
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+    session_token: SecretStr | None = None
+    sources: dict[str, str] = {}  # setting -> where it came from (an env var's name, the URI), for errors
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> S3Settings:
+        environ = os.environ if environ is None else environ
+        values: dict[str, str] = {}
+        sources: dict[str, str] = {}
+        for setting, names in S3_ENV.items():
+            for name in names:
+                if environ.get(name):
+                    values[setting], sources[setting] = environ[name], name
+                    break
+        return cls.build(values, sources)
+
+    @classmethod
+    def build(cls, values: Mapping[str, str | bool | None], sources: Mapping[str, str]) -> S3Settings:
+        """Settings from raw values, each checked; S3SettingsError naming the first bad one."""
+        def where(setting: str) -> str:
+            return sources.get(setting, f"the lake resource's s3_{setting}")
+
+        endpoint = values.get("endpoint_url") or None
+        if endpoint is not None:
+            parsed = urllib.parse.urlsplit(str(endpoint))
+            if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.path not in ("", "/") or parsed.query:
+                raise S3SettingsError(
+                    f"{where('endpoint_url')} = {endpoint!r} is not an S3 endpoint URL: write it like "
+                    "http://127.0.0.1:9000 (scheme http or https, host, optional port, no path)"
+                )
+            try:
+                parsed.port  # noqa: B018 (raises on a port that is not a number)
+            except ValueError:
+                raise S3SettingsError(f"{where('endpoint_url')} = {endpoint!r} has a port that is not a number") from None
+            endpoint = f"{parsed.scheme}://{parsed.netloc}"
+        region = values.get("region") or None
+        if region is not None and not _REGION.fullmatch(str(region)):
+            raise S3SettingsError(f"{where('region')} = {region!r} is not an S3 region: write it like us-east-1")
+        path_style = values.get("path_style")
+        if isinstance(path_style, str):
+            if path_style.strip().lower() not in _TRUE | _FALSE:
+                raise S3SettingsError(f"{where('path_style')} = {path_style!r} is not true or false")
+            path_style = path_style.strip().lower() in _TRUE
+        key, secret, token = (values.get(k) or None for k in ("access_key_id", "secret_access_key", "session_token"))
+        if bool(key) != bool(secret):
+            given, missing = ("access_key_id", "secret_access_key") if key else ("secret_access_key", "access_key_id")
+            raise S3SettingsError(f"{where(given)} is set but {where(missing) if missing in sources else 'AWS_' + missing.upper()} "
+                                  "is not: S3 credentials need both the key id and the secret")
+        if token and not key:
+            raise S3SettingsError(f"{where('session_token')} is set without AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        return cls(endpoint_url=endpoint, region=region, path_style=path_style, access_key_id=key,
+                   secret_access_key=secret, session_token=token, sources=dict(sources))
+
+    def merged(self, overrides: Mapping[str, str | bool], sources: Mapping[str, str] | None = None) -> S3Settings:
+        """These settings with ``overrides`` taking precedence (by default: the lake URI's query)."""
+        if not overrides:
+            return self
+        values = {
+            "endpoint_url": self.endpoint_url, "region": self.region, "path_style": self.path_style,
+            "access_key_id": self.access_key_id,
+            "secret_access_key": self.secret_access_key.get_secret_value() if self.secret_access_key else None,
+            "session_token": self.session_token.get_secret_value() if self.session_token else None,
+            **overrides,
+        }
+        named = sources if sources is not None else {k: f"the lake URI's {k}" for k in overrides}
+        return S3Settings.build(values, {**self.sources, **named})
+
+    # -------------------------------------------------------------- per consumer
+    @property
+    def uses_path_style(self) -> bool:
+        return self.path_style if self.path_style is not None else self.endpoint_url is not None
+
+    @property
+    def region_or_default(self) -> str:
+        return self.region or DEFAULT_S3_REGION
+
+    def _endpoint(self) -> tuple[str, str] | None:
+        """(scheme, host[:port]) of the endpoint, None for AWS itself."""
+        if self.endpoint_url is None:
+            return None
+        parsed = urllib.parse.urlsplit(self.endpoint_url)
+        return parsed.scheme, parsed.netloc
+
+    def filesystem(self) -> pafs.S3FileSystem:
+        """pyarrow's S3 filesystem. ``allow_delayed_open``: a small file is written as one
+        PutObject when the stream closes (without it, a multipart upload of three requests)."""
+        endpoint = self._endpoint()
+        return pafs.S3FileSystem(
+            access_key=self.access_key_id,
+            secret_key=self.secret_access_key.get_secret_value() if self.secret_access_key else None,
+            session_token=self.session_token.get_secret_value() if self.session_token else None,
+            region=self.region_or_default,
+            scheme=endpoint[0] if endpoint else "https",
+            endpoint_override=endpoint[1] if endpoint else None,
+            force_virtual_addressing=not self.uses_path_style,
+            allow_delayed_open=True,
+            check_directory_existence_before_creation=False,
+        )
+
+    def polars_storage_options(self) -> dict[str, str]:
+        options = {"aws_region": self.region_or_default,
+                   "aws_virtual_hosted_style_request": "false" if self.uses_path_style else "true"}
+        if self.endpoint_url:
+            options["aws_endpoint_url"] = self.endpoint_url
+            options["aws_allow_http"] = "true" if self.endpoint_url.startswith("http://") else "false"
+        if self.access_key_id and self.secret_access_key:
+            options["aws_access_key_id"] = self.access_key_id
+            options["aws_secret_access_key"] = self.secret_access_key.get_secret_value()
+        if self.session_token:
+            options["aws_session_token"] = self.session_token.get_secret_value()
+        return options
+
+    def duckdb_secret_sql(self, scope: str) -> str:
+        """``CREATE TEMPORARY SECRET`` for DuckDB's httpfs, scoped to ``scope`` (the lake root)."""
+        fields = {"TYPE": "s3", "REGION": self.region_or_default, "URL_STYLE": "path" if self.uses_path_style else "vhost",
+                  "SCOPE": scope.rstrip("/") + "/"}
+        endpoint = self._endpoint()
+        if endpoint:
+            fields["ENDPOINT"], fields["USE_SSL"] = endpoint[1], "true" if endpoint[0] == "https" else "false"
+        if self.access_key_id and self.secret_access_key:
+            fields["KEY_ID"], fields["SECRET"] = self.access_key_id, self.secret_access_key.get_secret_value()
+        if self.session_token:
+            fields["SESSION_TOKEN"] = self.session_token.get_secret_value()
+        body = ", ".join(f"{k} {v}" if k in ("TYPE", "USE_SSL") else f"{k} {_sql_string(v)}" for k, v in fields.items())
+        return f"CREATE OR REPLACE TEMPORARY SECRET nba_lake ({body})"
+
+
+# Query parameters an s3:// lake URI may carry (pyarrow's names and this project's).
+_URI_SETTINGS = {"endpoint_override": "endpoint_url", "endpoint_url": "endpoint_url", "region": "region",
+                 "path_style": "path_style", "scheme": "scheme", "force_virtual_addressing": "force_virtual_addressing"}
+
+
+def _split_s3_uri(root: str) -> tuple[str, dict[str, str]]:
+    """``s3://bucket/prefix?endpoint_override=host:9000&scheme=http`` -> ("bucket/prefix", settings)."""
+    parsed = urllib.parse.urlsplit(root)
+    if not parsed.netloc:
+        raise S3SettingsError(f"NBA_LAKE_ROOT = {root!r} names no bucket: write it like s3://bucket/prefix")
+    location = f"{parsed.netloc}{parsed.path}".rstrip("/")
+    query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
+    unknown = sorted(set(query) - set(_URI_SETTINGS))
+    if unknown:
+        raise S3SettingsError(f"NBA_LAKE_ROOT {root!r}: unknown setting {unknown[0]!r} in the URI "
+                              f"(known: {', '.join(sorted(_URI_SETTINGS))})")
+    settings: dict[str, str] = {}
+    scheme = query.pop("scheme", None)
+    if scheme is not None and scheme not in ("http", "https"):
+        raise S3SettingsError(f"NBA_LAKE_ROOT {root!r}: scheme={scheme!r} must be http or https")
+    virtual = query.pop("force_virtual_addressing", None)
+    if virtual is not None:
+        if virtual.lower() not in _TRUE | _FALSE:
+            raise S3SettingsError(f"NBA_LAKE_ROOT {root!r}: force_virtual_addressing={virtual!r} is not true or false")
+        settings["path_style"] = "false" if virtual.lower() in _TRUE else "true"
+    for key, value in query.items():
+        settings[_URI_SETTINGS[key]] = value
+    endpoint = settings.get("endpoint_url")
+    if endpoint is not None and "://" not in endpoint:  # pyarrow's endpoint_override is host:port
+        settings["endpoint_url"] = f"{scheme or 'https'}://{endpoint}"
+    return location, settings
+
+
+def _sql_string(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def load_httpfs(conn) -> None:
+    """Load DuckDB's httpfs from the ``duckdb-extension-httpfs`` wheel pinned with DuckDB: no
+    download, so an S3 lake works offline. Falls back to an httpfs already installed for this
+    DuckDB; a one-line error says what to install when neither is there."""
+    import duckdb
+
+    version = duckdb.__version__
+    try:
+        import duckdb_extension_httpfs
+    except ImportError:
+        wheel = None
+    else:
+        wheel = Path(duckdb_extension_httpfs.__file__).parent / "extensions" / f"v{version}" / "httpfs.duckdb_extension"
+    try:
+        if wheel is not None and wheel.exists():
+            conn.execute(f"LOAD {_sql_string(str(wheel))}")
+        else:
+            conn.execute("LOAD httpfs")
+    except duckdb.Error as exc:
+        raise RuntimeError(
+            f"DuckDB {version} cannot load its httpfs extension (needed for an s3:// lake): install "
+            f"duckdb-extension-httpfs=={version} (pip install -e . installs the pinned pair); {str(exc).splitlines()[0]}"
+        ) from None
+
+
 class Lake:
     """A lake root and the operations the layers need on it."""
 
-    def __init__(self, root: str):
+    def __init__(self, root: str, s3: S3Settings | None = None):
         self.root_uri = root
-        if "://" in root:
+        self.s3: S3Settings | None = None
+        if root.startswith("s3://"):
+            location, from_uri = _split_s3_uri(root)
+            self.s3 = (s3 or S3Settings.from_env()).merged(from_uri)
+            self.fs, base = self.s3.filesystem(), location
+            self.root_uri = f"s3://{location.rstrip('/')}"
+        elif "://" in root:
             self.fs, base = pafs.FileSystem.from_uri(root)
         else:
             self.fs, base = pafs.LocalFileSystem(), str(Path(root).resolve())
@@ -117,7 +353,9 @@ class Lake:
         return "/".join([self.base, *parts])
 
     def uri(self, *parts: str) -> str:
-        """A path other tools (DuckDB, polars) can open directly."""
+        """A path other tools (DuckDB, polars) can open directly, with ``duckdb_setup`` /
+        ``storage_options`` giving them the store's settings (an object store's endpoint, region
+        and credentials are settings, never part of the path)."""
         if self.is_local:
             return self.path(*parts)
         scheme = self.root_uri.split("://", 1)[0]
@@ -127,11 +365,36 @@ class Lake:
     def duckdb_path(self) -> str:
         if not self.is_local:
             # DuckDB needs a local file for its catalog; the views inside still point at the store.
-            return os.environ.get("NBA_DUCKDB_PATH", str(PROJECT_ROOT / "data" / DUCKDB_FILE))
+            # Named after the lake, so neither a local lake's catalog in data/ nor another store's
+            # is overwritten by this one's.
+            slug = re.sub(r"[^A-Za-z0-9.=-]+", "_", self.root_uri.split("://", 1)[1]).strip("_")
+            return os.environ.get("NBA_DUCKDB_PATH") or str(PROJECT_ROOT / "data" / f"lakehouse.{slug}.duckdb")
         return self.path(DUCKDB_FILE)
+
+    # ------------------------------------------------------ other readers' settings
+    def storage_options(self) -> dict[str, str] | None:
+        """polars' ``storage_options`` for this lake (None for a local one)."""
+        return self.s3.polars_storage_options() if self.s3 else None
+
+    def duckdb_setup(self, conn) -> None:
+        """Make ``conn`` able to read this lake: for S3, load httpfs from its pinned wheel and create
+        a temporary secret (held in memory, never written into the catalog file) scoped to the lake."""
+        if self.s3 is not None:
+            load_httpfs(conn)
+            conn.execute(self.s3.duckdb_secret_sql(self.uri()))
+        elif not self.is_local:
+            load_httpfs(conn)
 
     # ------------------------------------------------------------- raw bytes
     def exists(self, path: str) -> bool:
+        """Whether a file is at ``path`` (a folder is not a file)."""
+        if self.s3 is not None:
+            # One HEAD: get_file_info follows a missing key with a LIST to tell a folder from nothing.
+            try:
+                self.fs.open_input_file(path).close()
+            except (FileNotFoundError, IsADirectoryError):
+                return False
+            return True
         return self.fs.get_file_info(path).type == pafs.FileType.File
 
     # compression=None everywhere: pyarrow would otherwise gzip a second time by the .gz suffix.
@@ -145,8 +408,8 @@ class Lake:
         Locally the bytes go to a temporary file in this process's staging folder
         (``.staging/<hostname>-<pid>/``, outside every data folder) and are renamed into place.
         """
-        parent = path.rsplit("/", 1)[0]
-        self.fs.create_dir(parent, recursive=True)
+        if self.s3 is None:  # S3 has no folders (and makes none: no marker objects)
+            self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
         if self.is_local:
             tmp = self._staging_file(path)
             try:
@@ -167,7 +430,9 @@ class Lake:
                 if os.path.lexists(tmp):
                     os.remove(tmp)
         else:
-            # An object PUT is atomic by itself; a rename would be a copy.
+            # An object PUT is atomic by itself; a rename would be a copy. On S3 no folders are
+            # made (listings see the prefixes of the objects written), and with allow_delayed_open
+            # (S3Settings.filesystem) a small file is one PutObject.
             with self.fs.open_output_stream(path, compression=None) as f:
                 f.write(data)
 
@@ -251,10 +516,14 @@ class Lake:
             self._write_parquet(self.table_dir(table), df)
             return {(): df.height}
         if df.height:
-            for values, part in df.partition_by(keys, as_dict=True, maintain_order=True).items():
-                str_values = tuple(_partition_value(v) for v in values)
-                self._write_parquet(self.partition_dir(table, str_values), part.drop(keys))
-                written[str_values] = part.height
+            parts = [(tuple(_partition_value(v) for v in values), part)
+                     for values, part in df.partition_by(keys, as_dict=True, maintain_order=True).items()]
+            # Each partition's file and record are its own: on an object store, where a write is a
+            # few round trips of latency, they are written several at once.
+            threads = 1 if self.is_local else min(OBJECT_STORE_WRITE_THREADS, len(parts))
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(lambda item: self._write_parquet(self.partition_dir(table, item[0]), item[1].drop(keys)), parts))
+            written.update({values: part.height for values, part in parts})
         below = tuple(within[c] for c in keys if c in within)
         owned = [(s, *below) for s in seasons] + [
             (season, d.isoformat(), *below) for d in dates for season in seasons_possibly_containing(d)
@@ -304,16 +573,21 @@ class Lake:
         record = self._read_record(record_path)
         if record is not None:
             before = record.accepted
-        elif self.exists(path):
-            before = [digest_of(self.read_bytes(path), None)]
         else:
-            before = [None]
+            try:  # one request on an object store when there is no file (exists() would be two)
+                before = [digest_of(self.read_bytes(path), None)]
+            except FileNotFoundError:
+                before = [None]
+        # A new file (no file before) needs no second step: a record accepting only the new bytes
+        # while the file is still missing is as safe as one accepting "no file" too (a reader of a
+        # missing file reads nothing), and saves a write (a round trip on an object store).
+        during = [new] if before == [None] else list(dict.fromkeys([*before, new]))
         if before != [new]:
-            self._write_record(record_path, list(dict.fromkeys([*before, new])))
+            self._write_record(record_path, during)
         change()
         if new is None:
             self.delete_file(record_path)
-        elif before != [new]:
+        elif during != [new]:
             self._write_record(record_path, [new])
 
     def _write_record(self, record_path: str, accepted: list[FileDigest | None]) -> None:
@@ -518,6 +792,14 @@ def sweep_stale_staging(staging_root: str) -> list[str]:
             shutil.rmtree(f"{staging_root}/{name}", ignore_errors=True)
             removed.append(name)
     return removed
+
+
+def seasons_possibly_containing(day: dt.date) -> list[str]:
+    """``partitions.seasons_possibly_containing``, imported when first needed: the partitions
+    module loads Dagster, which a reader of the lake (the notebook, charts) does without."""
+    from nba_lakehouse.partitions import seasons_possibly_containing as seasons
+
+    return seasons(day)
 
 
 def _partition_value(value) -> str:

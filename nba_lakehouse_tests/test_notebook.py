@@ -216,21 +216,11 @@ def test_demo_writes_the_game_flow_png_where_the_summary_says(lake, capsys):
     assert "CHI @ CLE" in printed[match.end():].splitlines()[1]
 
 
-def test_demo_skips_the_png_on_an_object_store_lake(lake):
-    from types import SimpleNamespace
-
-    from nba_lakehouse.demo import write_game_flow_chart
-
-    s3_lake = SimpleNamespace(is_local=False, root_uri="s3://bucket/lake")
-    path, note = write_game_flow_chart(s3_lake, lake["result"].games)
-    assert path is None and "s3://bucket/lake" in note and "skipped" in note
-
-
 def test_the_chart_module_reads_parquet_without_loading_dagster():
     """The notebook imports nba_lakehouse.charts; an analyst's kernel should not pay for Dagster."""
     import subprocess
     import sys
 
-    probe = "import sys, nba_lakehouse.charts; print('dagster' in sys.modules)"
+    probe = "import sys, nba_lakehouse.charts, nba_lakehouse.lake; print('dagster' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from nba_lakehouse.lake import Lake
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.schemas import TABLES
 from nba_lakehouse.warehouse.views import view_sql
@@ -32,7 +33,7 @@ def duckdb_catalog(lake: LakeResource, duckdb: DuckDBResource) -> dg.Materialize
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
-        counts = _build_catalog(duckdb.model_copy(update={"database": str(staging)}), statements)
+        counts = _build_catalog(duckdb.model_copy(update={"database": str(staging)}), store, statements)
         os.replace(staging, target)
     finally:
         for leftover in (staging, staging.with_name(staging.name + ".wal")):
@@ -40,8 +41,9 @@ def duckdb_catalog(lake: LakeResource, duckdb: DuckDBResource) -> dg.Materialize
     return dg.MaterializeResult(metadata={"database": str(target), "rows": dg.MetadataValue.json(counts)})
 
 
-def _build_catalog(duckdb: DuckDBResource, statements: list[str]) -> dict[str, int]:
+def _build_catalog(duckdb: DuckDBResource, store: Lake, statements: list[str]) -> dict[str, int]:
     with duckdb.get_connection() as conn:
+        store.duckdb_setup(conn)  # an S3 lake: httpfs and a temporary secret, never stored in the file
         for layer in sorted({t.layer for t in TABLES.values()}):
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
         for sql in statements:

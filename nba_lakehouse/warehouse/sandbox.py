@@ -42,8 +42,8 @@ def read_only_connection(lake: Lake) -> duckdb.DuckDBPyConnection:
                 "allow_community_extensions": False},
     )
     try:
-        if not lake.is_local:
-            conn.execute("LOAD httpfs")  # the views read the object store; nothing loads it later
+        # The views read the object store: httpfs from its wheel and the lake's secret, before the lock.
+        lake.duckdb_setup(conn)
         # A trailing slash: /data must not let /data2 in.
         conn.execute("SET allowed_directories = $dirs", {"dirs": [lake.uri() + "/"]})
         conn.execute("SET enable_external_access = false")
