@@ -93,7 +93,11 @@ def main() -> None:
     elif command == "test":
         install("[test]")
         ensure_debian_packages()
-        run(str(BIN / "python"), "-m", "pytest", *sys.argv[2:])
+        args = sys.argv[2:]
+        # Two workers (the CI machine's two cores); conftest.py keeps each module, and every test of
+        # the shared demo lake, on one worker. `-n 0` runs everything in this process.
+        parallel = [] if any(a.startswith(("-n", "--numprocesses")) for a in args) else ["-n", "2", "--dist", "loadgroup"]
+        run(str(BIN / "python"), "-m", "pytest", *parallel, *args)
     elif command == "ui":
         install()
         try:

@@ -19,17 +19,18 @@ from nba_lakehouse.warehouse import assets as warehouse_assets
 all_assets = dg.load_assets_from_modules([bronze_assets, silver_assets, gold_assets, warehouse_assets])
 all_checks = dg.load_asset_checks_from_modules([bronze_checks, silver_checks, gold_checks])
 
-# Everything per game date, bronze to gold: what a user launches for one date or a season range.
-per_game_date = dg.AssetSelection.assets(
-    *[key for a in all_assets if a.partitions_def == game_date_partitions for key in a.keys]
-)
-# Everything per season: schedule, game logs, season stats, the reconciled games, season gold.
-per_season = dg.AssetSelection.assets(
-    *[key for a in all_assets if a.partitions_def == season_partitions for key in a.keys]
-)
 # Freshness is judged by its own schedule, after the runs that build the partitions: a run never
 # waits for or reports on it.
 gold_freshness = dg.AssetSelection.checks(gold_checks.gold_freshness)
+
+# Everything per game date, bronze to gold: what a user launches for one date or a season range.
+per_game_date = dg.AssetSelection.assets(
+    *[key for a in all_assets if a.partitions_def == game_date_partitions for key in a.keys]
+) - gold_freshness
+# Everything per season: schedule, game logs, season stats, the reconciled games, season gold.
+per_season = dg.AssetSelection.assets(
+    *[key for a in all_assets if a.partitions_def == season_partitions for key in a.keys]
+) - gold_freshness
 gold_freshness_job = dg.define_asset_job(
     "gold_freshness_job",
     selection=gold_freshness,
@@ -38,7 +39,7 @@ gold_freshness_job = dg.define_asset_job(
 
 game_date_job = dg.define_asset_job(
     "game_date_job",
-    selection=per_game_date - gold_freshness,
+    selection=per_game_date,
     description="Fetch, archive, normalize and derive every per-game table for the selected game dates",
 )
 
@@ -59,7 +60,7 @@ play_by_play_date_job = dg.define_asset_job(
 
 season_job = dg.define_asset_job(
     "season_job",
-    selection=per_season - gold_freshness,
+    selection=per_season,
     description="Fetch and build every season-level table (schedule, game logs, season stats, games) for a season",
 )
 

@@ -129,6 +129,7 @@ def fake_nba():
         yield fake
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """Keep what shares a fixture on one xdist worker (``-n 2 --dist loadgroup``): a test module's
     module-scoped fixtures are built once, and every test of the end-to-end demo lake (built in
