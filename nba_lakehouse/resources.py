@@ -7,7 +7,10 @@ the S3 settings of ``nba_lakehouse.lake.S3Settings``: ``NBA_S3_ENDPOINT_URL``, `
 ``AWS_SESSION_TOKEN``, the credentials given to the resource as ``dg.EnvVar``);
 ``NBA_REPLAY_DIR`` = where recorded responses live (default ``data/replay``);
 ``NBA_PROXY_URL`` = a proxy for live requests, credentials included (read by Dagster at run time
-through ``dg.EnvVar``, so it never enters the run config).
+through ``dg.EnvVar``, so it never enters the run config);
+``NBA_RATE_LIMIT_REDIS_URL`` = redis holding the request spacing for every machine (unset: a
+locked file per host in ``NBA_THROTTLE_DIR`` for every process of this machine). The executor
+(``NBA_CELERY_BROKER_URL``) is chosen in ``definitions.build_executor``.
 """
 
 from __future__ import annotations
