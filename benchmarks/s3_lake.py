@@ -97,7 +97,7 @@ def write_benchmark(moto: MotoS3, bulk: Path, workdir: Path) -> None:
     print(f"  S3 (moto)    {s3_s:7.2f} s   {s3_s / local_s:.2f}x local (target <= 2x)")
     print(f"  S3 requests  {len(requests)} ({len(requests) / files:.1f} per file: {puts} PUT, "
           f"{sum(r.method == 'GET' for r in requests)} GET, {sum(r.method == 'HEAD' for r in requests)} HEAD); "
-          "each new file: a HEAD for its checksum record and one for the file, the record PUT, the file PUT")
+          "each new file: its checksum record PUT and the file PUT, after one listing per season of the files and records")
 
 
 def demo_lake(workdir: Path) -> Path:

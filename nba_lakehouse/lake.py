@@ -521,8 +521,11 @@ class Lake:
             # Each partition's file and record are its own: on an object store, where a write is a
             # few round trips of latency, they are written several at once.
             threads = 1 if self.is_local else min(OBJECT_STORE_WRITE_THREADS, len(parts))
+            present = self._present_under(table, {values[0] for values, _ in parts}) if threads > 2 else None
             with ThreadPoolExecutor(max_workers=threads) as pool:
-                list(pool.map(lambda item: self._write_parquet(self.partition_dir(table, item[0]), item[1].drop(keys)), parts))
+                list(pool.map(
+                    lambda item: self._write_parquet(self.partition_dir(table, item[0]), item[1].drop(keys), present), parts
+                ))
             written.update({values: part.height for values, part in parts})
         below = tuple(within[c] for c in keys if c in within)
         owned = [(s, *below) for s in seasons] + [
@@ -543,12 +546,27 @@ class Lake:
         folders = path[len(self.table_dir(table)):].strip("/").split("/")[:-1]
         return tuple(folder.split("=", 1)[1] for folder in folders)
 
-    def _write_parquet(self, directory: str, df: pl.DataFrame) -> None:
+    def _present_under(self, table: Table, seasons: Iterable[str]) -> set[str]:
+        """Every data file and checksum record of ``table`` in ``seasons``, listed at once.
+
+        A write of many partitions to an object store lists them first (a listing returns 1,000
+        keys a request) so that a partition with neither file nor record, the common case of a
+        first write, costs its two PUTs only instead of two lookups more.
+        """
+        roots = [self.path(table.layer, table.name, f"season={s}") for s in seasons]
+        roots += [self.path(CHECKSUMS_DIR, table.layer, table.name, f"season={s}") for s in seasons]
+        present: set[str] = set()
+        for root in roots:
+            info = self.fs.get_file_info(pafs.FileSelector(root, recursive=True, allow_not_found=True))
+            present.update(i.path for i in info if i.type == pafs.FileType.File)
+        return present
+
+    def _write_parquet(self, directory: str, df: pl.DataFrame, present: set[str] | None = None) -> None:
         arrow = df.to_arrow(compat_level=pl.CompatLevel.oldest())
         sink = pa.BufferOutputStream()
         pq.write_table(arrow, sink, compression="zstd")
         path, data = f"{directory}/{PART_FILE}", sink.getvalue().to_pybytes()
-        self._commit(path, digest_of(data, df.height), lambda: self.write_bytes(path, data))
+        self._commit(path, digest_of(data, df.height), lambda: self.write_bytes(path, data), present)
 
     def _delete_parquet(self, path: str) -> None:
         if self.exists(path):
@@ -560,24 +578,20 @@ class Lake:
         ``_checksums/``, so a table's folder holds nothing but its data."""
         return self.path(CHECKSUMS_DIR, f"{path[len(self.base) + 1:]}.json")
 
-    def _commit(self, path: str, new: FileDigest | None, change: Callable[[], None]) -> None:
+    def _commit(
+        self, path: str, new: FileDigest | None, change: Callable[[], None], present: set[str] | None = None
+    ) -> None:
         """Replace (``new``) or delete (None) the file at ``path`` together with its record.
 
         1. the record accepts what the file is now and ``new``; 2. ``change()``; 3. the record
         accepts ``new`` only (a deleted file's record goes). Each step is atomic, so a kill between
         two leaves a file its record accepts. What the file is now is what its record accepts
         (after an interrupted commit, both versions it named), else, for a file written before
-        records, its hash; None when there is no file.
+        records, its hash; None when there is no file. ``present``, a listing of the files and
+        records the write may touch, spares the lookups of a path that has neither.
         """
         record_path = self.checksum_path(path)
-        record = self._read_record(record_path)
-        if record is not None:
-            before = record.accepted
-        else:
-            try:  # one request on an object store when there is no file (exists() would be two)
-                before = [digest_of(self.read_bytes(path), None)]
-            except FileNotFoundError:
-                before = [None]
+        before = [None] if present is not None and not {path, record_path} & present else self._accepted_now(path, record_path)
         # A new file (no file before) needs no second step: a record accepting only the new bytes
         # while the file is still missing is as safe as one accepting "no file" too (a reader of a
         # missing file reads nothing), and saves a write (a round trip on an object store).
@@ -589,6 +603,16 @@ class Lake:
             self.delete_file(record_path)
         elif during != [new]:
             self._write_record(record_path, [new])
+
+    def _accepted_now(self, path: str, record_path: str) -> list[FileDigest | None]:
+        """What the file at ``path`` is now, as ``_commit`` names it."""
+        record = self._read_record(record_path)
+        if record is not None:
+            return record.accepted
+        try:  # one request on an object store when there is no file (exists() would be two)
+            return [digest_of(self.read_bytes(path), None)]
+        except FileNotFoundError:
+            return [None]
 
     def _write_record(self, record_path: str, accepted: list[FileDigest | None]) -> None:
         self.write_bytes(record_path, ChecksumRecord(accepted=accepted).model_dump_json(indent=2).encode())

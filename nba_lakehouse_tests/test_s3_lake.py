@@ -14,6 +14,7 @@ import pytest
 
 from nba_lakehouse.cli import main as cli
 from nba_lakehouse.lake import DUCKDB_FILE, Lake, S3Settings, S3SettingsError
+from nba_lakehouse.schemas import PLAY_BY_PLAY
 from nba_lakehouse.warehouse.sandbox import RefusedQuery, run_read_only
 from nba_lakehouse_tests.service_moto import moto_s3  # noqa: F401 (the session fixture)
 
@@ -151,6 +152,27 @@ def test_a_small_file_is_one_request_and_reads_back_without_markers(s3_env):
     assert lake.list_files(lake.path("bronze", "endpoint", "season=2022-23", "month=01")) == [path]
     assert lake.read_bytes(path) == b"x" * 2048
     assert lake.fs.get_file_info(lake.path("bronze", "endpoint")).type == pafs.FileType.Directory
+
+
+def test_a_first_write_of_many_partitions_is_two_puts_a_file_after_one_listing(s3_env, sample_frames):
+    """The four real sample games (four dates, four seasons): one listing per season and root, then
+    each file's checksum record and the file itself, with no per-file lookup; a rewrite of the same
+    rows reads each record and puts the file alone (its record already accepts it)."""
+    pbp = sample_frames["play_by_play"]
+    files = pbp.select("season", "game_date").unique().height
+    seasons = pbp["season"].n_unique()
+    lake = Lake(f"s3://{BUCKET}/many")
+    before = len(s3_env.requests())
+    lake.write_table(PLAY_BY_PLAY, pbp)
+    first = s3_env.requests()[before:]
+    assert sum(r.method == "PUT" for r in first) == 2 * files, first
+    assert len(first) <= 2 * files + 2 * seasons, first  # the listings: data files and records per season
+    assert [r for r in first if r.status == 404] == []  # no lookup of a file or record that is not there
+    before = len(s3_env.requests())
+    lake.write_table(PLAY_BY_PLAY, pbp)
+    again = s3_env.requests()[before:]
+    assert sum(r.method == "PUT" for r in again) == files, again
+    assert lake.read_table(PLAY_BY_PLAY).sort(PLAY_BY_PLAY.key).equals(PLAY_BY_PLAY.enforce(pbp).sort(PLAY_BY_PLAY.key))
 
 
 def test_an_endpoint_in_the_uri_reaches_every_reader(s3_env, monkeypatch):
