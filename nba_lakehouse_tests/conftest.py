@@ -4,6 +4,7 @@ import datetime as dt
 import gzip
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -127,6 +128,20 @@ def fake_nba():
 
     with serve() as fake:
         yield fake
+
+
+@pytest.fixture
+def python3_kernel(tmp_path, monkeypatch):
+    """A `python3` kernel spec running this interpreter (the venv's, with ipykernel), found
+    before any other python3 spec on the machine."""
+    spec_dir = tmp_path / "jupyter" / "kernels" / "python3"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (test)", "language": "python",
+    }))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return "python3"
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups

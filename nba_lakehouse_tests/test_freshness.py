@@ -14,7 +14,7 @@ from nba_lakehouse.gold import assets as gold_assets
 from nba_lakehouse.gold import checks as gold_checks
 from nba_lakehouse.lake import Lake
 from nba_lakehouse.resources import LakeResource
-from nba_lakehouse.schemas import SCHEDULE, SCOREBOARD_GAMES
+from nba_lakehouse.schemas import SCHEDULE
 from nba_lakehouse.silver.schedule import schedule_from_payload
 from nba_lakehouse_tests.conftest import REPLAY
 

@@ -1,10 +1,8 @@
 """The analysts' notebook, run headless on the demo's lake, and the charts it and the demo draw,
 checked against independent tables (box scores, games)."""
 
-import json
 import re
 import struct
-import sys
 from pathlib import Path
 
 import nbformat
@@ -65,20 +63,6 @@ def lake(demo_lake):
         "box_teams": read_lake(Path(root), "silver", "box_score_teams", 2),
         "box_players": read_lake(Path(root), "silver", "box_score_players", 2),
     }
-
-
-@pytest.fixture
-def python3_kernel(tmp_path, monkeypatch):
-    """A `python3` kernel spec running this interpreter (the venv's, with ipykernel), found
-    before any other python3 spec on the machine."""
-    spec_dir = tmp_path / "jupyter" / "kernels" / "python3"
-    spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (test)", "language": "python",
-    }))
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    return "python3"
 
 
 def test_notebook_is_committed_clean():

@@ -24,7 +24,6 @@ process that executes one run.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time

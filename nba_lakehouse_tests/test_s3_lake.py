@@ -211,27 +211,17 @@ def test_an_unknown_setting_in_the_lake_uri_is_named():
         Lake("s3://bucket-name/prefix?endpoint=http://127.0.0.1:9000")
 
 
-def test_the_notebook_runs_on_the_s3_lake(s3_demo, s3_env, tmp_path, monkeypatch):
+def test_the_notebook_runs_on_the_s3_lake(s3_demo, s3_env, tmp_path, monkeypatch, python3_kernel):
     """The analysts' notebook, pointed at the S3 lake by NBA_LAKE_ROOT and the S3 settings alone."""
-    import json
-    import sys
-
     import nbformat
     from nbclient import NotebookClient
 
     lake, result = s3_demo
-    spec_dir = tmp_path / "jupyter" / "kernels" / "python3"
-    spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (test)", "language": "python",
-    }))
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     monkeypatch.setenv("NBA_LAKE_ROOT", lake.root_uri)
     monkeypatch.setenv("NOTEBOOK_OUTPUT_DIR", str(tmp_path / "out"))
     notebook = README.parent / "notebooks" / "lakehouse_tour.ipynb"
     nb = nbformat.read(notebook, as_version=4)
-    NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True,
+    NotebookClient(nb, kernel_name=python3_kernel, timeout=120, allow_errors=True,
                    resources={"metadata": {"path": str(notebook.parent)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
