@@ -1,7 +1,10 @@
 """The ``nba-lakehouse`` command."""
 
 import argparse
+import os
 import sys
+
+SQL_ROWS_SHOWN = 100
 
 
 def _sql(query: str) -> None:
@@ -22,9 +25,12 @@ def _sql(query: str) -> None:
                  f"under {lake.uri()} only, and installs or loads no extension")
     except duckdb.Error as exc:
         sys.exit(f"nba-lakehouse sql: {_first_line(exc)}")
-    with pl.Config(tbl_rows=100, tbl_cols=30, tbl_width_chars=200, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
+    with pl.Config(tbl_rows=SQL_ROWS_SHOWN, tbl_cols=30, tbl_width_chars=200, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
         for frame in frames:
             print(frame)
+            # The table shows its first and last rows only: say how many there are.
+            shown = f" (first and last {SQL_ROWS_SHOWN // 2} shown)" if frame.height > SQL_ROWS_SHOWN else ""
+            print(f"{frame.height:,} row{'' if frame.height == 1 else 's'}{shown}")
 
 
 def _first_line(exc: Exception) -> str:
@@ -171,6 +177,11 @@ def main(argv: list[str] | None = None) -> None:
             _backfill(args)
     except ValueError as exc:  # bad input or configuration (arguments, environment, games.csv) names what is wrong
         sys.exit(f"nba-lakehouse {args.command}: {_first_line(exc)}")
+    except BrokenPipeError:
+        # The reader went away (`nba-lakehouse status | head`): stop quietly, as other commands do,
+        # and keep Python's exit-time flush of stdout from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":

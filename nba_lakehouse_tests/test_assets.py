@@ -323,3 +323,17 @@ def test_readme_sql_runs_on_the_demo_catalog(demo_lake, monkeypatch, capsys):
         assert "┌" in capsys.readouterr().out
     with pytest.raises(SystemExit, match='nba-lakehouse sql: .*"nope"'):
         cli(["sql", "SELECT nope FROM silver.games"])
+
+
+def test_sql_says_how_many_rows_a_result_has_and_which_are_shown(demo_lake, monkeypatch, capsys):
+    from nba_lakehouse.cli import SQL_ROWS_SHOWN
+    from nba_lakehouse.cli import main as cli
+
+    root, _ = demo_lake
+    monkeypatch.setenv("NBA_LAKE_ROOT", str(root))
+    events = pl.scan_parquet(f"{root}/gold/event_state/**/part-0.parquet").select(pl.len()).collect().item()
+    assert events > SQL_ROWS_SHOWN
+    cli(["sql", "SELECT game_id, event_order FROM gold.event_state"])
+    assert f"\n{events:,} rows (first and last {SQL_ROWS_SHOWN // 2} shown)\n" in capsys.readouterr().out
+    cli(["sql", "SELECT game_id FROM silver.games ORDER BY game_id LIMIT 1"])
+    assert capsys.readouterr().out.endswith("\n1 row\n")

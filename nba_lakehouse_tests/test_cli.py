@@ -397,3 +397,30 @@ def test_a_multi_date_run_logs_progress_in_the_dagster_log(tmp_path, monkeypatch
         assert [line.split(" dates")[0] for line in mine] == [f"{asset}: {i}/3" for i in (1, 2, 3)]
         assert all("left" in line for line in mine[:2]) and ", done (2023-01-03, 1 " in mine[2]
         assert mine[1].endswith(f"(2023-01-02, 1 {detail}" + (", 1 fetched, 0 held back)" if asset.startswith("bronze") else ")"))
+
+
+def test_status_into_a_closed_pipe_stops_without_a_traceback(tmp_path):
+    """`nba-lakehouse status | head`: the reader is gone before status writes (closed here before
+    the command has even imported), and the command stops quietly."""
+    import os
+    import subprocess
+    import sys
+
+    from nba_lakehouse.lake import Lake
+    from nba_lakehouse.schemas import SCHEDULE
+    from nba_lakehouse.silver.schedule import schedule_from_payload
+
+    # A lake holding one real table: the recorded 2023-24 schedule.
+    payload = json.loads((REPLAY / "cdn/staticData/scheduleLeagueV2.json").read_text(encoding="utf-8"))
+    Lake(str(tmp_path / "lake")).write_table(SCHEDULE, schedule_from_payload(payload, "cdn_scheduleleaguev2"), seasons=["2023-24"])
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "NBA_LAKE_ROOT": str(tmp_path / "lake"), "DAGSTER_HOME": str(home)}
+    command = [sys.executable, "-c", "from nba_lakehouse.cli import main; main(['status'])"]
+    assert "schedule" in subprocess.run(command, capture_output=True, text=True, env=env, timeout=300).stdout
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=300)
+    assert "Traceback" not in stderr.decode(), stderr.decode()
+    assert process.returncode == 1

@@ -113,9 +113,6 @@ def game_outcomes(box_teams: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
     ).sort("game_id")
 
 
-# Which source wins where sources disagree, best first: a game's own box score and play-by-play,
-# then the season game log (completed games only), then the day's scoreboard, then the schedule.
-SOURCE_PRIORITY = ("box_score", "team_game_logs", "scoreboard", "schedule")
 STATUS_RANK = {"scheduled": 0, "in_progress": 1, "final": 2}
 _RECONCILED = [
     "game_date", "home_team_id", "home_team_tricode", "away_team_id", "away_team_tricode", "home_score",
@@ -146,7 +143,9 @@ def build_games(
     box_teams: pl.DataFrame,
     pbp: pl.DataFrame,
 ) -> pl.DataFrame:
-    """One row per game seen by any source, each field from the best source that has it."""
+    """One row per game seen by any source, each field from the best source that has it: the
+    game's own box score and play-by-play, then the season game log (completed games only), then
+    the day's scoreboard, then the schedule (the order of ``frames``)."""
     outcomes = game_outcomes(box_teams, pbp)
     empty_time = pl.lit(None, pl.Datetime("us", "UTC"))
     frames = {
