@@ -58,14 +58,20 @@ def unless_empty(context, df: pl.DataFrame, written: dict):
     yield table_result(df, written)
 
 
+def markdown_sample(df: pl.DataFrame, rows: int = 20, **config) -> dg.MetadataValue:
+    """The first ``rows`` of ``df`` as a markdown table for a check's metadata."""
+    with pl.Config(tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+                   tbl_rows=rows, **config):
+        return dg.MetadataValue.md(str(df.head(rows)))
+
+
 def audit_result(
     violations: pl.DataFrame, checked: int, what: str, check_name: str | None = None, asset_key: str | None = None
 ) -> dg.AssetCheckResult:
     """Pass when the audit found nothing; otherwise show the first offending rows."""
     metadata = {"checked": checked, "violations": violations.height}
     if violations.height:
-        with pl.Config(tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_rows=20):
-            metadata["sample"] = dg.MetadataValue.md(str(violations.head(20)))
+        metadata["sample"] = markdown_sample(violations)
     return dg.AssetCheckResult(
         check_name=check_name,
         asset_key=asset_key,
@@ -111,9 +117,7 @@ def held_back_check(asset: str, recorded_by: str, rules: str):
         held = issues.filter(pl.col("action") == HELD_BACK).sort("game_id", "rule")
         metadata = {"games_held_back": held["game_id"].n_unique(), "game_issues": dg.MetadataValue.json(summarize(issues))}
         if held.height:
-            with pl.Config(tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
-                           tbl_rows=20, fmt_str_lengths=120):
-                metadata["sample"] = dg.MetadataValue.md(str(held.select("game_date", "game_id", "rule", "detail").head(20)))
+            metadata["sample"] = markdown_sample(held.select("game_date", "game_id", "rule", "detail"), fmt_str_lengths=120)
         rules_by_game = held.group_by("game_id", maintain_order=True).agg(pl.col("rule").unique().sort().str.join(", "))
         games = ", ".join(f"{g} ({r})" for g, r in rules_by_game.iter_rows())
         return dg.AssetCheckResult(

@@ -21,7 +21,7 @@ from nba_lakehouse.schemas import (
     STINTS,
 )
 from nba_lakehouse.silver.checks import selected_checks
-from nba_lakehouse.wiring import audit_result, held_back_check, partition_dates
+from nba_lakehouse.wiring import audit_result, held_back_check, markdown_sample, partition_dates
 
 _blocking = dict(blocking=True, partitions_def=game_date_partitions)
 
@@ -131,7 +131,7 @@ def gold_freshness(context: dg.AssetCheckExecutionContext, lake: LakeResource):
         stale = freshness.stale_partitions(game_dates, built_at, by)
         metadata = {"game_dates_judged": game_dates.height, "stale": stale.height, "window": judged}
         if stale.height:
-            metadata["stale_partitions"] = dg.MetadataValue.md(_markdown(stale))
+            metadata["stale_partitions"] = markdown_sample(stale)
         yield dg.AssetCheckResult(
             check_name=check_key.name,
             asset_key=check_key.asset_key,
@@ -146,8 +146,3 @@ def gold_freshness(context: dg.AssetCheckExecutionContext, lake: LakeResource):
             ),
             metadata=metadata,
         )
-
-
-def _markdown(df: pl.DataFrame) -> str:
-    with pl.Config(tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_rows=20):
-        return str(df.head(20))
