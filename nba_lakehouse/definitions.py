@@ -16,7 +16,9 @@ from nba_lakehouse.silver import assets as silver_assets
 from nba_lakehouse.silver import checks as silver_checks
 from nba_lakehouse.warehouse import assets as warehouse_assets
 
-all_assets = dg.load_assets_from_modules([bronze_assets, silver_assets, gold_assets, warehouse_assets])
+# Every module defines its assets with @dg.asset: all of them are AssetsDefinitions.
+all_assets = [a for a in dg.load_assets_from_modules([bronze_assets, silver_assets, gold_assets, warehouse_assets])
+              if isinstance(a, dg.AssetsDefinition)]
 all_checks = dg.load_asset_checks_from_modules([bronze_checks, silver_checks, gold_checks])
 
 # Freshness is judged by its own schedule, after the runs that build the partitions: a run never

@@ -17,7 +17,7 @@ from nba_lakehouse.schemas import GAME_ISSUES
 HELD_BACK = "held_back"  # the game is missing from the recording asset's tables
 FLAGGED = "flagged"  # the game is published, with a caveat (e.g. starters inferred without a box score)
 
-VIOLATION_SCHEMA = {"game_id": pl.String, "rule": pl.String, "detail": pl.String}
+VIOLATION_SCHEMA = pl.Schema({"game_id": pl.String, "rule": pl.String, "detail": pl.String})
 
 
 def violations(rows: list[tuple[str, str, str]]) -> pl.DataFrame:

@@ -193,7 +193,7 @@ class S3Settings(BaseModel):
         return cls(endpoint_url=endpoint, region=region, path_style=path_style, access_key_id=key,
                    secret_access_key=secret, session_token=token, sources=dict(sources))
 
-    def merged(self, overrides: Mapping[str, str | bool], sources: Mapping[str, str] | None = None) -> S3Settings:
+    def merged(self, overrides: Mapping[str, str | bool | None], sources: Mapping[str, str] | None = None) -> S3Settings:
         """These settings with ``overrides`` taking precedence (by default: the lake URI's query)."""
         if not overrides:
             return self

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -66,7 +67,7 @@ def worker_tags() -> dict[str, str]:
     return {HOST_TAG: host, BOOT_TAG: boot, PID_NS_TAG: pid_ns, PID_TAG: str(os.getpid())}
 
 
-def local_worker_pid(tags: dict[str, str]) -> int | None:
+def local_worker_pid(tags: Mapping[str, str]) -> int | None:
     """The worker pid of a run whose tags place its worker on this host, boot and PID namespace; else None."""
     host, boot, pid_ns = _this_host()
     if not (boot and pid_ns):  # no /proc (not Linux): a pid cannot be placed, judge none
@@ -125,7 +126,7 @@ def _pools_by_run(instance: dg.DagsterInstance) -> dict[str, tuple[str, ...]]:
     return {run_id: tuple(pools) for run_id, pools in held.items()}
 
 
-def _partition(tags: dict[str, str]) -> str | None:
+def _partition(tags: Mapping[str, str]) -> str | None:
     """The run's partition, or its range (a single-run backfill's) as ``start..end``."""
     start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
     return tags.get("dagster/partition") or (f"{start}..{end}" if start and end else None)
@@ -159,6 +160,8 @@ def fail_dead_runs(instance: dg.DagsterInstance, found: Survey | None = None) ->
     recovered = (found or survey(instance)).dead
     for run in recovered:
         dagster_run = instance.get_run_by_id(run.run_id)
+        if dagster_run is None:  # deleted since the survey: nothing left to free
+            continue
         if run.started:
             instance.report_run_failed(
                 dagster_run, f"run worker (pid {run.pid} on {socket.gethostname()}) is gone: marked failed so its pool slots are freed"

@@ -16,6 +16,7 @@ locked file per host in ``NBA_THROTTLE_DIR`` for every process of this machine).
 from __future__ import annotations
 
 import os
+from typing import Literal, cast
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -77,7 +78,7 @@ def build_resources(lake_root: str | None = None, mode: str | None = None, repla
         raise ValueError(f"mode (NBA_LAKEHOUSE_MODE) must be 'replay' or 'live', not {mode!r}")
     lake = lake_resource(lake_root)
     nba = NBAClient(
-        mode=mode,
+        mode=cast(Literal["replay", "live"], mode),  # checked just above
         replay_dir=replay_dir or os.environ.get("NBA_REPLAY_DIR", DEFAULT_REPLAY_DIR),
         proxy_url=dg.EnvVar("NBA_PROXY_URL") if os.environ.get("NBA_PROXY_URL") else None,
         # Read at run time like the proxy: a password in the URL never enters the run config.

@@ -6,6 +6,7 @@ Reference (whole tables): teams and players.
 """
 
 import datetime as dt
+from typing import Any
 
 import dagster as dg
 import polars as pl
@@ -62,9 +63,6 @@ from nba_lakehouse.silver.game_details import (
     summary_from_payload,
 )
 from nba_lakehouse.silver.games import build_games, with_partition_columns
-from nba_lakehouse.silver.repairs import publishable_play_by_play, repairs_by_rule
-from nba_lakehouse.silver.secondary_players import secondary_player_counts
-from nba_lakehouse.sources.errors import NBASourceError
 from nba_lakehouse.silver.reference import (
     build_players,
     build_teams,
@@ -72,12 +70,15 @@ from nba_lakehouse.silver.reference import (
     static_team_list,
     team_years_from_payload,
 )
+from nba_lakehouse.silver.repairs import publishable_play_by_play, repairs_by_rule
 from nba_lakehouse.silver.schedule import schedule_from_payload, scoreboard_from_payload
 from nba_lakehouse.silver.season_stats import (
     player_game_logs_from_payload,
     player_season_stats_from_payload,
     team_game_logs_from_payload,
 )
+from nba_lakehouse.silver.secondary_players import secondary_player_counts
+from nba_lakehouse.sources.errors import NBASourceError
 from nba_lakehouse.wiring import (
     partition_dates,
     record_issues,
@@ -87,6 +88,7 @@ from nba_lakehouse.wiring import (
     unless_empty,
 )
 
+
 def _spec(table: Table, deps, **kwargs) -> dg.AssetSpec:
     return dg.AssetSpec(
         table.name, deps=deps, description=table.description, metadata=table_definition_metadata(table),
@@ -94,7 +96,7 @@ def _spec(table: Table, deps, **kwargs) -> dg.AssetSpec:
     )
 
 
-_common = dict(
+_common: dict[str, Any] = dict(
     partitions_def=game_date_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="silver",
@@ -119,7 +121,7 @@ def _keep_games_without_response(context, store, kind: str, tables: tuple[Table,
     def missing(row: dict) -> tuple[str, str]:
         game, day = row["game_id"], row["game_date"]
         feeds = GAME_FEEDS[kind]
-        feed = feeds.get(row.get("source")) or next(iter(feeds.values()))  # the feed its rows came from
+        feed = feeds.get(row.get("source") or "") or next(iter(feeds.values()))  # the feed its rows came from
         path = game_manifest_path(store, feed.endpoint, game, day, "*" if kind == "shots" else None)
         return (
             f"the bronze {feed.endpoint} response of game {game} of {day} is gone (no manifest {path})",
@@ -315,7 +317,7 @@ def scoreboard_games(context: dg.AssetExecutionContext, lake: LakeResource):
 
 
 # Season tables ------------------------------------------------------------------------------
-_season_common = dict(partitions_def=season_partitions, group_name="silver", kinds={"polars", "parquet"})
+_season_common: dict[str, Any] = dict(partitions_def=season_partitions, group_name="silver", kinds={"polars", "parquet"})
 
 
 def _write_season(context, store, table: Table, df: pl.DataFrame) -> dg.MaterializeResult:
@@ -413,7 +415,7 @@ def games(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Materiali
 
 
 # Reference tables ---------------------------------------------------------------------------
-_reference_common = dict(group_name="silver", kinds={"polars", "parquet"})
+_reference_common: dict[str, Any] = dict(group_name="silver", kinds={"polars", "parquet"})
 # Where team identities are seen: each table and, per team it names, the columns of that team.
 _IDENTITY = ("team_id", "team_tricode", "team_city", "team_name")
 TEAM_SIGHTINGS = {

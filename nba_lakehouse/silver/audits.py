@@ -6,6 +6,7 @@ be run on any frame, including deliberately corrupted copies in tests.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 
 import polars as pl
@@ -301,7 +302,7 @@ def regular_season_completeness(games: pl.DataFrame, teams: pl.DataFrame, season
         return SeasonCompleteness(problem, "season without teams to judge it", "", meta)
     expected = league.len() * per_team // 2
     meta["expected_games"] = expected
-    complete = per_team_counts["games"].max() >= per_team
+    complete = typing.cast(int, per_team_counts["games"].max()) >= per_team
     too_many = per_team_counts.filter(pl.col("games") > per_team)
     if not complete:
         summary = f"{season} in progress: {played.height} of {expected} regular-season games final"

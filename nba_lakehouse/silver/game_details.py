@@ -7,6 +7,8 @@ sets are picked by name; a missing one raises ``ValueError`` naming the endpoint
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from nba_lakehouse.game_clock import REGULATION_PERIODS
@@ -26,7 +28,7 @@ MAX_OVERTIMES = 10  # LineScore carries PTS_OT1..PTS_OT10
 
 
 def _required_set(
-    payload: dict, endpoint: str, name: str, columns: dict[str, pl.DataType | None]
+    payload: dict, endpoint: str, name: str, columns: Mapping[str, pl.DataType | type[pl.DataType] | None]
 ) -> pl.DataFrame:
     """Result set ``name`` with ``columns`` present, cast (when a type is given) to their raw types.
 
@@ -128,11 +130,11 @@ def rotations_from_payload(payload: dict) -> pl.DataFrame:
 
     IN_TIME_REAL / OUT_TIME_REAL are tenths of a second of game time since tip-off.
     """
-    columns = {
+    columns = pl.Schema({
         "GAME_ID": pl.String, "TEAM_ID": pl.Int64, "PERSON_ID": pl.Int64, "PLAYER_FIRST": pl.String,
         "PLAYER_LAST": pl.String, "IN_TIME_REAL": pl.Float64, "OUT_TIME_REAL": pl.Float64,
         "PLAYER_PTS": pl.Int32, "PT_DIFF": pl.Float64, "USG_PCT": pl.Float64,
-    }
+    })
     sides = []
     for name, is_home in (("HomeTeam", True), ("AwayTeam", False)):
         raw = _required_set(payload, "GameRotation", name, columns)

@@ -21,8 +21,9 @@ Rules, in order:
    season can settle a name that a run over one date cannot.
 3. One candidate is the answer. Among several, the game's own rows decide: for a player coming
    in, the one who was off the floor before and on it after; for an assister or a jumper, the one
-   on the floor; for the player a jump ball is tipped to, the one whose team has the ball next. Where they cannot tell, a single candidate who played in the game wins (the feed
-   writes initials when two namesakes play). Anything else stays unresolved: counted, reported,
+   on the floor; for the player a jump ball is tipped to, the one whose team has the ball next.
+   Where they cannot tell, a single candidate who played in the game wins (the feed writes
+   initials when two namesakes play). Anything else stays unresolved: counted, reported,
    never guessed.
 
 Everything works on whole frames of many games.
@@ -30,11 +31,15 @@ Everything works on whole frames of many games.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import polars as pl
 
 PLAYERS_PER_SIDE = 5
 GAME_KEY = ["game_id", "period"]
 MENTION = ["game_id", "event_order", "role"]
+# The two as-of joins of "was this player on the floor?": the last row before, the first after.
+AS_OF_SIDES: tuple[tuple[Literal["backward", "forward"], str], ...] = (("backward", "before"), ("forward", "after"))
 # Fouls, ejections and delays a player can be charged with from the bench: they say nothing
 # about who is on the floor.
 BENCH_ACTION = r"(?i)technical|non-unsportsmanlike|t\.foul|tech\.|ejection|delay|double personal"
@@ -147,7 +152,7 @@ def _teammates_at_the_time(candidates: pl.DataFrame, pbp: pl.DataFrame) -> pl.Da
         .join(order, on="game_id").sort("game_order")
     )
     timed = candidates.join(order, on="game_id").sort("game_order")
-    for strategy, column in (("backward", "before"), ("forward", "after")):
+    for strategy, column in AS_OF_SIDES:
         timed = timed.join_asof(
             played.select("player_id", "game_order", pl.col("played_for").alias(column)),
             on="game_order", by="player_id", strategy=strategy, allow_exact_matches=strategy == "backward",
@@ -229,7 +234,7 @@ def _on_floor_evidence(candidates: pl.DataFrame, pbp: pl.DataFrame, entering: pl
             *GAME_KEY, "event_order", "team_id", "player_id", kind=pl.lit("enters")),
     ]).sort("event_order")
     seen = candidates.sort("event_order")
-    for strategy, column in (("backward", "before"), ("forward", "after")):
+    for strategy, column in AS_OF_SIDES:
         seen = seen.join_asof(
             rows.select(*GAME_KEY, "player_id", "event_order", pl.col("kind").alias(column)),
             on="event_order", by=[*GAME_KEY, "player_id"], strategy=strategy, allow_exact_matches=False,

@@ -7,6 +7,8 @@ map a raw frame to ``schemas.PLAY_BY_PLAY`` (without the partition columns, whic
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from nba_lakehouse import game_issues
@@ -45,14 +47,14 @@ CDN_EVENT_TYPES = {
     "instantreplay": "instant_replay", "memo": "memo",
 }
 
-V3_RAW_SCHEMA = {
+V3_RAW_SCHEMA = pl.Schema({
     "actionId": pl.Int64, "actionNumber": pl.Int64, "clock": pl.String, "period": pl.Int64,
     "teamId": pl.Int64, "teamTricode": pl.String, "personId": pl.Int64, "playerName": pl.String,
     "shotResult": pl.String, "isFieldGoal": pl.Int64, "scoreHome": pl.String, "scoreAway": pl.String,
     "location": pl.String, "description": pl.String, "actionType": pl.String, "subType": pl.String,
     "shotValue": pl.Int64, "xLegacy": pl.Int64, "yLegacy": pl.Int64, "shotDistance": pl.Float64,
-}
-CDN_RAW_SCHEMA = {
+})
+CDN_RAW_SCHEMA: dict[str, Any] = {
     "actionNumber": pl.Int64, "orderNumber": pl.Int64, "clock": pl.String, "period": pl.Int64,
     "teamId": pl.Int64, "teamTricode": pl.String, "personId": pl.Int64, "playerName": pl.String,
     "actionType": pl.String, "subType": pl.String, "shotResult": pl.String,

@@ -8,6 +8,7 @@ Frames are built from the games lists in one go (typed ``pl.DataFrame`` of the r
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 
@@ -23,13 +24,13 @@ GAME_STATUSES = {1: "scheduled", 2: "in_progress", 3: "final"}
 
 _TEAM = pl.Struct({"teamId": pl.Int64, "teamTricode": pl.String, "teamCity": pl.String,
                    "teamName": pl.String, "score": pl.Int64})
-SCHEDULE_RAW_SCHEMA = {
+SCHEDULE_RAW_SCHEMA: dict[str, Any] = {
     "gameId": pl.String, "gameCode": pl.String, "gameStatus": pl.Int64, "gameStatusText": pl.String,
     "gameDateEst": pl.String, "gameDateTimeUTC": pl.String, "arenaName": pl.String, "arenaCity": pl.String,
     "arenaState": pl.String, "weekNumber": pl.Int64, "seriesText": pl.String, "postponedStatus": pl.String,
     "homeTeam": _TEAM, "awayTeam": _TEAM,
 }
-SCOREBOARD_V3_RAW_SCHEMA = {
+SCOREBOARD_V3_RAW_SCHEMA: dict[str, Any] = {
     "gameId": pl.String, "gameStatus": pl.Int64, "gameStatusText": pl.String, "period": pl.Int64,
     "homeTeam": _TEAM, "awayTeam": _TEAM,
 }

@@ -47,14 +47,15 @@ def require_columns(frame: pl.DataFrame, endpoint: str, name: str, columns) -> N
         raise ValueError(f"{endpoint} result set {name!r} lacks columns {missing} (has {frame.columns})")
 
 
-def parse_temporal(raw: pl.Series, formats: tuple[str, ...], endpoint: str, dtype: pl.DataType = pl.Date) -> pl.Series:
+def parse_temporal(raw: pl.Series, formats: tuple[str, ...], endpoint: str,
+                   dtype: type[pl.Date] | pl.Datetime = pl.Date) -> pl.Series:
     """Parse ``raw`` strings with the first of ``formats`` that matches each value exactly.
 
     A value no format matches raises a ValueError naming the endpoint, the field and examples;
     nulls stay null.
     """
     raw = raw.cast(pl.String)
-    if dtype == pl.Date:
+    if not isinstance(dtype, pl.Datetime):
         candidates = [raw.str.to_date(f, strict=False) for f in formats]
     else:
         candidates = [raw.str.to_datetime(f, strict=False, time_unit=dtype.time_unit, time_zone=dtype.time_zone)

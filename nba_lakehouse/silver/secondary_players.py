@@ -29,7 +29,7 @@ ROLE_COLUMNS = {
 }
 # The silver columns a resolved role fills directly ("jumper" is placed on a side afterwards).
 RESOLVED_COLUMNS = [c for c in ROLE_COLUMNS.values() if c in SECONDARY_COLUMNS]
-UNRESOLVED_SCHEMA = {"game_id": pl.String, "event_order": pl.Int32, "role": pl.String, "name": pl.String}
+UNRESOLVED_SCHEMA = pl.Schema({"game_id": pl.String, "event_order": pl.Int32, "role": pl.String, "name": pl.String})
 
 
 def _teams_of_games(pbp: pl.DataFrame) -> pl.DataFrame:

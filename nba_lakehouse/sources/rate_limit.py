@@ -30,6 +30,7 @@ import random
 import tempfile
 import threading
 import time
+import typing
 from pathlib import Path
 
 from pyrate_limiter import (
@@ -50,7 +51,7 @@ from nba_lakehouse.sources.errors import redact
 try:
     import fcntl
 except ImportError:  # Windows: spacing in this process only
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 REDIS_KEY = "nba_lakehouse:rate_limit:{host}"
 # The state stays in redis for the gap plus this long, then expires by itself.
@@ -176,7 +177,8 @@ def take_turn(host: str, min_interval_s: float, jitter_s: float, *, redis_url: s
     passed first. Raises ``RateLimitBackendError`` if redis cannot be used."""
     gap_ms = max(1, math.ceil(1000 * (min_interval_s + random.uniform(0, jitter_s)))) + 1  # +1: ms rounding
     try:
-        return _limiter(redis_url, host).try_acquire(host, weight=gap_ms, timeout=max(0.0, timeout_s))
+        # A synchronous bucket: try_acquire answers a bool, not an awaitable.
+        return typing.cast(bool, _limiter(redis_url, host).try_acquire(host, weight=gap_ms, timeout=max(0.0, timeout_s)))
     except Exception as exc:
         if not redis_url or not _is_redis_error(exc):
             raise

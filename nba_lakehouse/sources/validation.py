@@ -19,11 +19,12 @@ import functools
 import operator
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NotRequired
 
 import polars as pl
 from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
-from typing_extensions import NotRequired, TypedDict, get_type_hints, is_typeddict
+from pydantic_core import ErrorDetails
+from typing_extensions import TypedDict, get_type_hints, is_typeddict
 
 from nba_lakehouse.sources.errors import EmptyResponseError, UnusablePayloadError
 
@@ -65,7 +66,7 @@ class ResultSets:
 
     sets: tuple[ResultSet, ...]
     other_sets: str = ""
-    whole_game: Callable[[dict[str, list]], str | None] | None = None
+    whole_game: Callable[[dict[str, dict[str, tuple]]], str | None] | None = None
 
     def validate(self, label: str, payload: dict) -> tuple[str, ...]:
         found = payload.get("resultSets", payload.get("resultSet"))
@@ -90,7 +91,8 @@ class ResultSets:
         return tuple(drift)
 
 
-_COLUMN_ADAPTERS = {kind: TypeAdapter(tuple[kind, ...], config=ConfigDict(strict=True)) for kind in _COLUMN_TYPES.values()}
+_COLUMN_ADAPTERS = {kind: TypeAdapter(tuple[kind, ...], config=ConfigDict(strict=True))  # type: ignore[valid-type]
+                    for kind in _COLUMN_TYPES.values()}
 
 
 def _checked_columns(label: str, spec: ResultSet, headers, rows) -> dict[str, tuple]:
@@ -142,7 +144,7 @@ class Document:
 
     def validate(self, label: str, payload: dict) -> tuple[str, ...]:
         for rows in self.rows:
-            node = payload
+            node: Any = payload
             for part in rows.split("."):
                 node = node.get(part) if isinstance(node, dict) else None
             if node == []:
@@ -167,9 +169,10 @@ def _adapter(model: type) -> TypeAdapter:
 IDENTIFYING_FIELDS = ("actionNumber", "personId", "gameId", "teamId", "gameDate")
 
 
-def _problem(payload: dict, error: dict) -> str:
+def _problem(payload: dict, error: ErrorDetails) -> str:
     """One pydantic error as a line: where (the path, list items named by their id) and what."""
-    segments, node = [], payload
+    segments: list[str] = []
+    node: Any = payload
     for part in error["loc"]:
         if isinstance(part, int):
             node = node[part] if isinstance(node, list) and part < len(node) else None
@@ -183,7 +186,7 @@ def _problem(payload: dict, error: dict) -> str:
     return f"{''.join(segments)} is {error['input']!r}, {_expected(error)}"
 
 
-def _expected(error: dict) -> str:
+def _expected(error: ErrorDetails) -> str:
     return {"int_type": "not an integer", "string_type": "not a string", "float_type": "not a number",
             "list_type": "not a list", "dict_type": "not an object", "model_type": "not an object",
             "bool_type": "not a boolean"}.get(error["type"], error["msg"])
@@ -239,7 +242,7 @@ def _periods_problem(periods: pl.Series, period_ends: pl.Series) -> str | None:
     """A completed game's play-by-play runs through periods 1..N, N >= 4, and period N has ended."""
     if periods.null_count() or period_ends.null_count():
         return "an action has no period"
-    last = periods.max()
+    last = typing.cast(int, periods.max())  # an integer column without nulls
     missing = sorted(set(range(1, last + 1)) - set(periods.unique().to_list()))
     if missing:
         return f"play-by-play has no action in period {', '.join(map(str, missing))} of {last}: not the whole game"
@@ -271,7 +274,7 @@ def _actions_whole_game(actions: list[dict]) -> str | None:
 V2_PERIOD_END = 13  # EVENTMSGTYPE of the end of a period
 
 
-def _v2_whole_game(columns: dict[str, tuple]) -> str | None:
+def _v2_whole_game(columns: dict[str, dict[str, tuple]]) -> str | None:
     frame = pl.DataFrame({"period": columns["PlayByPlay"]["PERIOD"], "type": columns["PlayByPlay"]["EVENTMSGTYPE"]},
                          schema={"period": pl.Int64, "type": pl.Int64})
     return _periods_problem(frame["period"], frame.filter(pl.col("type") == V2_PERIOD_END)["period"])
@@ -668,7 +671,7 @@ V2_BOX_SCORE = ResultSets(
     (
         ResultSet(
             "PlayerStats",
-            f"GAME_ID:str TEAM_ID:int TEAM_ABBREVIATION:str PLAYER_ID:int PLAYER_NAME:str START_POSITION COMMENT MIN TO "
+            "GAME_ID:str TEAM_ID:int TEAM_ABBREVIATION:str PLAYER_ID:int PLAYER_NAME:str START_POSITION COMMENT MIN TO "
             + _V2_STATS,
             f"TEAM_CITY NICKNAME {_V2_PERCENTAGES}",
         ),
