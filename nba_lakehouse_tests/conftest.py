@@ -146,9 +146,9 @@ def python3_kernel(tmp_path, monkeypatch):
 
 # Modules left out of the default `pytest` (``-m "not slow"`` in pyproject.toml) because they start
 # services, browsers or kernels, or materialize whole dates; `python3 tasks.py test` runs them too.
-# Chosen from `pytest --durations` on the 2-core machine; every test of the demo lake is slow as well.
+# Every test of the demo lake (built in about 100 s) is slow as well.
 SLOW_MODULES = frozenset({
-    "test_backfill", "test_celery", "test_deploy", "test_faults_kill", "test_notebook",
+    "test_backfill", "test_celery", "test_faults_kill", "test_notebook",
     "test_postgres_instance", "test_resume", "test_s3_lake", "test_ui_browser",
 })
 
