@@ -97,7 +97,9 @@ def main() -> None:
         # Two workers (the CI machine's two cores); conftest.py keeps each module, and every test of
         # the shared demo lake, on one worker. `-n 0` runs everything in this process.
         parallel = [] if any(a.startswith(("-n", "--numprocesses")) for a in args) else ["-n", "2", "--dist", "loadgroup"]
-        run(str(BIN / "python"), "-m", "pytest", *parallel, *args)
+        # pyproject.toml's addopts leave out the slow tests; the full run overrides that unless asked.
+        everything = [] if any(a.startswith("-m") for a in args) else ["-m", "slow or not slow"]
+        run(str(BIN / "python"), "-m", "pytest", *parallel, *everything, *args)
     elif command == "ui":
         install()
         try:

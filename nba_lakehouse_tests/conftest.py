@@ -144,11 +144,23 @@ def python3_kernel(tmp_path, monkeypatch):
     return "python3"
 
 
+# Modules left out of the default `pytest` (``-m "not slow"`` in pyproject.toml) because they start
+# services, browsers or kernels, or materialize whole dates; `python3 tasks.py test` runs them too.
+# Every test of the demo lake (built in about 100 s) is slow as well.
+SLOW_MODULES = frozenset({
+    "test_backfill", "test_celery", "test_faults_kill", "test_notebook",
+    "test_postgres_instance", "test_resume", "test_s3_lake", "test_ui_browser",
+})
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """Keep what shares a fixture on one xdist worker (``-n 2 --dist loadgroup``): a test module's
     module-scoped fixtures are built once, and every test of the end-to-end demo lake (built in
-    about 100 s) runs on the worker that built it."""
+    about 100 s) runs on the worker that built it. Mark the slow ones (see SLOW_MODULES)."""
     for item in items:
-        group = "demo_lake" if "demo_lake" in getattr(item, "fixturenames", ()) else item.module.__name__
+        uses_demo_lake = "demo_lake" in getattr(item, "fixturenames", ())
+        group = "demo_lake" if uses_demo_lake else item.module.__name__
         item.add_marker(pytest.mark.xdist_group(group))
+        if uses_demo_lake or item.module.__name__.rpartition(".")[2] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

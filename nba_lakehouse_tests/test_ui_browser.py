@@ -115,10 +115,11 @@ def test_materialize_a_game_date_from_the_ui(tmp_path):
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1600, "height": 1000})
-                page.set_default_timeout(30_000)
+                # One patient timeout for every wait on a loaded 2-core machine: actions (click and fill
+                # wait until their element is visible and enabled), navigation, and expect(), whose own
+                # 5 s default page.set_default_timeout does not cover.
+                page.set_default_timeout(60_000)
                 expect = sync_api.expect
-                # expect()'s own default (5 s) is not page.set_default_timeout's: on a loaded 2-core
-                # machine the graph and the launch toast take longer than that.
                 expect.set_options(timeout=60_000)
                 lap("start chromium")
 
@@ -134,8 +135,11 @@ def test_materialize_a_game_date_from_the_ui(tmp_path):
 
                 # Launch one game date of game_date_job (bronze to gold) from its page.
                 page.goto(f"{base}/locations/nba_lakehouse/jobs/game_date_job")
-                page.get_by_role("button", name="Materialize all…").click()
+                materialize = page.get_by_role("button", name="Materialize all…")
+                expect(materialize).to_be_enabled()  # ready (not only drawn) before the click
+                materialize.click()
                 dialog = page.get_by_role("dialog")
+                expect(dialog).to_be_visible()
                 # Only the last 90 days are listed until this is clicked.
                 dialog.get_by_text("Show all partitions").click()
                 partitions = dialog.get_by_role("textbox")
@@ -147,6 +151,7 @@ def test_materialize_a_game_date_from_the_ui(tmp_path):
                 toast = page.get_by_text(re.compile(r"^Launched run [0-9a-f]{8}$"))
                 expect(toast).to_be_visible()
                 view = page.get_by_role("link", name="View", exact=True)
+                expect(view).to_have_attribute("href", re.compile(r"/runs/[0-9a-f-]+$"))
                 run_id = view.get_attribute("href").rsplit("/", 1)[-1]
                 view.click()
                 page.wait_for_url(f"**/runs/{run_id}")
