@@ -20,6 +20,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from nba_lakehouse.schemas import EVENT_STATE, GAMES
+
 HOME_COLOR = "#1f77b4"
 AWAY_COLOR = "#d62728"
 STARTER_COLOR = "#2c7fb8"
@@ -251,35 +253,20 @@ def _lake(lake_or_root):
     return lake_or_root if isinstance(lake_or_root, Lake) else Lake(str(lake_or_root))
 
 
-def _scan(lake, layer: str, name: str) -> pl.LazyFrame | None:
-    """A lazy scan of a (season, game_date) table's Parquet, local or on an object store; None
-    when it has no files. (Paths rather than ``schemas``: that module loads Dagster.)"""
-    import pyarrow.fs as pafs
-
-    from nba_lakehouse.lake import PART_FILE
-
-    found = lake.fs.get_file_info(pafs.FileSelector(lake.path(layer, name), recursive=True, allow_not_found=True))
-    if not any(i.type == pafs.FileType.File and i.base_name == PART_FILE for i in found):
-        return None
-    return pl.scan_parquet(lake.uri(layer, name, "*", "*", PART_FILE), hive_partitioning=True,
-                           storage_options=lake.storage_options())
-
-
 def read_game_events(lake_or_root, game_id: str) -> pl.DataFrame:
-    """One game's gold.event_state rows, straight from the lake's Parquet (a ``Lake`` or a root)."""
+    """One game's gold.event_state rows, read through the ``Lake`` (a ``Lake`` or a root): only the
+    game's date when silver.games knows it, else every date."""
     lake = _lake(lake_or_root)
-    events = _scan(lake, "gold", "event_state")
-    if events is None:
+    if not lake.partition_files(EVENT_STATE):
         raise ValueError(f"no gold.event_state in the lake at {lake.root_uri}: materialize event_state first")
-    return game_events(events, game_id)
+    game = read_game_row(lake, game_id)
+    dates = [game["game_date"]] if game is not None else None
+    return game_events(lake.read_table(EVENT_STATE, game_dates=dates, columns=EVENT_COLUMNS), game_id)
 
 
 def read_game_row(lake_or_root, game_id: str) -> dict | None:
     """The silver.games row of a game (teams, date, scores), or None when there is none."""
-    games = _scan(_lake(lake_or_root), "silver", "games")
-    if games is None:
-        return None
-    rows = games.filter(pl.col("game_id") == game_id).collect()
+    rows = _lake(lake_or_root).read_table(GAMES).filter(pl.col("game_id") == game_id)
     return rows.row(0, named=True) if rows.height else None
 
 

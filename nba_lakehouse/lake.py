@@ -495,7 +495,8 @@ class Lake:
         seasons: Iterable[str] = (),
         within: dict[str, str] | None = None,
     ) -> dict[tuple[str, ...], int]:
-        """Write ``df`` as one Parquet file per hive partition, after enforcing the table's schema.
+        """Write ``df`` as one Parquet file per hive partition, after checking it against its table
+        (``Table.check_write``: declared columns and types, key, column rules; a SchemaError writes nothing).
 
         ``dates`` (for tables by season and game date) or ``seasons`` (for tables by season) name
         the partitions this write owns: any of them ``df`` has no rows for is emptied, so a
@@ -504,7 +505,7 @@ class Lake:
         writer owns only its own sub-partitions of each date. Each file is replaced atomically.
         Returns ``{partition values: rows}`` of what was written.
         """
-        df = table.enforce(df)
+        df = table.check_write(df)
         within = within or {}
         if within:
             stray = df.filter(pl.any_horizontal(pl.col(c) != v for c, v in within.items()))

@@ -30,8 +30,23 @@ def partition_dates(context) -> list[dt.date]:
         raise dg.Failure(description=str(exc)) from None
 
 
+def dagster_table_schema(table: Table) -> dg.TableSchema:
+    """The table's declared columns as Dagster column metadata (the UI's schema tab)."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=c.name,
+                type=str(c.dtype),
+                description=c.description,
+                constraints=dg.TableColumnConstraints(nullable=c.nullable),
+            )
+            for c in table.columns
+        ]
+    )
+
+
 def table_definition_metadata(table: Table) -> dict:
-    return {"dagster/column_schema": table.dagster_table_schema(), "layer": table.layer, "key": ", ".join(table.key)}
+    return {"dagster/column_schema": dagster_table_schema(table), "layer": table.layer, "key": ", ".join(table.key)}
 
 
 def table_result(df: pl.DataFrame, written: dict, asset_key: str | None = None, extra: dict | None = None) -> dg.MaterializeResult:

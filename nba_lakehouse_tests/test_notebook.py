@@ -24,15 +24,16 @@ from nba_lakehouse.charts import (
     starter_bench_figure,
 )
 from nba_lakehouse.demo import print_summary
+from nba_lakehouse.lake import Lake
+from nba_lakehouse.schemas import TABLES
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "lakehouse_tour.ipynb"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CELL_TIMEOUT_S = 120
 
 
-def read_lake(root: Path, layer: str, table: str, depth: int) -> pl.DataFrame:
-    glob = str(root.joinpath(layer, table, *["*"] * depth, "part-0.parquet"))
-    return pl.read_parquet(glob, hive_partitioning=True)
+def read_lake(root: Path, table: str) -> pl.DataFrame:
+    return Lake(str(root)).read_table(TABLES[table])
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -57,11 +58,11 @@ def lake(demo_lake):
     return {
         "root": Path(root),
         "result": result,
-        "events": read_lake(Path(root), "gold", "event_state", 2),
-        "splits": read_lake(Path(root), "gold", "starter_splits", 1),
-        "games": read_lake(Path(root), "silver", "games", 2).filter(pl.col("play_by_play_source").is_not_null()),
-        "box_teams": read_lake(Path(root), "silver", "box_score_teams", 2),
-        "box_players": read_lake(Path(root), "silver", "box_score_players", 2),
+        "events": read_lake(Path(root), "event_state"),
+        "splits": read_lake(Path(root), "starter_splits"),
+        "games": read_lake(Path(root), "games").filter(pl.col("play_by_play_source").is_not_null()),
+        "box_teams": read_lake(Path(root), "box_score_teams"),
+        "box_players": read_lake(Path(root), "box_score_players"),
     }
 
 

@@ -1,129 +1,17 @@
-"""The one place that declares every silver and gold table: columns, types, meaning, layout.
-
-Writers call ``Table.enforce`` before anything reaches Parquet; the DuckDB views, the Dagster
-column metadata and the readers are all generated from these declarations.
-"""
+"""The silver tables: one schema per entity parsed from the bronze feeds, and the reference data."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import dagster as dg
 import polars as pl
-import pyarrow as pa
 
-
-class SchemaError(ValueError):
-    """A frame does not match its table's declared schema."""
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    dtype: pl.DataType
-    description: str
-    nullable: bool = True
-    source: str = ""  # the raw fields it is parsed from, for the data dictionary
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    layer: str
-    description: str
-    columns: tuple[Column, ...]
-    partition_by: tuple[str, ...]
-    key: tuple[str, ...]
-    column_index: dict[str, Column] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self):
-        object.__setattr__(self, "column_index", {c.name: c for c in self.columns})
-        unknown = [c for c in (*self.partition_by, *self.key) if c not in self.column_index]
-        if unknown:
-            raise SchemaError(f"table {self.name}: partition/key columns {unknown} are not declared")
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    @property
-    def polars_schema(self) -> pl.Schema:
-        return pl.Schema({c.name: c.dtype for c in self.columns})
-
-    def arrow_type(self, column: str) -> pa.DataType:
-        return pl.DataFrame(schema={column: self.column_index[column].dtype}).to_arrow(
-            compat_level=pl.CompatLevel.oldest()
-        ).schema.field(column).type
-
-    def cast(self, df: pl.DataFrame) -> pl.DataFrame:
-        """Cast the declared columns ``df`` has to their declared types, in declared order.
-
-        Partial frames are welcome (parsers produce rows without the partition columns); columns
-        the table does not declare are kept at the end for ``enforce`` to reject.
-        """
-        declared = [c for c in self.column_names if c in df.columns]
-        undeclared = [c for c in df.columns if c not in self.column_index]
-        return df.select(declared + undeclared).cast({c: self.column_index[c].dtype for c in declared})
-
-    def empty(self) -> pl.DataFrame:
-        return pl.DataFrame(schema=self.polars_schema)
-
-    def enforce(self, df: pl.DataFrame) -> pl.DataFrame:
-        """Return ``df`` with exactly the declared columns, in order, cast to the declared types.
-
-        Missing or undeclared columns, failed casts and nulls in non-nullable columns raise a
-        ``SchemaError`` naming the table and the columns.
-        """
-        missing = [c for c in self.column_names if c not in df.columns]
-        extra = [c for c in df.columns if c not in self.column_index]
-        if missing or extra:
-            raise SchemaError(
-                f"table {self.layer}.{self.name}: missing columns {missing}, undeclared columns {extra}"
-            )
-        try:
-            out = df.select(pl.col(c.name).cast(c.dtype, strict=True) for c in self.columns)
-        except pl.exceptions.PolarsError as exc:
-            raise SchemaError(f"table {self.layer}.{self.name}: cannot cast to declared types: {exc}") from exc
-        required = [c.name for c in self.columns if not c.nullable]
-        if required and out.height:
-            nulls = out.select(pl.col(required).null_count()).row(0, named=True)
-            bad = {k: v for k, v in nulls.items() if v}
-            if bad:
-                raise SchemaError(f"table {self.layer}.{self.name}: nulls in non-nullable columns {bad}")
-        return out
-
-    def dagster_table_schema(self) -> dg.TableSchema:
-        return dg.TableSchema(
-            columns=[
-                dg.TableColumn(
-                    name=c.name,
-                    type=str(c.dtype),
-                    description=c.description,
-                    constraints=dg.TableColumnConstraints(nullable=c.nullable),
-                )
-                for c in self.columns
-            ]
-        )
-
-
-# Column helpers shared by many tables ------------------------------------------------------
-def _season(source: str = "derived: per-game rows: game id digits 4-5 (season start year), e.g. 0022200552 -> 2022-23; "
-                          "season-level endpoints: the requested Season") -> Column:
-    return Column("season", pl.String, "NBA season, e.g. 2022-23 (hive partition)", nullable=False, source=source)
-
-
-def _game_date(source: str = "bronze manifest game_date (the game-date partition the game's response was archived under)") -> Column:
-    return Column("game_date", pl.Date, "Game date, US Eastern (hive partition)", nullable=False, source=source)
-
-
-def _game_id(source: str = "GAME_ID (stats API result sets) / gameId (V3, CDN); else the requested GameID") -> Column:
-    return Column("game_id", pl.String, "NBA game id, 10 digits, e.g. 0022200552", nullable=False, source=source)
-
-
-def _source() -> Column:
-    return Column("source", pl.String, "Feed the row was parsed from: v2, v3 or cdn", nullable=False,
-                  source="bronze manifest feed (the endpoint the game's response came from)")
-
+from nba_lakehouse.schemas.machinery import (
+    Column,
+    Table,
+    game_date_column,
+    game_id_column,
+    season_column,
+    source_column,
+)
 
 _TRADITIONAL_LINE = (
     Column("minutes", pl.Float64, "Minutes played (decimal)",
@@ -157,12 +45,13 @@ _TRADITIONAL_LINE = (
     Column("fouls_personal", pl.Int32, "Personal fouls",
            source="PF (V2 and season endpoints) / foulsPersonal (V3, CDN)"),
     Column("points", pl.Int32, "Points",
-           source="PTS (V2 and season endpoints) / points (V3, CDN)"),
+           source="PTS (V2 and season endpoints) / points (V3, CDN)", rule=pl.col("points") >= 0),
     Column("plus_minus", pl.Float64, "Plus-minus",
            source="PLUS_MINUS (V2 and season endpoints) / plusMinusPoints (V3, CDN players; the CDN team line has none: null)"),
 )
 TRADITIONAL_STATS = tuple(c.name for c in _TRADITIONAL_LINE)
 GAME_STATUS = "scheduled, in_progress or final"
+_KNOWN_STATUS = pl.col("status").is_in(["scheduled", "in_progress", "final"])
 
 # Silver ------------------------------------------------------------------------------------
 def _secondary_players() -> tuple[Column, ...]:
@@ -197,18 +86,19 @@ PLAY_BY_PLAY = Table(
     partition_by=("season", "game_date"),
     key=("game_id", "event_order"),
     columns=(
-        _season(),
-        _game_date(),
-        _game_id("V2 GAME_ID / V3, CDN: the requested game id (bronze manifest game_id)"),
+        season_column(),
+        game_date_column(),
+        game_id_column("V2 GAME_ID / V3, CDN: the requested game id (bronze manifest game_id)"),
         Column("event_order", pl.Int32, "Stable order of the event within the game, from 1", nullable=False,
                source="derived: 1..n within the game in V2 result-set row order / V3 actionId order / CDN orderNumber order"),
-        _source(),
+        source_column(),
         Column("source_event_id", pl.Int64, "The feed's own event id: EVENTNUM (v2), actionId (v3), actionNumber (cdn)",
                source="V2 EVENTNUM / V3 actionId / CDN actionNumber"),
         Column("period", pl.Int16, "Period, 1-4 regulation, 5+ overtime", nullable=False,
-               source="V2 PERIOD / V3 period / CDN period"),
+               source="V2 PERIOD / V3 period / CDN period", rule=pl.col("period") >= 1),
         Column("clock_seconds", pl.Float64, "Seconds remaining in the period", nullable=False,
-               source="V2 PCTIMESTRING 'MM:SS' / V3 clock / CDN clock ('PT11M42.50S')"),
+               source="V2 PCTIMESTRING 'MM:SS' / V3 clock / CDN clock ('PT11M42.50S')",
+               rule=pl.col("clock_seconds").is_between(0, 720)),
         Column("event_type", pl.String, "Unified event type (made_shot, missed_shot, free_throw, rebound, turnover, foul, violation, substitution, timeout, jump_ball, period_start, period_end, ...)", nullable=False,
                source="V2 EVENTMSGTYPE (code) / V3 actionType (blank: STEAL or BLOCK in description; period: + subType) / CDN actionType (2pt, 3pt: + shotResult; period, game: + subType)"),
         Column("event_subtype", pl.String, "The feed's own sub type / action type text",
@@ -270,9 +160,9 @@ BOX_SCORE_PLAYERS = Table(
     partition_by=("season", "game_date"),
     key=("game_id", "player_id"),
     columns=(
-        _season(),
-        _game_date(),
-        _game_id("V2 GAME_ID / V3 boxScoreTraditional.gameId / CDN game.gameId"),
+        season_column(),
+        game_date_column(),
+        game_id_column("V2 GAME_ID / V3 boxScoreTraditional.gameId / CDN game.gameId"),
         Column("team_id", pl.Int64, "Player's team", nullable=False,
                source="V2 TEAM_ID / V3, CDN homeTeam.teamId or awayTeam.teamId"),
         Column("team_tricode", pl.String, "Team tricode",
@@ -292,7 +182,7 @@ BOX_SCORE_PLAYERS = Table(
         Column("played", pl.Boolean, "Logged any playing time", nullable=False,
                source="derived: minutes > 0"),
         *_TRADITIONAL_LINE,
-        _source(),
+        source_column(),
     ),
 )
 
@@ -303,9 +193,9 @@ BOX_SCORE_TEAMS = Table(
     partition_by=("season", "game_date"),
     key=("game_id", "team_id"),
     columns=(
-        _season(),
-        _game_date(),
-        _game_id("V2 GAME_ID / V3 boxScoreTraditional.gameId / CDN game.gameId"),
+        season_column(),
+        game_date_column(),
+        game_id_column("V2 GAME_ID / V3 boxScoreTraditional.gameId / CDN game.gameId"),
         Column("team_id", pl.Int64, "Team id", nullable=False,
                source="V2 TEAM_ID / V3, CDN homeTeam.teamId or awayTeam.teamId"),
         Column("team_tricode", pl.String, "Team tricode",
@@ -317,7 +207,7 @@ BOX_SCORE_TEAMS = Table(
         Column("is_home", pl.Boolean, "Home team, where the box score says so (v3, cdn; null for v2)",
                source="V2: null / V3, CDN: homeTeam (true) or awayTeam (false)"),
         *_TRADITIONAL_LINE,
-        _source(),
+        source_column(),
     ),
 )
 
@@ -331,12 +221,12 @@ GAMES = Table(
     partition_by=("season", "game_date"),
     key=("game_id",),
     columns=(
-        _season(),
+        season_column(),
         Column("game_date", pl.Date, "Game date, US Eastern (hive partition): where it was played, else scheduled", nullable=False,
                source="box score partition; team_game_logs GAME_DATE; scoreboard date; schedule gameDateEst"),
-        _game_id(),
+        game_id_column(),
         Column("season_type", pl.String, "Pre Season, Regular Season, All-Star, Playoffs, PlayIn (from the game id)", nullable=False, source="game id digit 3"),
-        Column("status", pl.String, GAME_STATUS + ": final as soon as any source says so", nullable=False,
+        Column("status", pl.String, GAME_STATUS + ": final as soon as any source says so", nullable=False, rule=_KNOWN_STATUS,
                source="play-by-play end, game log row, scoreboard/schedule gameStatus"),
         Column("home_team_id", pl.Int64, "Home team id", source="box score / play-by-play location / game log MATCHUP / scoreboard / schedule"),
         Column("home_team_tricode", pl.String, "Home team tricode", source="same sources as home_team_id"),
@@ -419,12 +309,12 @@ SCHEDULE = Table(
     partition_by=("season", "game_date"),
     key=("game_id",),
     columns=(
-        _season(),
+        season_column(),
         Column("game_date", pl.Date, "Scheduled game date, US Eastern (hive partition)", nullable=False, source="gameDateEst"),
-        _game_id(),
+        game_id_column(),
         Column("game_code", pl.String, "YYYYMMDD/AWYHOM", source="gameCode"),
         Column("season_type", pl.String, "From the game id: Pre Season, Regular Season, All-Star, Playoffs, PlayIn, ...", nullable=False, source="gameId digit 3"),
-        Column("status", pl.String, GAME_STATUS, nullable=False, source="gameStatus 1/2/3"),
+        Column("status", pl.String, GAME_STATUS, nullable=False, rule=_KNOWN_STATUS, source="gameStatus 1/2/3"),
         Column("status_text", pl.String, "The schedule's own status text (tip-off time, Final, PPD)", source="gameStatusText"),
         Column("game_time_utc", pl.Datetime("us", "UTC"), "Scheduled tip-off", source="gameDateTimeUTC"),
         *_team_side("home", "homeTeam"),
@@ -446,10 +336,10 @@ SCOREBOARD_GAMES = Table(
     partition_by=("season", "game_date"),
     key=("game_id",),
     columns=(
-        _season(),
+        season_column(),
         Column("game_date", pl.Date, "Scoreboard date, US Eastern (hive partition)", nullable=False, source="request GameDate"),
-        _game_id(),
-        Column("status", pl.String, GAME_STATUS, nullable=False, source="gameStatus / GAME_STATUS_ID"),
+        game_id_column(),
+        Column("status", pl.String, GAME_STATUS, nullable=False, rule=_KNOWN_STATUS, source="gameStatus / GAME_STATUS_ID"),
         Column("status_text", pl.String, "Status text when fetched", source="gameStatusText / GAME_STATUS_TEXT"),
         Column("period", pl.Int16, "Current or last period", source="period / LIVE_PERIOD"),
         Column("home_team_id", pl.Int64, "Home team id", source="homeTeam.teamId / HOME_TEAM_ID"),
@@ -471,9 +361,9 @@ TEAM_GAME_LOGS = Table(
     partition_by=("season", "game_date"),
     key=("game_id", "team_id"),
     columns=(
-        _season(),
+        season_column(),
         Column("game_date", pl.Date, "Game date, US Eastern (hive partition)", nullable=False, source="GAME_DATE"),
-        _game_id(),
+        game_id_column(),
         Column("season_type", pl.String, "Season type from the game id", nullable=False, source="GAME_ID"),
         Column("team_id", pl.Int64, "Team id", nullable=False, source="TEAM_ID"),
         Column("team_tricode", pl.String, "Team tricode that season", source="TEAM_ABBREVIATION"),
@@ -494,7 +384,7 @@ PLAYER_SEASON_STATS = Table(
     partition_by=("season",),
     key=("player_id", "team_id"),
     columns=(
-        _season(),
+        season_column(),
         Column("player_id", pl.Int64, "NBA person id", nullable=False, source="PLAYER_ID"),
         Column("player_name", pl.String, "Player name", source="PLAYER_NAME"),
         Column("team_id", pl.Int64, "Current (last) team", nullable=False, source="TEAM_ID"),
@@ -519,9 +409,9 @@ PLAYER_GAME_LOGS = Table(
     partition_by=("season", "game_date"),
     key=("game_id", "player_id"),
     columns=(
-        _season(),
+        season_column(),
         Column("game_date", pl.Date, "Game date, US Eastern (hive partition)", nullable=False, source="GAME_DATE"),
-        _game_id(),
+        game_id_column(),
         Column("season_type", pl.String, "Season type from the game id", nullable=False, source="Game_ID / GAME_ID"),
         Column("player_id", pl.Int64, "NBA person id", nullable=False, source="Player_ID / PLAYER_ID"),
         Column("player_name", pl.String, "Player name (PlayerGameLogs only)", source="PLAYER_NAME"),
@@ -544,9 +434,9 @@ SHOTS = Table(
     partition_by=("season", "game_date"),
     key=("game_id", "game_event_id"),
     columns=(
-        _season(),
-        _game_date(),
-        _game_id(),
+        season_column(),
+        game_date_column(),
+        game_id_column(),
         Column("game_event_id", pl.Int64, "The NBA event number: V2 EVENTNUM, V3 and CDN actionNumber (not V3 actionId)", nullable=False, source="GAME_EVENT_ID"),
         Column("team_id", pl.Int64, "Shooting team", nullable=False, source="TEAM_ID"),
         Column("player_id", pl.Int64, "Shooter", nullable=False, source="PLAYER_ID"),
@@ -574,9 +464,9 @@ PLAYER_HUSTLE_STATS = Table(
     partition_by=("season", "game_date"),
     key=("game_id", "player_id"),
     columns=(
-        _season(),
-        _game_date(),
-        _game_id(),
+        season_column(),
+        game_date_column(),
+        game_id_column(),
         Column("team_id", pl.Int64, "Team", nullable=False, source="TEAM_ID"),
         Column("team_tricode", pl.String, "Team tricode", source="TEAM_ABBREVIATION"),
         Column("player_id", pl.Int64, "NBA person id", nullable=False, source="PLAYER_ID"),
@@ -608,9 +498,9 @@ GAME_ROTATIONS = Table(
     partition_by=("season", "game_date"),
     key=("game_id", "player_id", "in_seconds"),
     columns=(
-        _season(),
-        _game_date(),
-        _game_id(),
+        season_column(),
+        game_date_column(),
+        game_id_column(),
         Column("team_id", pl.Int64, "Team", nullable=False, source="TEAM_ID"),
         Column("is_home", pl.Boolean, "Home team (HomeTeam result set)", nullable=False, source="result set HomeTeam / AwayTeam"),
         Column("player_id", pl.Int64, "NBA person id", nullable=False, source="PERSON_ID"),
@@ -631,9 +521,9 @@ GAME_SUMMARIES = Table(
     partition_by=("season", "game_date"),
     key=("game_id",),
     columns=(
-        _season(),
-        _game_date(),
-        _game_id(),
+        season_column(),
+        game_date_column(),
+        game_id_column(),
         Column("status_text", pl.String, "e.g. Final/OT", source="GameSummary GAME_STATUS_TEXT"),
         Column("home_team_id", pl.Int64, "Home team id", nullable=False, source="GameSummary HOME_TEAM_ID"),
         Column("away_team_id", pl.Int64, "Away team id", nullable=False, source="GameSummary VISITOR_TEAM_ID"),
@@ -654,9 +544,9 @@ LINE_SCORES = Table(
     partition_by=("season", "game_date"),
     key=("game_id", "team_id", "period"),
     columns=(
-        _season(),
-        _game_date(),
-        _game_id(),
+        season_column(),
+        game_date_column(),
+        game_id_column(),
         Column("team_id", pl.Int64, "Team", nullable=False, source="LineScore TEAM_ID"),
         Column("team_tricode", pl.String, "Team tricode", source="LineScore TEAM_ABBREVIATION"),
         Column("period", pl.Int16, "Period, 5+ overtime", nullable=False, source="PTS_QTR1..4, PTS_OT1..10"),
@@ -672,9 +562,9 @@ GAME_OFFICIALS = Table(
     partition_by=("season", "game_date"),
     key=("game_id", "official_id"),
     columns=(
-        _season(),
-        _game_date(),
-        _game_id(),
+        season_column(),
+        game_date_column(),
+        game_id_column(),
         Column("official_id", pl.Int64, "Official id", nullable=False, source="Officials OFFICIAL_ID"),
         Column("official_name", pl.String, "First and last name", source="Officials FIRST_NAME, LAST_NAME"),
         Column("jersey_number", pl.String, "Jersey number", source="Officials JERSEY_NUM (trimmed)"),
@@ -688,9 +578,9 @@ INACTIVE_PLAYERS = Table(
     partition_by=("season", "game_date"),
     key=("game_id", "player_id"),
     columns=(
-        _season(),
-        _game_date(),
-        _game_id(),
+        season_column(),
+        game_date_column(),
+        game_id_column(),
         Column("team_id", pl.Int64, "Team", nullable=False, source="InactivePlayers TEAM_ID"),
         Column("team_tricode", pl.String, "Team tricode", source="InactivePlayers TEAM_ABBREVIATION"),
         Column("player_id", pl.Int64, "NBA person id", nullable=False, source="InactivePlayers PLAYER_ID"),
@@ -711,11 +601,11 @@ GAME_ISSUES = Table(
     partition_by=("season", "game_date", "recorded_by"),
     key=("game_id", "recorded_by", "rule"),
     columns=(
-        _season("derived: game id digits 4-5 (season start year)"),
-        _game_date("the game-date partition of the run that judged the game"),
+        season_column("derived: game id digits 4-5 (season start year)"),
+        game_date_column("the game-date partition of the run that judged the game"),
         Column("recorded_by", pl.String, "The asset (step) that judged the game, e.g. bronze_box_score, play_by_play (hive partition)",
                nullable=False, source="derived: the Dagster asset (op) name"),
-        _game_id("the judged game's id (bronze manifest / silver game_id)"),
+        game_id_column("the judged game's id (bronze manifest / silver game_id)"),
         Column("stage", pl.String, "bronze, silver or gold", nullable=False, source="derived: the recording asset's layer"),
         Column("tables", pl.String, "The tables the game is missing from (held back) or flagged in, comma-separated",
                nullable=False, source="derived: the recording asset's tables"),
@@ -729,278 +619,3 @@ GAME_ISSUES = Table(
         Column("recorded_at", pl.Datetime("us", "UTC"), "When it was recorded", nullable=False, source="derived: clock"),
     ),
 )
-
-# Gold --------------------------------------------------------------------------------------
-EVENT_STATE = Table(
-    name="event_state",
-    layer="gold",
-    description="Game state after every play-by-play event: clock, score, margin, possession, leader.",
-    partition_by=("season", "game_date"),
-    key=("game_id", "event_order"),
-    columns=(
-        _season("silver.play_by_play season"),
-        _game_date("silver.play_by_play game_date"),
-        _game_id("silver.play_by_play game_id"),
-        Column("event_order", pl.Int32, "Event order within the game", nullable=False,
-               source="silver.play_by_play event_order"),
-        Column("period", pl.Int16, "Period", nullable=False,
-               source="silver.play_by_play period"),
-        Column("event_type", pl.String, "Unified event type", nullable=False,
-               source="silver.play_by_play event_type"),
-        Column("team_id", pl.Int64, "Acting team",
-               source="silver.play_by_play team_id"),
-        Column("seconds_remaining_period", pl.Float64, "Seconds left in the period", nullable=False,
-               source="silver.play_by_play clock_seconds"),
-        Column("seconds_remaining_game", pl.Float64, "Seconds left in regulation; in overtime, seconds left in the overtime period", nullable=False,
-               source="derived: silver.play_by_play clock_seconds + 720 s per regulation period left (overtime: clock_seconds)"),
-        Column("seconds_elapsed_game", pl.Float64, "Seconds of game time played since tip-off", nullable=False,
-               source="derived: silver.play_by_play period and clock_seconds (720 s regulation periods, 300 s overtimes)"),
-        Column("home_score", pl.Int32, "Home score (forward-filled)", nullable=False,
-               source="derived: silver.play_by_play home_score, forward-filled within the game, 0 before the first score"),
-        Column("away_score", pl.Int32, "Away score (forward-filled)", nullable=False,
-               source="derived: silver.play_by_play away_score, forward-filled within the game, 0 before the first score"),
-        Column("point_differential", pl.Int32, "home_score - away_score", nullable=False,
-               source="derived: home_score - away_score"),
-        Column("possession_side", pl.Int8, "0 home, 1 away, null unknown: the team with the ball during the event (cdn: the feed; v2, v3: the rebounding team on a rebound, else the offense of the event's gold.possessions row; null for a game held back from gold.possessions)",
-               source="derived: cdn: silver.play_by_play possession_team_id; v2, v3: rebounds: team_id, else gold.possessions offense_side (the same possession rules); sides from silver.games home/away_team_id"),
-        Column("current_winning_team", pl.Int8, "0 home leads, 1 away leads, null tied",
-               source="derived: sign of point_differential"),
-        Column("final_winning_team", pl.Int8, "0 home won, 1 away won, null if not final",
-               source="derived: silver.games status, winner_team_id, home_team_id, away_team_id"),
-        Column("possession_number", pl.Int32, "The game's possession the event belongs to (from 1)",
-               source="gold.possessions possession_number"),
-        Column("offense_side", pl.Int8, "0 home, 1 away: offense of the possession the event belongs to (all feeds, inferred)",
-               source="derived: gold.possessions offense_team_id vs home/away team"),
-        Column("seconds_into_possession", pl.Float64, "Game seconds since the possession started",
-               source="derived: seconds_elapsed_game - gold.possessions start_seconds"),
-        Column("home_starters_on_court", pl.Int8, "How many of the home team's game starters are on the floor",
-               source="derived: gold.players_on_court home_player_ids and silver.box_score_players starter"),
-        Column("away_starters_on_court", pl.Int8, "How many of the away team's game starters are on the floor",
-               source="derived: gold.players_on_court away_player_ids and silver.box_score_players starter"),
-    ),
-)
-
-STARTER_SPLITS = Table(
-    name="starter_splits",
-    layer="gold",
-    description="Per player per season: games started vs off the bench, and per-role averages.",
-    partition_by=("season",),
-    key=("player_id",),
-    columns=(
-        _season("silver.box_score_players season"),
-        Column("player_id", pl.Int64, "NBA person id", nullable=False,
-               source="silver.box_score_players player_id"),
-        Column("player_name", pl.String, "Player name (latest seen)",
-               source="derived: silver.box_score_players player_name of the latest game_date"),
-        Column("games_started", pl.Int32, "Games started", nullable=False,
-               source="derived: count of silver.box_score_players rows with starter"),
-        Column("games_bench", pl.Int32, "Games played off the bench", nullable=False,
-               source="derived: count of silver.box_score_players rows with played and not starter"),
-        Column("starter_minutes", pl.Float64, "Average minutes as a starter",
-               source="derived: mean of silver.box_score_players minutes over games started"),
-        Column("starter_points", pl.Float64, "Average points as a starter",
-               source="derived: mean of silver.box_score_players points over games started"),
-        Column("starter_rebounds", pl.Float64, "Average rebounds as a starter",
-               source="derived: mean of silver.box_score_players rebounds_total over games started"),
-        Column("starter_assists", pl.Float64, "Average assists as a starter",
-               source="derived: mean of silver.box_score_players assists over games started"),
-        Column("bench_minutes", pl.Float64, "Average minutes off the bench",
-               source="derived: mean of silver.box_score_players minutes over games played off the bench"),
-        Column("bench_points", pl.Float64, "Average points off the bench",
-               source="derived: mean of silver.box_score_players points over games played off the bench"),
-        Column("bench_rebounds", pl.Float64, "Average rebounds off the bench",
-               source="derived: mean of silver.box_score_players rebounds_total over games played off the bench"),
-        Column("bench_assists", pl.Float64, "Average assists off the bench",
-               source="derived: mean of silver.box_score_players assists over games played off the bench"),
-    ),
-)
-
-def _lineup(side: str) -> Column:
-    return Column(f"{side}_player_ids", pl.List(pl.Int64), f"The {side} team's players on the floor, sorted person ids (five when the feed is complete)",
-                  nullable=False,
-                  source=f"derived: {side} period starters (period 1: silver.box_score_players starter; later: acted or left before entering, "
-                         "else box minutes nobody else explains, else on the floor at the previous period's end) "
-                         "plus silver.play_by_play substitutions (sub_out_player_id out, sub_in_player_id in)")
-
-
-def _side_team(side: str, source: str) -> Column:
-    return Column(f"{side}_team_id", pl.Int64, f"{side.capitalize()} team", source=source)
-
-
-_SIDES_SOURCE = "derived: silver.box_score_teams and silver.play_by_play (games.game_outcomes)"
-
-PLAYERS_ON_COURT = Table(
-    name="players_on_court",
-    layer="gold",
-    description="For every play-by-play event, the five home and five away players on the floor (v2, v3 and cdn feeds).",
-    partition_by=("season", "game_date"),
-    key=("game_id", "event_order"),
-    columns=(
-        _season("silver.play_by_play season"),
-        _game_date("silver.play_by_play game_date"),
-        _game_id("silver.play_by_play game_id"),
-        Column("event_order", pl.Int32, "Event order within the game", nullable=False,
-               source="silver.play_by_play event_order"),
-        Column("period", pl.Int16, "Period", nullable=False, source="silver.play_by_play period"),
-        Column("segment", pl.Int32, "Lineup segment within the period: the number of substitution batches before the event "
-               "(the rows of a batch still see the lineup from before it)", nullable=False,
-               source="derived: silver.play_by_play event_type = substitution, consecutive rows form one batch"),
-        _side_team("home", _SIDES_SOURCE),
-        _side_team("away", _SIDES_SOURCE),
-        _lineup("home"),
-        _lineup("away"),
-    ),
-)
-
-POSSESSIONS = Table(
-    name="possessions",
-    layer="gold",
-    description="One row per possession, inferred from play-by-play the same way for every feed (about 100 per team per game).",
-    partition_by=("season", "game_date"),
-    key=("game_id", "possession_number"),
-    columns=(
-        _season("silver.play_by_play season"),
-        _game_date("silver.play_by_play game_date"),
-        _game_id("silver.play_by_play game_id"),
-        Column("possession_number", pl.Int32, "Possession number within the game, from 1", nullable=False,
-               source="derived: a new possession after a made field goal (no and-one), a made last free throw of a trip "
-                      "(not technical, flagrant or clear path), a defensive rebound or a turnover; at each period start; "
-                      "and where the acting offense changes without one of those"),
-        Column("period", pl.Int16, "Period", nullable=False, source="silver.play_by_play period"),
-        Column("offense_team_id", pl.Int64, "Team with the ball",
-               source="derived: acting team of the possession's first shot, free throw, turnover or offensive rebound; "
-                      "else the team that did not have the previous possession"),
-        Column("defense_team_id", pl.Int64, "Team without the ball", source="derived: the other side of the game"),
-        Column("offense_side", pl.String, "home or away", source="derived: offense_team_id vs home/away team"),
-        Column("start_event_order", pl.Int32, "First event of the possession", nullable=False,
-               source="silver.play_by_play event_order"),
-        Column("end_event_order", pl.Int32, "Last event (the one that ended it)", nullable=False,
-               source="silver.play_by_play event_order"),
-        Column("start_type", pl.String, "How it started: period_start, after_make, after_defensive_rebound, after_turnover, change_of_offense",
-               source="derived: event_type of the previous possession's last event"),
-        Column("points", pl.Int32, "Points the offense scored in it",
-               source="derived: differences of the forward-filled silver.play_by_play home_score / away_score"),
-        Column("start_seconds", pl.Float64, "Game seconds elapsed when it started (the previous possession's end)", nullable=False,
-               source="derived: silver.play_by_play period, clock_seconds"),
-        Column("end_seconds", pl.Float64, "Game seconds elapsed at its last event (the period's end for the last one)", nullable=False,
-               source="derived: silver.play_by_play period, clock_seconds"),
-        Column("duration_seconds", pl.Float64, "end_seconds - start_seconds", nullable=False, source="derived"),
-    ),
-)
-
-STINTS = Table(
-    name="stints",
-    layer="gold",
-    description="Contiguous stretches with both lineups unchanged (within a period): time, points and possessions. The unit of lineup models.",
-    partition_by=("season", "game_date"),
-    key=("game_id", "stint_number"),
-    columns=(
-        _season("gold.players_on_court season"),
-        _game_date("gold.players_on_court game_date"),
-        _game_id("gold.players_on_court game_id"),
-        Column("stint_number", pl.Int32, "Stint number within the game, from 1", nullable=False,
-               source="derived: a new stint at each period start and each change of either lineup in gold.players_on_court"),
-        Column("period", pl.Int16, "Period", nullable=False, source="gold.players_on_court period"),
-        _side_team("home", "gold.players_on_court home_team_id"),
-        _side_team("away", "gold.players_on_court away_team_id"),
-        _lineup("home"),
-        _lineup("away"),
-        Column("start_event_order", pl.Int32, "First event of the stint", nullable=False, source="gold.players_on_court event_order"),
-        Column("end_event_order", pl.Int32, "Last event of the stint", nullable=False, source="gold.players_on_court event_order"),
-        Column("start_seconds", pl.Float64, "Game seconds elapsed when it started", nullable=False,
-               source="derived: clock of the substitution that started it, or the period start"),
-        Column("end_seconds", pl.Float64, "Game seconds elapsed when it ended", nullable=False,
-               source="derived: clock of the substitution that ended it, or the period end"),
-        Column("duration_seconds", pl.Float64, "end_seconds - start_seconds", nullable=False, source="derived"),
-        Column("home_points", pl.Int32, "Points the home team scored in the stint", nullable=False,
-               source="derived: score differences of silver.play_by_play events in the stint"),
-        Column("away_points", pl.Int32, "Points the away team scored in the stint", nullable=False,
-               source="derived: score differences of silver.play_by_play events in the stint"),
-        Column("home_possessions", pl.Int32, "Home possessions that started in the stint", nullable=False,
-               source="gold.possessions starting in the stint with offense_side home"),
-        Column("away_possessions", pl.Int32, "Away possessions that started in the stint", nullable=False,
-               source="gold.possessions starting in the stint with offense_side away"),
-    ),
-)
-
-
-def _box_total(name: str) -> Column:
-    return Column(name, pl.Int32, f"Team {name.replace('_', ' ')}", source=f"silver.box_score_teams {name}")
-
-
-def _rate(name: str, meaning: str, formula: str) -> Column:
-    return Column(name, pl.Float64, meaning, source=f"derived: {formula}")
-
-
-TEAM_GAME_STATS = Table(
-    name="team_game_stats",
-    layer="gold",
-    description="Per team per game: box score totals, the four factors, pace and offensive/defensive rating from counted possessions.",
-    partition_by=("season", "game_date"),
-    key=("game_id", "team_id"),
-    columns=(
-        _season("silver.box_score_teams season"),
-        _game_date("silver.box_score_teams game_date"),
-        _game_id("silver.box_score_teams game_id"),
-        Column("team_id", pl.Int64, "Team", nullable=False, source="silver.box_score_teams team_id"),
-        Column("team_tricode", pl.String, "Team tricode", source="silver.box_score_teams team_tricode"),
-        Column("opponent_team_id", pl.Int64, "Opponent", nullable=False, source="silver.box_score_teams team_id of the other row"),
-        Column("is_home", pl.Boolean, "Home team, where the box score says so", source="silver.box_score_teams is_home"),
-        *(_box_total(name) for name in (
-            "points", "field_goals_made", "field_goals_attempted", "three_pointers_made", "three_pointers_attempted",
-            "free_throws_made", "free_throws_attempted", "rebounds_offensive", "rebounds_defensive", "assists", "turnovers",
-        )),
-        Column("opponent_points", pl.Int32, "Opponent's points", source="silver.box_score_teams points of the other row"),
-        Column("possessions", pl.Int32, "Possessions the team had", source="derived: count of gold.possessions by offense_team_id"),
-        Column("opponent_possessions", pl.Int32, "Possessions the opponent had", source="derived: count of gold.possessions by offense_team_id"),
-        _rate("effective_fg_pct", "Effective field goal % (four factors: shooting)", "(FGM + 0.5 * 3PM) / FGA"),
-        _rate("turnover_pct", "Turnovers per play (four factors: turnovers)", "TOV / (FGA + 0.44 * FTA + TOV)"),
-        _rate("offensive_rebound_pct", "Share of available offensive rebounds taken (four factors: rebounding)", "OREB / (OREB + opponent DREB)"),
-        _rate("free_throw_rate", "Free throw attempts per field goal attempt (four factors: free throws)", "FTA / FGA"),
-        _rate("pace", "Possessions per 48 minutes", "mean of possessions and opponent_possessions * 2880 / game seconds (300 s per overtime)"),
-        _rate("offensive_rating", "Points per 100 possessions", "100 * points / possessions"),
-        _rate("defensive_rating", "Points allowed per 100 opponent possessions", "100 * opponent_points / opponent_possessions"),
-    ),
-)
-
-
-def _clutch_count(name: str, meaning: str, source: str) -> Column:
-    return Column(name, pl.Int32, meaning, nullable=False, source=source)
-
-
-_CLUTCH_EVENTS = "derived: silver.play_by_play events in clutch time (period >= 4, <= 300 s left, |margin before the event| <= 5)"
-
-CLUTCH_SPLITS = Table(
-    name="clutch_splits",
-    layer="gold",
-    description="Per player per season: stats in clutch time (last five minutes of the fourth period or overtime, margin five or less).",
-    partition_by=("season",),
-    key=("player_id",),
-    columns=(
-        _season("silver.play_by_play season"),
-        Column("player_id", pl.Int64, "NBA person id", nullable=False, source="silver.play_by_play player_id / gold.players_on_court"),
-        Column("player_name", pl.String, "Player name (box score, else the feed's)", source="silver.box_score_players player_name, else silver.play_by_play player_name"),
-        _clutch_count("games", "Games with clutch time on the floor", "derived: gold.players_on_court rows in clutch time"),
-        Column("minutes", pl.Float64, "Clutch minutes on the floor", nullable=False,
-               source="derived: gold.players_on_court, time from each clutch event to the next"),
-        _clutch_count("plus_minus", "Team points minus opponent points while on the floor", "derived: gold.players_on_court and score differences of clutch events"),
-        *(_clutch_count(name, meaning, _CLUTCH_EVENTS) for name, meaning in (
-            ("points", "Points"), ("field_goals_made", "Field goals made"), ("field_goals_attempted", "Field goals attempted"),
-            ("three_pointers_made", "Three-pointers made"), ("three_pointers_attempted", "Three-pointers attempted"),
-            ("free_throws_made", "Free throws made"), ("free_throws_attempted", "Free throws attempted"),
-            ("rebounds", "Rebounds"), ("turnovers", "Turnovers"), ("fouls", "Fouls"),
-        )),
-        _clutch_count("assists", "Assists",
-                      "derived: silver.play_by_play assist_player_id of clutch made shots (every feed; v3 from the description)"),
-    ),
-)
-
-TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (
-        TEAMS, PLAYERS, SCHEDULE, SCOREBOARD_GAMES, TEAM_GAME_LOGS, GAMES, PLAY_BY_PLAY, BOX_SCORE_PLAYERS,
-        BOX_SCORE_TEAMS, SHOTS, PLAYER_HUSTLE_STATS, GAME_ROTATIONS, GAME_SUMMARIES, LINE_SCORES,
-        GAME_OFFICIALS, INACTIVE_PLAYERS, PLAYER_SEASON_STATS, PLAYER_GAME_LOGS, GAME_ISSUES, EVENT_STATE, STARTER_SPLITS,
-        PLAYERS_ON_COURT, POSSESSIONS, STINTS, TEAM_GAME_STATS, CLUTCH_SPLITS,
-    )
-}
