@@ -20,7 +20,8 @@ class SchemaError(ValueError):
 @dataclass(frozen=True)
 class Column:
     name: str
-    dtype: pl.DataType
+    # pl.Int32 (the class) and pl.Datetime("us", "UTC") (an instance) both name a type.
+    dtype: pl.DataType | type[pl.DataType]
     description: str
     nullable: bool = True
     source: str = ""  # the raw fields it is parsed from, for the data dictionary
@@ -110,15 +111,15 @@ class Table:
 
     def check_rules(self, df: pl.DataFrame) -> None:
         """Refuse a frame where a column breaks its declared rule (nulls are the nullable flag's business)."""
-        ruled = [c for c in self.columns if c.rule is not None]
-        if not ruled or not df.height:
+        rules = {c.name: c.rule for c in self.columns if c.rule is not None}
+        if not rules or not df.height:
             return
-        broken = df.select((~c.rule).fill_null(False).sum().alias(c.name) for c in ruled).row(0, named=True)
-        for c in ruled:
-            if broken[c.name]:
-                example = df.filter((~c.rule).fill_null(False)).get_column(c.name)[0]
-                raise SchemaError(f"table {self.layer}.{self.name}: column {c.name} breaks its rule {c.rule} "
-                                  f"in {broken[c.name]} rows, e.g. {example!r}")
+        broken = df.select((~rule).fill_null(False).sum().alias(name) for name, rule in rules.items()).row(0, named=True)
+        for name, rule in rules.items():
+            if broken[name]:
+                example = df.filter((~rule).fill_null(False)).get_column(name)[0]
+                raise SchemaError(f"table {self.layer}.{self.name}: column {name} breaks its rule {rule} "
+                                  f"in {broken[name]} rows, e.g. {example!r}")
 
     def check_write(self, df: pl.DataFrame) -> pl.DataFrame:
         """``enforce`` plus the key and the column rules: what every write must pass."""
