@@ -4,9 +4,16 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/season_benchmark.py [--bulk PATH] [--workdir PATH] [--keep-lake]
 
-Input is the bulk archive ``nbaplays_2022-23_raw.tar.xz`` (1230 files ``raw/S2223-GNNNN.json``, each a
-bare JSON list of PlayByPlayV3 actions, the 2022-23 regular season). It is extracted once into the
-work directory (default ``benchmarks/out/``, git-ignored); extraction is not measured.
+Input is the bulk 2022-23 season at ``../shared/nba_samples/bulk/nbaplays_2022-23_raw.tar.xz`` (next to
+the repository; provenance in ``../shared/nba_samples/SOURCES.md`` section 3: a snapshot of
+github.com/brendanwilliam/nbaplays_2022-2023, scraped from nba.com game charts): 1230 files
+``raw/S2223-GNNNN.json``, each a bare JSON list of PlayByPlayV3 actions, the 2022-23 regular season.
+It is extracted once into the work directory (default ``benchmarks/out/``, git-ignored); extraction is
+not measured.
+
+Every table is built by the same ``build_<table>`` function its Dagster asset calls: the headline
+(stages 1-5b) ends in gold event_state as the asset builds it, with its possession and lineup
+columns (stage 4 builds possessions and players_on_court for it).
 
 Every stage is timed for wall time, events per second and peak resident memory (VmHWM, reset between
 stages through ``/proc/self/clear_refs``).
@@ -52,7 +59,7 @@ from nba_lakehouse.gold.players_on_court import (
     build_players_on_court,
     unresolved_substitutions,
 )
-from nba_lakehouse.gold.possessions import build_possessions, possession_events
+from nba_lakehouse.gold.possessions import build_possessions
 from nba_lakehouse.gold.stints import build_stints
 from nba_lakehouse.lake import Lake
 from nba_lakehouse.partitions import season_of_game_expr
@@ -85,7 +92,7 @@ from nba_lakehouse.silver.play_by_play import (
     play_by_play_from_payload,
     v3_actions,
 )
-from nba_lakehouse_tests.pbpstats_oracle import (
+from nba_lakehouse.pbpstats_oracle import (
     cdn_recordings,
     pbpstats_available,
     pbpstats_game,
@@ -304,8 +311,19 @@ def possessions_table(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
     return POSSESSIONS.enforce(build_possessions(pbp, sides))
 
 
-def stints_table(on_court: pl.DataFrame, pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
-    return STINTS.enforce(build_stints(on_court, possession_events(pbp, sides)))
+def stints_table(pbp: pl.DataFrame, on_court: pl.DataFrame, possessions: pl.DataFrame) -> pl.DataFrame:
+    return STINTS.enforce(build_stints(pbp, on_court, possessions))
+
+
+def event_state_table(pbp: pl.DataFrame, box_players: pl.DataFrame, outcomes: pl.DataFrame) -> pl.DataFrame:
+    """Gold event_state as the asset builds it: from the possessions and players_on_court of the
+    same games, so its possession and starter columns are filled."""
+    return EVENT_STATE.enforce(build_event_state(
+        pbp, outcomes,
+        possessions=possessions_table(pbp, outcomes),
+        on_court=players_on_court_table(pbp, box_players, outcomes),
+        box_players=box_players,
+    ))
 
 
 def lineup_quality(pbp: pl.DataFrame, on_court: pl.DataFrame,
@@ -371,7 +389,7 @@ def ours_on_one_game(game_id: str, game_date: dt.date, replay_dir: Path, repeats
         t2 = time.perf_counter()
         possessions = possessions_table(pbp, sides)
         t3 = time.perf_counter()
-        stints = stints_table(on_court, pbp, sides)
+        stints = stints_table(pbp, on_court, possessions)
         t4 = time.perf_counter()
         per_stage["players_on_court"].append(t2 - t1)
         per_stage["possessions"].append(t3 - t2)
@@ -437,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  date: {dt.date.today().isoformat()}   python {sys.version.split()[0]}   polars {pl.__version__}   "
           f"cpus: {os.cpu_count()}   POLARS_MAX_THREADS: {pl.thread_pool_size()}")
     size_mb = sum(p.stat().st_size for p in files) / 1e6
-    print(f"  input: {args.bulk} ({len(files)} files, {size_mb:,.0f} MB of JSON, extracted in {files[0].parent})")
+    print(f"  data: the bulk 2022-23 season {args.bulk} (provenance: {args.bulk.parent.parent / 'SOURCES.md'}, section 3)")
+    print(f"  input: {len(files)} files, {size_mb:,.0f} MB of JSON, extracted in {files[0].parent}")
     print(f"  temp lake: {lake_root}")
     print(f"  GAME DATES ARE ASSIGNED, NOT REAL: the files carry no dates, so the {len(files)} games are spread in")
     print(f"    game-id order over the real season window {SEASON_FIRST_DAY}..{SEASON_LAST_DAY}: {len(dates)} dates, "
@@ -461,9 +480,9 @@ def main(argv: list[str] | None = None) -> int:
         del raw
     with meter.stage("3  write silver play_by_play (Lake.write_table)"):
         written_pbp = lake.write_table(PLAY_BY_PLAY, pbp, dates=dates)
-    with meter.stage("4  game_outcomes + build_event_state -> gold"):
+    with meter.stage("4  game_outcomes, possessions, on_court, build_event_state -> gold"):
         outcomes = game_outcomes(BOX_SCORE_TEAMS.empty(), pbp)
-        event_state = EVENT_STATE.enforce(build_event_state(pbp, outcomes))
+        event_state = event_state_table(pbp, BOX_SCORE_PLAYERS.empty(), outcomes)
     with meter.stage("5  write gold event_state (Lake.write_table)"):
         written_es = lake.write_table(EVENT_STATE, event_state, dates=dates)
     games = GAMES.enforce(build_games(
@@ -503,8 +522,8 @@ def main(argv: list[str] | None = None) -> int:
         on_court = players_on_court_table(pbp, no_box_players, sides)
     with meter.stage("L2 build_possessions -> gold possessions (+ enforce)", in_total=False, note=lineup_note):
         possessions = possessions_table(pbp, sides)
-    with meter.stage("L3 possession_events + build_stints -> gold stints (+ enforce)", in_total=False, note=lineup_note):
-        stints = stints_table(on_court, pbp, sides)
+    with meter.stage("L3 build_stints -> gold stints (+ enforce)", in_total=False, note=lineup_note):
+        stints = stints_table(pbp, on_court, possessions)
     lineup_stages = meter.stages[-3:]
     quality = lineup_quality(pbp, on_court, possessions, stints)
     quality["secondary"] = secondary_player_counts(pbp)

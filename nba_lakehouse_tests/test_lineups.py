@@ -26,7 +26,7 @@ from nba_lakehouse.gold.players_on_court import (
     unresolved_substitutions,
 )
 from nba_lakehouse.gold.possessions import build_possessions, possession_events
-from nba_lakehouse.gold.stints import build_stints
+from nba_lakehouse.gold.stints import build_stints, stints_from_events
 from nba_lakehouse.gold.team_game_stats import build_team_game_stats
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse.schemas import (
@@ -45,7 +45,7 @@ from nba_lakehouse.silver.games import game_outcomes, with_partition_columns
 from nba_lakehouse.silver.play_by_play import normalize_v3, v3_actions
 from nba_lakehouse.silver.secondary_players import with_v3_secondary_players
 from nba_lakehouse_tests.conftest import REPLAY, SAMPLE_GAMES, load_recorded
-from nba_lakehouse_tests.pbpstats_oracle import pbpstats_available, pbpstats_game
+from nba_lakehouse.pbpstats_oracle import pbpstats_available, pbpstats_game
 
 ROTATION_GAME = "0022200552"
 CDN_GAME = "0022000001"
@@ -58,7 +58,7 @@ def gold(sample_frames):
     on_court = PLAYERS_ON_COURT.enforce(build_players_on_court(pbp, box_players, sides))
     events = possession_events(pbp, sides)
     possessions = POSSESSIONS.enforce(build_possessions(pbp, sides))
-    stints = STINTS.enforce(build_stints(on_court, events))
+    stints = STINTS.enforce(stints_from_events(on_court, events))
     state = EVENT_STATE.enforce(build_event_state(pbp, sides, possessions, on_court, box_players))
     return {
         "pbp": pbp, "box_players": box_players, "box_teams": box_teams, "sides": sides, "on_court": on_court,
@@ -180,7 +180,7 @@ def test_team_game_stats_four_factors_and_ratings(gold):
 
 
 def test_clutch_splits_add_up_to_the_clutch_time_of_the_games(gold):
-    splits = CLUTCH_SPLITS.enforce(build_clutch_splits(gold["pbp"], gold["state"], gold["on_court"], gold["events"], gold["box_players"]))
+    splits = CLUTCH_SPLITS.enforce(build_clutch_splits(gold["pbp"], gold["state"], gold["on_court"], gold["possessions"], gold["box_players"]))
     clutch = clutch_events(gold["state"]).filter("clutch")
     assert clutch["game_id"].n_unique() >= 1  # 0022200552 was tied at the end of regulation
     # Ten players share every clutch second.
@@ -299,7 +299,7 @@ def test_events_read_back_from_the_possessions_table_match_the_inference(gold):
     columns = ["game_id", "event_order", "home_points", "away_points", "possession_number", "offense_team_id"]
     read_back = events_in_possessions(gold["pbp"], gold["possessions"]).select(columns).sort("game_id", "event_order")
     assert read_back.equals(gold["events"].select(columns).cast(read_back.schema).sort("game_id", "event_order"))
-    assert STINTS.enforce(build_stints(gold["on_court"], events_in_possessions(gold["pbp"], gold["possessions"]))).equals(gold["stints"])
+    assert STINTS.enforce(build_stints(gold["pbp"], gold["on_court"], gold["possessions"])).equals(gold["stints"])
 
 
 # ------------------------------------------------- V3 incoming names two teammates share, or nobody

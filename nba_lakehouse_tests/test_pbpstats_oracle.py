@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from nba_lakehouse.lake import DEFAULT_REPLAY_DIR
-from nba_lakehouse_tests.pbpstats_oracle import (
+from nba_lakehouse.pbpstats_oracle import (
     NetworkAttempt,
     cdn_recordings,
     no_network,

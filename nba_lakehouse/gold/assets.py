@@ -14,7 +14,7 @@ from nba_lakehouse.gold.audits import (
 from nba_lakehouse.gold.clutch_splits import build_clutch_splits
 from nba_lakehouse.gold.event_state import build_event_state
 from nba_lakehouse.gold.players_on_court import build_players_on_court
-from nba_lakehouse.gold.possessions import build_possessions, events_in_possessions
+from nba_lakehouse.gold.possessions import build_possessions
 from nba_lakehouse.gold.starter_splits import build_starter_splits
 from nba_lakehouse.gold.stints import build_stints
 from nba_lakehouse.gold.team_game_stats import build_team_game_stats
@@ -115,8 +115,7 @@ def stints(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Material
     store, dates = lake.lake(), partition_dates(context)
     on_court, possessions = store.read_table(PLAYERS_ON_COURT, game_dates=dates), store.read_table(POSSESSIONS, game_dates=dates)
     refuse_to_drop_gold_without_silver(context, store, STINTS, {PLAYERS_ON_COURT: on_court, POSSESSIONS: possessions}, dates=dates)
-    events = events_in_possessions(store.read_table(PLAY_BY_PLAY, game_dates=dates), possessions)
-    df = build_stints(on_court, events)
+    df = build_stints(store.read_table(PLAY_BY_PLAY, game_dates=dates), on_court, possessions)
     failed = stints_rule_violations(
         df, store.read_table(BOX_SCORE_TEAMS, game_dates=dates), store.read_table(BOX_SCORE_PLAYERS, game_dates=dates)
     )
@@ -182,7 +181,7 @@ def clutch_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
         pbp,
         store.read_table(EVENT_STATE, seasons=seasons),
         store.read_table(PLAYERS_ON_COURT, seasons=seasons),
-        events_in_possessions(pbp, store.read_table(POSSESSIONS, seasons=seasons)),
+        store.read_table(POSSESSIONS, seasons=seasons),
         store.read_table(BOX_SCORE_PLAYERS, seasons=seasons),
     )
     return table_result(df, store.write_table(CLUTCH_SPLITS, df, seasons=seasons))

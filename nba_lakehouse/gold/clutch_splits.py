@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from nba_lakehouse.game_clock import REGULATION_PERIODS
+from nba_lakehouse.gold.possessions import events_in_possessions
 
 CLUTCH_SECONDS = 300.0
 CLUTCH_MARGIN = 5
@@ -30,12 +31,13 @@ def clutch_events(state: pl.DataFrame) -> pl.DataFrame:
 
 
 def build_clutch_splits(
-    pbp: pl.DataFrame, state: pl.DataFrame, on_court: pl.DataFrame, possession_events: pl.DataFrame,
+    pbp: pl.DataFrame, state: pl.DataFrame, on_court: pl.DataFrame, possessions: pl.DataFrame,
     box_players: pl.DataFrame,
 ) -> pl.DataFrame:
     """``pbp`` silver play_by_play, ``state`` gold event_state, ``on_court`` gold players_on_court,
-    ``possession_events`` (points per event) and silver box_score_players (for full names), all of
-    the same games."""
+    ``possessions`` gold possessions (points per event are read back with it) and silver
+    box_score_players (for full names), all of the same games."""
+    possession_events = events_in_possessions(pbp, possessions)
     events = (
         clutch_events(state).select("game_id", "event_order", "clutch", "seconds_to_next")
         .join(pbp.select("season", "game_id", "event_order", "event_type", "team_id", "player_id", "assist_player_id",

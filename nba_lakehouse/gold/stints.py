@@ -9,11 +9,19 @@ from __future__ import annotations
 import polars as pl
 
 from nba_lakehouse.game_clock import spans
+from nba_lakehouse.gold.possessions import events_in_possessions
 
 
-def build_stints(on_court: pl.DataFrame, possession_events: pl.DataFrame) -> pl.DataFrame:
-    """``on_court`` is gold players_on_court, ``possession_events`` the output of
-    ``possessions.possession_events`` for the same games (points and possession per event)."""
+def build_stints(pbp: pl.DataFrame, on_court: pl.DataFrame, possessions: pl.DataFrame) -> pl.DataFrame:
+    """The stints table as the asset writes it: ``pbp`` silver play_by_play, ``on_court`` gold
+    players_on_court and ``possessions`` gold possessions of the same games (each event's
+    possession is read back from that table, not inferred again)."""
+    return stints_from_events(on_court, events_in_possessions(pbp, possessions))
+
+
+def stints_from_events(on_court: pl.DataFrame, possession_events: pl.DataFrame) -> pl.DataFrame:
+    """``on_court`` is gold players_on_court, ``possession_events`` each event's points and
+    possession (``possessions.possession_events`` or ``events_in_possessions``) for the same games."""
     events = on_court.join(
         possession_events.select(
             "game_id", "event_order", "clock_seconds", "home_points", "away_points",

@@ -13,8 +13,9 @@ taken for CDN data (``StartOfPeriod._get_starters_from_boxscore_request`` is onl
 stats.nba.com provider), and :func:`no_network` makes sure of it: every socket connect or DNS
 lookup made while the oracle runs raises :class:`NetworkAttempt`.
 
+It lives in the package, not the test package, because the season benchmark times it too.
 Importing this module does not import pbpstats or pytest; pbpstats is imported inside functions.
-Run ``python -m nba_lakehouse_tests.pbpstats_oracle [GAME_ID]`` for a one-line summary.
+Run ``python -m nba_lakehouse.pbpstats_oracle [GAME_ID]`` for a one-line summary.
 """
 
 from __future__ import annotations
