@@ -4,14 +4,15 @@
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import dagster as dg
 import polars as pl
 
 from nba_lakehouse.game_issues import HELD_BACK, summarize
+from nba_lakehouse.lake import PART_FILE, Lake
 from nba_lakehouse.partitions import game_date_partitions, game_date_range, parse_game_date, season_of_game
 from nba_lakehouse.resources import LakeResource
-from nba_lakehouse.lake import PART_FILE, Lake
 from nba_lakehouse.schemas import GAME_ISSUES, Table
 
 
@@ -50,7 +51,7 @@ def table_definition_metadata(table: Table) -> dict:
 
 
 def table_result(df: pl.DataFrame, written: dict, asset_key: str | None = None, extra: dict | None = None) -> dg.MaterializeResult:
-    metadata = {
+    metadata: dict[str, Any] = {
         "dagster/row_count": df.height,
         "partitions_written": len(written),
         **(extra or {}),
@@ -84,7 +85,7 @@ def audit_result(
     violations: pl.DataFrame, checked: int, what: str, check_name: str | None = None, asset_key: str | None = None
 ) -> dg.AssetCheckResult:
     """Pass when the audit found nothing; otherwise show the first offending rows."""
-    metadata = {"checked": checked, "violations": violations.height}
+    metadata: dict[str, Any] = {"checked": checked, "violations": violations.height}
     if violations.height:
         metadata["sample"] = markdown_sample(violations)
     return dg.AssetCheckResult(
@@ -130,7 +131,7 @@ def held_back_check(asset: str, recorded_by: str, rules: str):
             pl.col("recorded_by") == recorded_by
         )
         held = issues.filter(pl.col("action") == HELD_BACK).sort("game_id", "rule")
-        metadata = {"games_held_back": held["game_id"].n_unique(), "game_issues": dg.MetadataValue.json(summarize(issues))}
+        metadata: dict[str, Any] = {"games_held_back": held["game_id"].n_unique(), "game_issues": dg.MetadataValue.json(summarize(issues))}
         if held.height:
             metadata["sample"] = markdown_sample(held.select("game_date", "game_id", "rule", "detail"), fmt_str_lengths=120)
         rules_by_game = held.group_by("game_id", maintain_order=True).agg(pl.col("rule").unique().sort().str.join(", "))

@@ -2,6 +2,7 @@
 gold freshness."""
 
 import datetime as dt
+from typing import Any
 
 import dagster as dg
 import polars as pl
@@ -23,7 +24,7 @@ from nba_lakehouse.schemas import (
 from nba_lakehouse.silver.checks import selected_checks
 from nba_lakehouse.wiring import audit_result, held_back_check, markdown_sample, partition_dates
 
-_blocking = dict(blocking=True, partitions_def=game_date_partitions)
+_blocking: dict[str, Any] = dict(blocking=True, partitions_def=game_date_partitions)
 
 
 @dg.asset_check(asset="players_on_court", **_blocking)
@@ -129,7 +130,7 @@ def gold_freshness(context: dg.AssetCheckExecutionContext, lake: LakeResource):
         for record in records:  # newest first
             built_at.setdefault(record.partition_key, dt.datetime.fromtimestamp(record.timestamp, dt.UTC))
         stale = freshness.stale_partitions(game_dates, built_at, by)
-        metadata = {"game_dates_judged": game_dates.height, "stale": stale.height, "window": judged}
+        metadata: dict[str, Any] = {"game_dates_judged": game_dates.height, "stale": stale.height, "window": judged}
         if stale.height:
             metadata["stale_partitions"] = markdown_sample(stale)
         yield dg.AssetCheckResult(

@@ -7,6 +7,8 @@ stretches a lead to seven still counts.
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from nba_lakehouse.game_clock import REGULATION_PERIODS
@@ -19,7 +21,7 @@ CLUTCH_MARGIN = 5
 def clutch_events(state: pl.DataFrame) -> pl.DataFrame:
     """Gold event_state rows with ``clutch``, the margin before the event and the seconds until the
     next event (the time credited to the lineup on the floor)."""
-    by_game = {"partition_by": "game_id", "order_by": "event_order"}
+    by_game: dict[str, Any] = {"partition_by": "game_id", "order_by": "event_order"}
     margin_before = pl.col("point_differential").shift(1).over(**by_game).fill_null(0)
     next_elapsed = pl.col("seconds_elapsed_game").shift(-1).over(**by_game)
     return state.with_columns(

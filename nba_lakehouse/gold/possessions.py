@@ -11,6 +11,8 @@ over events.
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from nba_lakehouse.game_clock import spans
@@ -30,7 +32,7 @@ def running_score(column: str) -> pl.Expr:
 
 def _event_points(pbp: pl.DataFrame) -> pl.DataFrame:
     """Home and away points scored on each event, from the forward-filled running score."""
-    by_game = {"partition_by": "game_id", "order_by": "event_order"}
+    by_game: dict[str, Any] = {"partition_by": "game_id", "order_by": "event_order"}
     return pbp.with_columns(home_running=running_score("home_score"), away_running=running_score("away_score")).with_columns(
         home_points=pl.col("home_running") - pl.col("home_running").shift(1).over(**by_game).fill_null(0),
         away_points=pl.col("away_running") - pl.col("away_running").shift(1).over(**by_game).fill_null(0),
@@ -63,7 +65,7 @@ def possession_events(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
     events = events.join(sides.select("game_id", "home_team_id", "away_team_id"), on="game_id", how="left")
     kind = pl.col("event_type")
     team = pl.col("team_id")
-    in_period = {"partition_by": GAME_KEY, "order_by": "event_order"}
+    in_period: dict[str, Any] = {"partition_by": GAME_KEY, "order_by": "event_order"}
 
     # The team of the latest shot decides whether a rebound is offensive.
     is_shot = kind.is_in(["missed_shot", "made_shot"]) | ((kind == "free_throw") & ~pl.col("keeps_ball"))

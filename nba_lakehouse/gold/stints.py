@@ -6,6 +6,8 @@ covered, the points each side scored and the possessions each side started.
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from nba_lakehouse.game_clock import spans
@@ -30,7 +32,7 @@ def stints_from_events(on_court: pl.DataFrame, possession_events: pl.DataFrame) 
         on=["game_id", "event_order"],
     ).sort("game_id", "event_order")
     lineup = pl.struct("home_player_ids", "away_player_ids").hash()
-    by_game = {"partition_by": "game_id", "order_by": "event_order"}
+    by_game: dict[str, Any] = {"partition_by": "game_id", "order_by": "event_order"}
     changed = (pl.col("period") != pl.col("period").shift(1).over(**by_game)) | (lineup != lineup.shift(1).over(**by_game))
     events = events.with_columns(stint_number=changed.fill_null(True).cast(pl.Int32).cum_sum().over(**by_game))
     starts_possession = pl.col("possession_number") != pl.col("possession_number").shift(1).over(**by_game)
