@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import uuid
+from typing import cast
 from pathlib import Path
 
 import numpy as np
@@ -102,7 +103,7 @@ def game_flow_figure(
     minutes = (game["seconds_elapsed_game"] / 60).to_numpy()
     margin = game["point_differential"].to_numpy().astype(float)
     spans = period_spans(game).with_columns(pl.col("start", "end") / 60)
-    game_end = float(spans["end"].max())
+    game_end = float(cast(float, spans["end"].max()))  # a float column of a non-empty frame
 
     # Carry the last margin to the final buzzer, so the line spans the whole game.
     x = np.append(minutes, game_end) if minutes[-1] < game_end else minutes
@@ -140,7 +141,7 @@ def game_flow_figure(
     )
     ax.set_title(title or (
         f"Game flow {game_id}: {away} {last['away_score']} @ {home} {last['home_score']}"
-        f"{overtime_suffix(int(spans['period'].max()))}"
+        f"{overtime_suffix(int(cast(int, spans['period'].max())))}"
     ))
     return fig
 
@@ -207,7 +208,7 @@ def starter_bench_figure(splits: pl.DataFrame | pl.LazyFrame, top: int = 6, titl
         part = lines.filter(pl.col("role") == role)
         right.scatter(part["minutes"], part["points"], s=28, color=color, alpha=0.85, zorder=2,
                       label=f"{role} ({part.height})", gid=gid)
-    flip_at = float(lines["minutes"].max() or 0) * 0.3  # names to the left of their dots, but near the y axis
+    flip_at = float(cast(float, lines["minutes"].max()) or 0) * 0.3  # names to the left of their dots, but near the y axis
     for name, season, mins, pts in lines.sort("points", descending=True).head(top).select(
         "player_name", "season", "minutes", "points"
     ).iter_rows():

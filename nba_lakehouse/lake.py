@@ -190,8 +190,10 @@ class S3Settings(BaseModel):
                                   "is not: S3 credentials need both the key id and the secret")
         if token and not key:
             raise S3SettingsError(f"{where('session_token')} is set without AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
-        return cls(endpoint_url=endpoint, region=region, path_style=path_style, access_key_id=key,
-                   secret_access_key=secret, session_token=token, sources=dict(sources))
+        # Validated like keyword arguments; a dict because the secrets arrive as str and the model
+        # stores them as SecretStr.
+        return cls.model_validate({"endpoint_url": endpoint, "region": region, "path_style": path_style, "access_key_id": key,
+                                   "secret_access_key": secret, "session_token": token, "sources": dict(sources)})
 
     def merged(self, overrides: Mapping[str, str | bool | None], sources: Mapping[str, str] | None = None) -> S3Settings:
         """These settings with ``overrides`` taking precedence (by default: the lake URI's query)."""
@@ -715,7 +717,7 @@ class Lake:
         if not arrow:
             return table.empty().select(wanted)
         # A file written before a column was declared lacks it: null there, as a dataset read gives.
-        df = pl.from_arrow(pa.concat_tables(arrow, promote_options="permissive"))
+        df = pl.DataFrame(pa.concat_tables(arrow, promote_options="permissive"))
         return table.cast(df) if columns else table.enforce(df)
 
     def _read_part(

@@ -27,14 +27,14 @@ import socket
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import polars as pl
 
 PBPSTATS_VERSION = "1.3.11"
 
 # Columns of the per-event frame, in order.
-EVENT_SCHEMA = {
+EVENT_SCHEMA: dict[str, Any] = {
     "period": pl.Int64,
     "action_number": pl.Int64,  # CDN actionNumber == pbpstats event.event_num
     "clock_seconds": pl.Float64,  # seconds remaining in the period (pbpstats seconds_remaining)
@@ -143,7 +143,7 @@ def pbpstats_game(game_id: str, replay_dir: Path, *, repeats: int = 5) -> dict:
         away_team_id = int(box["awayTeam"]["teamId"])
 
         # current_players walks back to the period start on every access: read it once per event.
-        possession_of = {}
+        possession_of: dict[int, tuple[int | None, int | None]] = {}
         for number, possession in enumerate(loader.items, start=1):
             for event in possession.events:
                 possession_of[id(event)] = (number, int(possession.offense_team_id))
@@ -153,7 +153,7 @@ def pbpstats_game(game_id: str, replay_dir: Path, *, repeats: int = 5) -> dict:
             unexpected = set(players) - {home_team_id, away_team_id}
             if unexpected:
                 raise ValueError(f"event {event.event_num}: team ids {unexpected} are not in the box score")
-            number, offense = possession_of.get(id(event), (None, None))
+            possession_number, offense = possession_of.get(id(event), (None, None))
             rows.append({
                 "period": int(event.period),
                 "action_number": int(event.event_num),
@@ -161,7 +161,7 @@ def pbpstats_game(game_id: str, replay_dir: Path, *, repeats: int = 5) -> dict:
                 "home_player_ids": sorted(int(p) for p in players.get(home_team_id, [])),
                 "away_player_ids": sorted(int(p) for p in players.get(away_team_id, [])),
                 "event_class": type(event).__name__,
-                "possession_number": number,
+                "possession_number": possession_number,
                 "offense_team_id": offense,
             })
 
