@@ -67,7 +67,7 @@ def test_a_season_write_without_rows_for_the_season_empties_it(tmp_path, splits)
 
     assert lake.read_table(STARTER_SPLITS, seasons=[season]).is_empty()
     assert not under(files_of(tmp_path), STARTER_SPLITS, season)  # file and record gone
-    assert {p: d for p, d in files_of(tmp_path).items()} == others
+    assert files_of(tmp_path) == others
 
 
 def test_a_whole_season_write_of_a_game_date_table_owns_every_date_folder_of_the_season(tmp_path, sample_frames):

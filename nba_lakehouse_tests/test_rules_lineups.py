@@ -14,8 +14,8 @@ import pytest
 from nba_lakehouse.gold.players_on_court import (
     ON_FLOOR_ROLES,
     build_players_on_court,
-    period_starters,
     lineup_segments,
+    period_starters,
     player_teams,
     substitutions,
     unresolved_substitutions,
@@ -49,7 +49,8 @@ def sub(team: int, out: int | None, into: int | None, clock: float = 600.0, peri
 
 def starters_act(period: int = 2, clock: float = 710.0, home=H_FIVE, away=A_FIVE) -> list[dict]:
     """Each given player makes a shot early in the period: the evidence that he started it."""
-    return [shot(H, p, clock - i, period) for i, p in enumerate(home)] + [shot(A, p, clock - 5 - i, period) for i, p in enumerate(away)]
+    return ([shot(H, p, clock - i, period) for i, p in enumerate(home)]
+            + [shot(A, p, clock - 5 - i, period) for i, p in enumerate(away)])
 
 
 def pbp(*rows: dict) -> pl.DataFrame:
@@ -303,7 +304,8 @@ def test_a_possession_is_counted_in_the_stint_it_started_in_only():
 
 def test_player_stint_seconds_add_up_each_players_stints():
     frame = pbp(*starters_act(), sub(H, 5, 6, clock=600), shot(H, 6, 590))
-    seconds = dict(player_stint_seconds(stints_of(frame)).filter(pl.col("team_id") == H).select("player_id", "seconds").iter_rows())
+    home = player_stint_seconds(stints_of(frame)).filter(pl.col("team_id") == H)
+    seconds = dict(home.select("player_id", "seconds").iter_rows())
     assert seconds == {1: 720.0, 2: 720.0, 3: 720.0, 4: 720.0, 5: 120.0, 6: 600.0}
 
 

@@ -10,7 +10,11 @@ import datetime as dt
 
 import polars as pl
 
-from nba_lakehouse.gold.possessions import build_possessions, events_in_possessions, possession_events
+from nba_lakehouse.gold.possessions import (
+    build_possessions,
+    events_in_possessions,
+    possession_events,
+)
 from nba_lakehouse.schemas import PLAY_BY_PLAY
 
 GAME = "0022200001"
@@ -176,7 +180,8 @@ def test_flagrant_free_throws_the_fouled_team_keeps_the_ball():
 
 def test_flagrant_free_throws_against_the_offense_give_the_ball_to_the_fouled_defense():
     rows = events(MISS_H, ev("rebound", H, "REBOUND"), ev("foul", H, "Flagrant Type 2"),
-                  ev("free_throw", A, "Free Throw Flagrant 1 of 2", True), ev("free_throw", A, "Free Throw Flagrant 2 of 2", True),
+                  ev("free_throw", A, "Free Throw Flagrant 1 of 2", True),
+                  ev("free_throw", A, "Free Throw Flagrant 2 of 2", True),
                   MAKE_A)
     assert rows["offense_team_id"].to_list() == [H, H, H, H, H, A]
     assert possessions(*[MISS_H, ev("rebound", H, "REBOUND"), ev("foul", H, "Flagrant Type 2"),
@@ -209,7 +214,8 @@ def test_defensive_rebound_ends_the_possession_and_belongs_to_it():
 
 def test_a_blocked_shot_rebounded_by_the_shooters_after_the_block_is_offensive():
     """The rebound is judged against the team of the latest shot, whatever happened between."""
-    rows = events(MISS_H, ev("foul", A, "Loose Ball Foul"), ev("rebound", H, "REBOUND"), ev("made_shot", H, "Dunk", True, clock=690))
+    rows = events(MISS_H, ev("foul", A, "Loose Ball Foul"), ev("rebound", H, "REBOUND"),
+                  ev("made_shot", H, "Dunk", True, clock=690))
     assert rows["possession_number"].to_list() == [1] * 4
 
 
@@ -248,7 +254,8 @@ def test_a_made_basket_ends_the_possession_the_next_starts_after_make():
 def test_end_of_period_ends_the_possession_even_for_the_same_team():
     """H has the last possession of Q1 and the first of Q2: two possessions, not one."""
     rows = possessions(ev("missed_shot", H, "MISS", False, clock=2, period=1), ev("period_end", None, "End", clock=0, period=1),
-                       ev("period_start", None, "Start", clock=720, period=2), ev("made_shot", H, "Layup", True, clock=700, period=2))
+                       ev("period_start", None, "Start", clock=720, period=2),
+                       ev("made_shot", H, "Layup", True, clock=700, period=2))
     assert rows["offense_team_id"].to_list() == [H, H]
     assert rows["period"].to_list() == [1, 2]
     assert rows["start_type"].to_list() == ["period_start", "period_start"]
@@ -318,7 +325,8 @@ def test_every_event_belongs_to_exactly_one_possession_in_order():
 
 
 def test_events_read_back_from_the_possessions_table_get_each_events_possession():
-    frame = pbp(MISS_H, ev("rebound", A, "REBOUND", home=0, away=0), ev("made_shot", A, "Layup", True, clock=690, home=0, away=2), MAKE_H)
+    frame = pbp(MISS_H, ev("rebound", A, "REBOUND", home=0, away=0),
+                ev("made_shot", A, "Layup", True, clock=690, home=0, away=2), MAKE_H)
     read_back = events_in_possessions(frame, build_possessions(frame, SIDES)).sort("event_order")
     assert read_back["possession_number"].to_list() == [1, 1, 2, 3]
     assert read_back["offense_team_id"].to_list() == [H, H, A, H]
