@@ -27,7 +27,9 @@ def build_catalog(root: str) -> dict[str, int]:
         result = dg.materialize([duckdb_catalog], resources={k: resources[k] for k in ("lake", "duckdb")},
                                 instance=instance, run_config=QUIET)
     (materialization,) = result.asset_materializations_for_node("duckdb_catalog")
-    return materialization.metadata["rows"].value
+    counts = materialization.metadata["rows"].value
+    assert isinstance(counts, dict)
+    return counts
 
 
 @pytest.fixture
