@@ -239,8 +239,11 @@ def test_an_unresolved_substitution_is_a_v2_v3_row_missing_a_player_or_a_cdn_row
 
 
 def test_a_player_keeps_his_place_all_period_when_nobody_subs_him():
-    frame = pbp(*starters_act(), *[shot(H, 1, 600 - 60 * i) for i in range(8)], sub(H, 4, 6, clock=100))
+    """5 acts once at the start; others come and go around him: he is on the floor at every event."""
+    frame = pbp(*starters_act(), sub(H, 4, 6, clock=400), *[shot(H, 1, 390 - 60 * i) for i in range(4)],
+                sub(H, 6, 7, clock=100), shot(H, 7, 50))
     assert all(5 in lineup for lineup in home_at(frame))
+    assert home_at(frame)[-1] == [1, 2, 3, 5, 7]
 
 
 def test_a_substitution_between_free_throws_puts_the_new_player_on_the_floor_for_the_second():
