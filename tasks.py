@@ -5,6 +5,8 @@
     python3 tasks.py test    create .venv, install with test extras, run the test suite (first
                              installs from Debian what the tests start on 127.0.0.1 if absent:
                              chromium for the UI, PostgreSQL, redis)
+    python3 tasks.py lint    create .venv, install with test extras, run ruff and mypy (CI runs it
+                             after the tests)
     python3 tasks.py ui      create .venv, install, start the Dagster UI on the demo's instance
 
 Standard library only, so it runs before anything is installed.
@@ -28,7 +30,7 @@ def run(*args: str, **env: str) -> None:
 
 
 def install(extras: str = "") -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (tasks.py runs on whatever python3 the machine has)
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
         venv.create(VENV, with_pip=True)
@@ -100,6 +102,10 @@ def main() -> None:
         # pyproject.toml's addopts leave out the slow tests; the full run overrides that unless asked.
         everything = [] if any(a.startswith("-m") for a in args) else ["-m", "slow or not slow"]
         run(str(BIN / "python"), "-m", "pytest", *parallel, *everything, *args)
+    elif command == "lint":
+        install("[test]")
+        run(str(BIN / "ruff"), "check", ".")  # the [tool.ruff] rules, over everything
+        run(str(BIN / "mypy"))  # the [tool.mypy] files: the package and tasks.py
     elif command == "ui":
         install()
         try:

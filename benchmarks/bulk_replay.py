@@ -35,7 +35,7 @@ BENCHMARKS = Path(__file__).resolve().parent
 if str(BENCHMARKS) not in sys.path:
     sys.path.insert(0, str(BENCHMARKS))
 
-from season_benchmark import DEFAULT_BULK, assign_dates, extract_once, game_id_of  # noqa: E402
+from season_benchmark import DEFAULT_BULK, assign_dates, extract_once, game_id_of
 
 MARKER = ".complete"
 DATE_SOURCE = "assigned: spread in game-id order over 2022-10-18..2023-04-09 (benchmarks/season_benchmark.py assign_dates)"

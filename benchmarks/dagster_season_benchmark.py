@@ -54,10 +54,9 @@ BENCHMARKS = REPO_ROOT / "benchmarks"
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(BENCHMARKS))
 
-import polars as pl  # noqa: E402
-
-from bulk_replay import build_replay_dir  # noqa: E402
-from season_benchmark import DEFAULT_BULK, DEFAULT_WORKDIR, Meter  # noqa: E402
+import polars as pl
+from bulk_replay import build_replay_dir
+from season_benchmark import DEFAULT_BULK, DEFAULT_WORKDIR, Meter
 
 CPU_SECONDS: dict[str, float] = {}  # stage label -> CPU seconds of this process (load-independent)
 
@@ -151,6 +150,7 @@ def run_plain_season(
     rotation (all replay misses in the bulk) and writes the empty box score tables and
     team_game_stats, as those assets do; play_by_play_date_job has none of them.
     """
+    from nba_lakehouse import game_issues
     from nba_lakehouse.bronze.archive import (
         DEFAULT_FEED_ORDER,
         GAME_FEEDS,
@@ -159,6 +159,11 @@ def run_plain_season(
         fetch_game,
         load_payload,
     )
+    from nba_lakehouse.gold.audits import (
+        players_on_court_rule_violations,
+        possessions_rule_violations,
+        stints_rule_violations,
+    )
     from nba_lakehouse.gold.event_state import build_event_state
     from nba_lakehouse.gold.players_on_court import build_players_on_court
     from nba_lakehouse.gold.possessions import build_possessions
@@ -166,14 +171,14 @@ def run_plain_season(
     from nba_lakehouse.gold.team_game_stats import build_team_game_stats
     from nba_lakehouse.lake import Lake
     from nba_lakehouse.schemas import (
-        BOX_SCORE_PLAYERS, BOX_SCORE_TEAMS, EVENT_STATE, PLAY_BY_PLAY, PLAYERS_ON_COURT, POSSESSIONS, STINTS,
+        BOX_SCORE_PLAYERS,
+        BOX_SCORE_TEAMS,
+        EVENT_STATE,
+        PLAY_BY_PLAY,
+        PLAYERS_ON_COURT,
+        POSSESSIONS,
+        STINTS,
         TEAM_GAME_STATS,
-    )
-    from nba_lakehouse import game_issues
-    from nba_lakehouse.gold.audits import (
-        players_on_court_rule_violations,
-        possessions_rule_violations,
-        stints_rule_violations,
     )
     from nba_lakehouse.silver import audits
     from nba_lakehouse.silver.games import game_outcomes

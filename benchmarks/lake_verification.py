@@ -114,9 +114,9 @@ def cost(source: Lake, repeat: int) -> None:
             assert read_as_before(lake, table).sort(table.key).equals(lake.read_table(table).sort(table.key))
             print(f"{table.layer}.{table.name}: {df.height:,} rows in {len(files)} files, {size / 1e6:.1f} MB; best / median of {repeat}")
             before, verified, alone = (
-                timed(lambda: read_as_before(lake, table), repeat),
-                timed(lambda: lake.read_table(table), repeat),
-                timed(lambda: verification_only(lake, table), repeat),
+                timed(lambda table=table: read_as_before(lake, table), repeat),
+                timed(lambda table=table: lake.read_table(table), repeat),
+                timed(lambda table=table: verification_only(lake, table), repeat),
             )
             print(f"  before: pyarrow dataset, unverified        {before[0]:6.3f} s / {before[1]:6.3f} s")
             print(f"  Lake.read_table, verified                  {verified[0]:6.3f} s / {verified[1]:6.3f} s"

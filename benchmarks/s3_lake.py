@@ -42,13 +42,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
-import duckdb  # noqa: E402
-import pyarrow.fs as pafs  # noqa: E402
+import duckdb
+import pyarrow.fs as pafs
 
-from nba_lakehouse.lake import Lake  # noqa: E402
-from nba_lakehouse.schemas import PLAY_BY_PLAY, TABLES  # noqa: E402
-from nba_lakehouse.warehouse.views import view_sql  # noqa: E402
-from nba_lakehouse_tests.service_moto import MotoS3, apply_env, restore_env  # noqa: E402
+from nba_lakehouse.lake import Lake
+from nba_lakehouse.schemas import PLAY_BY_PLAY, TABLES
+from nba_lakehouse.warehouse.views import view_sql
+from nba_lakehouse_tests.service_moto import MotoS3, apply_env, restore_env
 
 DEFAULT_BULK = REPO_ROOT.parent / "shared" / "nba_samples" / "bulk" / "nbaplays_2022-23_raw.tar.xz"
 BUCKET = "nba-lake-benchmark"

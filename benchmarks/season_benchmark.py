@@ -63,6 +63,11 @@ from nba_lakehouse.gold.possessions import build_possessions
 from nba_lakehouse.gold.stints import build_stints
 from nba_lakehouse.lake import Lake
 from nba_lakehouse.partitions import season_of_game_expr
+from nba_lakehouse.pbpstats_oracle import (
+    cdn_recordings,
+    pbpstats_available,
+    pbpstats_game,
+)
 from nba_lakehouse.progress import Progress
 from nba_lakehouse.schemas import (
     BOX_SCORE_PLAYERS,
@@ -84,19 +89,14 @@ from nba_lakehouse.silver.games import (
     game_outcomes,
     with_partition_columns,
 )
-from nba_lakehouse.silver.repairs import repair_play_by_play
-from nba_lakehouse.silver.secondary_players import secondary_player_counts, with_v3_secondary_players
 from nba_lakehouse.silver.play_by_play import (
     V3_RAW_SCHEMA,
     normalize_v3,
     play_by_play_from_payload,
     v3_actions,
 )
-from nba_lakehouse.pbpstats_oracle import (
-    cdn_recordings,
-    pbpstats_available,
-    pbpstats_game,
-)
+from nba_lakehouse.silver.repairs import repair_play_by_play
+from nba_lakehouse.silver.secondary_players import secondary_player_counts, with_v3_secondary_players
 
 try:  # not a project dependency: only measured when it happens to be installed
     import orjson
@@ -555,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  pbpstats vs ours on {COMPARE_GAME} (best of {COMPARE_REPEATS} each)", flush=True)
         try:
             compare["pbpstats"] = pbpstats_game(COMPARE_GAME, REPLAY_DIR, repeats=COMPARE_REPEATS)
-        except Exception as exc:  # noqa: BLE001 - informational: a failure here is printed, not raised
+        except Exception as exc:
             compare["skipped"] = f"pbpstats failed on {COMPARE_GAME}: {exc!r}"
         compare["ours"] = ours_on_one_game(COMPARE_GAME, COMPARE_GAME_DATE, REPLAY_DIR, COMPARE_REPEATS)
 
@@ -581,7 +581,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nRow counts")
     print(f"  actions read from the files : {actions_read:,} (expected {EXPECTED_ACTIONS:,})")
-    print(f"  silver play_by_play rows    : {counts['pbp']:,} (written {counts['pbp_written']:,} in {counts['pbp_files']} partition files; re-read {counts['reread']:,})")
+    print(f"  silver play_by_play rows    : {counts['pbp']:,} (written {counts['pbp_written']:,} in {counts['pbp_files']} partition files; "
+          f"re-read {counts['reread']:,})")
     print(f"  silver games rows           : {games.height:,} (written {sum(written_games.values()):,} in {len(written_games)} files)")
     print(f"  gold event_state rows       : {counts['es']:,} (written {counts['es_written']:,} in {counts['es_files']} files)")
     print(f"  gold players_on_court rows  : {counts['on_court']:,}")

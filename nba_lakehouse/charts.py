@@ -12,8 +12,8 @@ from __future__ import annotations
 import io
 import os
 import uuid
-from typing import cast
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import polars as pl

@@ -637,7 +637,7 @@ class Lake:
         The file is read before its record: a commit that lands between the two reads leaves a
         file the record no longer accepts, so a mismatch is read once more before it is believed.
         """
-        for attempt in (1, 2):
+        for _attempt in (1, 2):
             data = self.read_bytes(path)
             record = self._read_record(self.checksum_path(path))
             if record is None:

@@ -26,8 +26,9 @@ import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import polars as pl
 
@@ -129,7 +130,7 @@ def pbpstats_game(game_id: str, replay_dir: Path, *, repeats: int = 5) -> dict:
     ``seconds`` (best of ``repeats`` wall times of loading + parsing the game, perf_counter),
     ``seconds_per_event``, ``home_team_id``, ``away_team_id``, ``repeats``, ``pbpstats_version``.
     """
-    import pbpstats  # noqa: F401  (fail early with ImportError when missing)
+    import pbpstats
     from pbpstats.data_loader import LiveBoxscoreFileLoader, LiveBoxscoreLoader
 
     with no_network(), pbpstats_data_dir(game_id, Path(replay_dir)) as data_dir:

@@ -76,7 +76,8 @@ def test_demo_final_scores_match_the_recorded_box_scores(demo_lake):
         raw = load_recorded(box_file)
         if box_feed == "v2":
             team_stats = next(rs for rs in raw["resultSets"] if rs["name"] == "TeamStats")
-            points = {dict(zip(team_stats["headers"], r))["TEAM_ABBREVIATION"]: dict(zip(team_stats["headers"], r))["PTS"] for r in team_stats["rowSet"]}
+            rows = [dict(zip(team_stats["headers"], r, strict=True)) for r in team_stats["rowSet"]]
+            points = {row["TEAM_ABBREVIATION"]: row["PTS"] for row in rows}
         else:
             box = raw["boxScoreTraditional"] if box_feed == "v3" else raw["game"]
             points = {

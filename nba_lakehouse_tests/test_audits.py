@@ -56,7 +56,7 @@ def test_a_score_that_goes_down_is_caught(sample_frames):
         .then(pl.col("home_score") - 10).otherwise(pl.col("home_score"))
     )
     bad = audits.decreasing_scores(corrupted)
-    assert (scored["game_id"], scored["event_order"]) in set(zip(bad["game_id"], bad["event_order"]))
+    assert (scored["game_id"], scored["event_order"]) in set(zip(bad["game_id"], bad["event_order"], strict=True))
 
 
 def test_duplicate_keys_and_bad_clocks_are_caught(sample_frames):

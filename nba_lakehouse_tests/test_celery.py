@@ -13,6 +13,7 @@ are then run in-process (``fake_nba.run_dates``) into another lake, and the two 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -47,7 +48,7 @@ def _workers_ready(app_yaml: Path, env: dict, count: int) -> bool:
     return out.returncode == 0 and out.stdout.strip().isdigit() and int(out.stdout.strip()) >= count
 
 
-def test_two_celery_workers_keep_the_spacing_and_write_the_in_process_lake(tmp_path, redis_url):  # noqa: F811
+def test_two_celery_workers_keep_the_spacing_and_write_the_in_process_lake(tmp_path, redis_url):
     broker = redis_url.rsplit("/", 1)[0] + "/1"  # the rate limit keeps db 0 to itself
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -130,7 +131,7 @@ def test_two_celery_workers_keep_the_spacing_and_write_the_in_process_lake(tmp_p
     assert len(celery_seen) >= 10
     for prefix in ("/stats/", "/cdn/"):
         times = [s.at for s in celery_seen if s.path.startswith(prefix)]
-        gaps = [b - a for a, b in zip(times, times[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         assert gaps and min(gaps) >= MIN_INTERVAL_S - TOLERANCE_S, (prefix, [round(g, 3) for g in gaps])
 
     # The lake, byte for byte (volatile columns aside), as an in-process run writes it.

@@ -13,6 +13,7 @@ recorded. All server-side waits are bounded and stop as soon as the test finishe
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import socket
 import threading
@@ -244,7 +245,7 @@ def make_client(server):
 
 
 def gaps(seen: list[Seen]) -> list[float]:
-    return [b.at - a.at for a, b in zip(seen, seen[1:])]
+    return [b.at - a.at for a, b in itertools.pairwise(seen)]
 
 
 @pytest.fixture
@@ -332,7 +333,7 @@ def test_custom_cdn_headers_are_what_the_server_sees(server, make_client):
 def _assert_backoff(draws, observed_gaps, base=0.05, cap=0.2):
     """Each retry waited random.uniform(b/2, b) with b = min(cap, base * 2**(attempt-1))."""
     assert len(draws) == len(observed_gaps)
-    for attempt, ((low, high, value), gap) in enumerate(zip(draws, observed_gaps), start=1):
+    for attempt, ((low, high, value), gap) in enumerate(zip(draws, observed_gaps, strict=True), start=1):
         b = min(cap, base * 2 ** (attempt - 1))
         assert (low, high) == pytest.approx((b / 2, b)), attempt
         assert low <= value <= high

@@ -114,7 +114,8 @@ def test_a_mistyped_field_is_unusable(fake_nba):
     """The real V3 play-by-play with action 16's period written as a string ("1" for 1)."""
     fake_nba.fault(PBP_V3, edit_json(lambda p: p["game"]["actions"][16].update(period=str(V3_ACTION["period"]))))
 
-    with pytest.raises(UnusablePayloadError, match=rf"game.actions\[16\] \(actionNumber {V3_ACTION['actionNumber']}\).period is '{V3_ACTION['period']}', not an integer"):
+    where = rf"game.actions\[16\] \(actionNumber {V3_ACTION['actionNumber']}\)"
+    with pytest.raises(UnusablePayloadError, match=rf"{where}.period is '{V3_ACTION['period']}', not an integer"):
         fake_nba.client().play_by_play_v3(GAME_V3)
 
 
@@ -250,7 +251,7 @@ def test_a_gzip_garbage_body_is_retried_as_transport_damage(fake_nba):
     assert [s.status for s in fake_nba.requests_to(PBP_V3)] == [200, 200]
 
     fake_nba.fault(PBP_V3, with_headers({"Content-Encoding": "gzip"}), times=None)
-    with pytest.raises(RetriesExhaustedError, match=f"ContentDecodingError.*") as raised:
+    with pytest.raises(RetriesExhaustedError, match="ContentDecodingError.*") as raised:
         fake_nba.client(max_retries=1).play_by_play_v3(GAME_V3)
     assert GAME_V3 in str(raised.value)
 

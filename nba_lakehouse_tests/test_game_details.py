@@ -425,7 +425,7 @@ def test_corrupted_player_or_team_points_are_caught():
 # -------------------------------------------------------------------- summary, officials, inactive
 def test_summary_fields_come_from_their_result_sets(summaries, box_v2):
     teams = box_v2[1]
-    for game_id, (summary, lines, officials, _) in summaries.items():
+    for game_id, (summary, _lines, officials, _) in summaries.items():
         raw = load_recorded(summary_file(game_id))
         game = raw_rows(raw, "GameSummary")[0]
         info = raw_rows(raw, "GameInfo")[0]

@@ -28,6 +28,7 @@ from nba_lakehouse.gold.players_on_court import (
 from nba_lakehouse.gold.possessions import build_possessions, possession_events
 from nba_lakehouse.gold.stints import build_stints, stints_from_events
 from nba_lakehouse.gold.team_game_stats import build_team_game_stats
+from nba_lakehouse.pbpstats_oracle import pbpstats_available, pbpstats_game
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse.schemas import (
     BOX_SCORE_PLAYERS,
@@ -45,7 +46,6 @@ from nba_lakehouse.silver.games import game_outcomes, with_partition_columns
 from nba_lakehouse.silver.play_by_play import normalize_v3, v3_actions
 from nba_lakehouse.silver.secondary_players import with_v3_secondary_players
 from nba_lakehouse_tests.conftest import REPLAY, SAMPLE_GAMES, load_recorded
-from nba_lakehouse.pbpstats_oracle import pbpstats_available, pbpstats_game
 
 ROTATION_GAME = "0022200552"
 CDN_GAME = "0022000001"

@@ -67,7 +67,7 @@ def test_lineups_are_five_a_side_except_inside_substitution_rows(oracle, recorde
     }
     rows = oracle["frame"].to_dicts()
     is_sub = [a["actionType"] == "substitution" for a in actions]
-    for i, (row, sub) in enumerate(zip(rows, is_sub)):
+    for i, (row, sub) in enumerate(zip(rows, is_sub, strict=True)):
         home, away = row["home_player_ids"], row["away_player_ids"]
         assert set(home) <= roster["homeTeam"] and set(away) <= roster["awayTeam"], row
         if not sub:

@@ -7,9 +7,9 @@ way the G League writes them.
 
 import copy
 import datetime as dt
+import itertools
 
 import polars as pl
-import pytest
 
 from nba_lakehouse.gold.possessions import build_possessions, possession_events
 from nba_lakehouse.silver.box_scores import box_score_from_payload
@@ -175,7 +175,7 @@ def _as_one_g_league_free_throw() -> tuple[list[dict], list[dict], int]:
         return action["subType"] == subtype and not action["description"].startswith("MISS")
 
     first, second = next(
-        (a, b) for a, b in zip(free_throws, free_throws[1:])
+        (a, b) for a, b in itertools.pairwise(free_throws)
         if made(a, "Free Throw 1 of 2") and made(b, "Free Throw 2 of 2") and a["personId"] == b["personId"]
     )
     rewritten = []

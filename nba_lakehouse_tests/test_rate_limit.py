@@ -22,6 +22,7 @@ process that executes one run.
 
 # No `from __future__ import annotations`: Dagster reads resource annotations at definition time.
 
+import itertools
 import json
 import os
 import subprocess
@@ -174,7 +175,7 @@ def game_of(seen: Seen) -> str | None:
 
 
 def gaps(seen: list[Seen]) -> list[float]:
-    return [b.at - a.at for a, b in zip(seen, seen[1:])]
+    return [b.at - a.at for a, b in itertools.pairwise(seen)]
 
 
 def overlapping_steps(steps: list[tuple[float, float, str, str]]) -> list[tuple]:
@@ -196,7 +197,7 @@ def _check_requests(outcome: Outcome) -> str:
 
 
 # --------------------------------------------------------------------------- tests
-def test_two_runs_in_two_processes_keep_the_spacing_through_redis(tmp_path, redis_url):  # noqa: F811
+def test_two_runs_in_two_processes_keep_the_spacing_through_redis(tmp_path, redis_url):
     # Separate NBA_THROTTLE_DIRs: only redis can space the two processes.
     outcome = run_two_at_once(tmp_path, redis=redis_url, shared_dir=False)
     report = _check_requests(outcome)
@@ -221,7 +222,7 @@ def test_control_with_a_limiter_per_process_the_spacing_breaks(tmp_path):
     assert min(gaps(outcome.seen)) < MIN_INTERVAL_S - TOLERANCE_S, report
 
 
-def test_redis_spacing_uses_the_servers_clock(redis_url, monkeypatch, fake_nba):  # noqa: F811
+def test_redis_spacing_uses_the_servers_clock(redis_url, monkeypatch, fake_nba):
     """A caller whose clock runs 30 s ahead (another machine's) still waits its turn: the Lua
     script reads redis' TIME, never the caller's timestamp."""
     import pyrate_limiter.clocks

@@ -153,7 +153,7 @@ def test_substitution_logged_after_the_free_throw_of_the_player_it_brings_in_is_
     free_throw = next(a for a in actions if a["description"] == "MISS Ball Free Throw Technical")
     # Everything from the substitution to the free throw moves up one place; the substitution goes last.
     ids = sorted(a["actionId"] for a in actions if sub["actionId"] <= a["actionId"] <= free_throw["actionId"])
-    corrupted = with_action_ids(actions, {**dict(zip(ids[1:], ids[:-1])), sub["actionId"]: ids[-1]})
+    corrupted = with_action_ids(actions, {**dict(zip(ids[1:], ids[:-1], strict=True)), sub["actionId"]: ids[-1]})
     pbp = silver(corrupted, "0022200781")
     assert row(pbp, description=sub["description"])["event_order"] > row(pbp, description=free_throw["description"])["event_order"]
     repaired = repair_play_by_play(pbp)
@@ -258,7 +258,8 @@ def test_instant_replay_row_stamped_with_the_free_throw_after_it_is_set_back():
     # free throw itself then looks like it scored nothing.
     pbp = parsed("0022200994")
     free_throw = row(pbp, description="Markkanen Free Throw 1 of 1 (13 PTS)")
-    replay = pbp.filter((pl.col("event_type") == "instant_replay") & (pl.col("event_order") < free_throw["event_order"])).sort("event_order").row(-1, named=True)
+    replays_before = pbp.filter((pl.col("event_type") == "instant_replay") & (pl.col("event_order") < free_throw["event_order"]))
+    replay = replays_before.sort("event_order").row(-1, named=True)
     side = f"{free_throw['location']}_score"
     before = previous_stated(pbp, side, replay["event_order"])
     assert replay[side] == free_throw[side] == before + 1
@@ -422,7 +423,7 @@ def test_game_rule_violations_name_each_rule():
         frame(made("home", 2, 2, 0), made("away", 3, 2, 3), game_id="0029900004").with_columns(event_order=pl.lit(1, pl.Int32)),
         frame(made("home", 2, 2, 0, period=5, clock_seconds=400.0), game_id="0029900005"),
     ])
-    found = dict(zip(zip(*game_rule_violations(broken).select("game_id", "rule")), game_rule_violations(broken)["detail"]))
+    found = dict(zip(zip(*game_rule_violations(broken).select("game_id", "rule"), strict=True), game_rule_violations(broken)["detail"], strict=True))
     assert found[("0029900002", "scores_never_decrease")] == "Q1 10:00: 2-3 -> 1-3 at event 3"
     assert found[("0029900003", "final_score_matches_scoring_events")] == "stated 5-0, scoring events add up to 2-0"
     assert ("0029900004", "event_keys_unique") in found

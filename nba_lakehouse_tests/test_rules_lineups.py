@@ -21,7 +21,7 @@ from nba_lakehouse.gold.players_on_court import (
     unresolved_substitutions,
 )
 from nba_lakehouse.gold.possessions import possession_events
-from nba_lakehouse.gold.stints import build_stints, player_stint_seconds
+from nba_lakehouse.gold.stints import player_stint_seconds, stints_from_events
 from nba_lakehouse.schemas import BOX_SCORE_PLAYERS, PLAY_BY_PLAY
 
 GAME = "0022200001"
@@ -270,7 +270,7 @@ def test_the_players_team_is_the_box_scores_else_the_one_he_acted_for_most():
 
 # ---------------------------------------------------------------------------- stints
 def stints_of(frame: pl.DataFrame, box_players: pl.DataFrame | None = None) -> pl.DataFrame:
-    return build_stints(on_court(frame, box_players), possession_events(frame, SIDES))
+    return stints_from_events(on_court(frame, box_players), possession_events(frame, SIDES))
 
 
 def test_a_stint_ends_when_either_team_changes_its_five():

@@ -29,7 +29,7 @@ def readme_sql() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def s3_env(moto_s3, tmp_path_factory):  # noqa: F811
+def s3_env(moto_s3, tmp_path_factory):
     """The README's S3 settings for the moto server, and a catalog path outside the repository."""
     moto_s3.create_bucket(BUCKET)
     with pytest.MonkeyPatch.context() as patch:

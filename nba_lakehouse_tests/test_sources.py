@@ -57,7 +57,8 @@ def test_every_shipped_recording_is_reachable_through_a_client_method(client):
         client.schedule_league_v2("2023-24")
     finder = client.league_game_finder(player_or_team_abbreviation="T", season_nullable="2023-24", season_type_nullable="Regular Season")
     assert finder.payload["parameters"]["Season"] == "2023-24"
-    ranged = client.fetch(stats_request(boxscoretraditionalv2.BoxScoreTraditionalV2, game_id="0021600270", range_type="2", start_range="28800", end_range="28940"))
+    ranged = client.fetch(stats_request(boxscoretraditionalv2.BoxScoreTraditionalV2, game_id="0021600270",
+                                        range_type="2", start_range="28800", end_range="28940"))
     assert ranged.payload["parameters"]["StartRange"] == 28800
     log = client.fetch(stats_request(leaguegamelog.LeagueGameLog, season="2018-19"))
     assert log.payload["parameters"]["Season"] == "2018-19"

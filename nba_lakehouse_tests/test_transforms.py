@@ -64,7 +64,7 @@ def test_games_sides_agree_with_the_feeds_that_state_them(sample_frames):
     for game_id in ("0021600270", "0022100732"):
         summary = load_recorded(f"stats/boxscoresummaryv2/GameID={game_id}.json")
         header = next(rs for rs in summary["resultSets"] if rs["name"] == "GameSummary")
-        row = dict(zip(header["headers"], header["rowSet"][0]))
+        row = dict(zip(header["headers"], header["rowSet"][0], strict=True))
         assert sides[game_id] == (row["HOME_TEAM_ID"], row["VISITOR_TEAM_ID"])
 
 

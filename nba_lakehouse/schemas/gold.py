@@ -66,7 +66,7 @@ STARTER_SPLITS = Table(
     layer="gold",
     description="Per player per season: games started vs off the bench, and per-role averages.",
     partition_by=("season",),
-    key=("player_id",),
+    key=("season", "player_id"),  # the table holds every season
     columns=(
         season_column("silver.box_score_players season"),
         Column("player_id", pl.Int64, "NBA person id", nullable=False,
@@ -256,7 +256,7 @@ CLUTCH_SPLITS = Table(
     layer="gold",
     description="Per player per season: stats in clutch time (last five minutes of the fourth period or overtime, margin five or less).",
     partition_by=("season",),
-    key=("player_id",),
+    key=("season", "player_id"),  # the table holds every season
     columns=(
         season_column("silver.play_by_play season"),
         Column("player_id", pl.Int64, "NBA person id", nullable=False, source="silver.play_by_play player_id / gold.players_on_court"),

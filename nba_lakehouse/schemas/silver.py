@@ -382,7 +382,7 @@ PLAYER_SEASON_STATS = Table(
     layer="silver",
     description="Per player per season: regular-season totals from LeagueDashPlayerStats (Base, Totals) as of the fetch.",
     partition_by=("season",),
-    key=("player_id", "team_id"),
+    key=("season", "player_id", "team_id"),  # the table holds every season
     columns=(
         season_column(),
         Column("player_id", pl.Int64, "NBA person id", nullable=False, source="PLAYER_ID"),
