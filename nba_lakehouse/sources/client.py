@@ -1,21 +1,23 @@
-"""The NBA client resource: nba_api endpoint classes for request building, our own request hygiene.
+"""The NBA client resource: nba_api builds each request, a plain ``requests`` session of ours sends it.
 
-nba_api knows each endpoint's name and parameters; its HTTP classes build the URL and send it.
-What nba_api does not do, and the stats API needs, is done here: configurable browser-like
-headers, connect/read timeouts, a request spacing per host shared by every process (and, with
-redis, every machine: ``rate_limit``), retries with
-exponential backoff and jitter (honouring Retry-After), a hard deadline per request, and refusing
-any answer that is not a usable response of its endpoint (``validation``) before anyone can archive
-it. The body handed out is the bytes the server sent. Credentials (secret headers, a proxy, a
-password in a base URL) never appear in the run config, a response or a message (``redact``).
-Responses are parsed from the raw JSON by dataset name elsewhere (``payloads``); nba_api's
-DataFrame helpers are not used.
+nba_api knows each endpoint's name and parameters (its endpoint classes, asked with
+``get_request=False``) and the CDN's paths; ``NBAClient``'s endpoint table maps our names onto them.
+The request goes out through our own ``requests.Session``, which does what the stats API needs:
+configurable browser-like headers, connect/read timeouts, a request spacing per host shared by every
+process (and, with redis, every machine: ``rate_limit``), retries (tenacity) with exponential
+backoff and jitter honouring Retry-After, a hard deadline per request, and refusing any answer that
+is not a usable response of its endpoint (``validation``) before anyone can archive it. Replay
+mounts its adapters on that same session. The body handed out is the bytes the server sent.
+Credentials (secret headers, a proxy, a password in a base URL) never appear in the run config, a
+response or a message (``redact``). Responses are parsed from the raw JSON by dataset name
+elsewhere (``payloads``); nba_api's DataFrame helpers are not used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
 import itertools
 import os
 import queue
@@ -23,15 +25,18 @@ import random
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, NoReturn
 
 import dagster as dg
 import requests
+import tenacity
+from nba_api.library.proxy import as_proxies, resolve_proxy
+from nba_api.library.proxy import redact as redact_proxy
 from nba_api.live.nba.endpoints import boxscore as live_boxscore
 from nba_api.live.nba.endpoints import playbyplay as live_playbyplay
-from nba_api.live.nba.library.http import NBALiveHTTP
 from nba_api.stats.endpoints import (
     boxscoresummaryv2,
     boxscoretraditionalv2,
@@ -51,7 +56,6 @@ from nba_api.stats.endpoints import (
     scoreboardv3,
     shotchartdetail,
 )
-from nba_api.stats.library.http import NBAStatsHTTP
 from pydantic import Field, field_validator, model_validator
 
 from nba_lakehouse.lake import DEFAULT_REPLAY_DIR
@@ -154,19 +158,57 @@ def league_id_of_game(game_id: str) -> str:
     return league_id
 
 
-def cdn_request(endpoint_cls, game_id: str) -> NBARequest:
-    """nba_api's live endpoints are paths under the CDN's ``liveData`` folder."""
-    return NBARequest("cdn", "liveData/" + endpoint_cls.endpoint_url.format(game_id=game_id))
-
-
 CDN_SCHEDULE = NBARequest("cdn", "staticData/scheduleLeagueV2.json")
+
+
+# How a call's arguments become an endpoint's nba_api parameters (the endpoint table's last column).
+def by_game(game_id: str) -> dict[str, Any]:
+    return {"game_id": game_id}
+
+
+def by_date(game_date: dt.date | str) -> dict[str, Any]:
+    return {"game_date": str(game_date)}
+
+
+def shots(
+    team_id: int, *, game_id: str | None = None, season: str | None = None, player_id: int = 0,
+    context_measure: str = "FG_PCT",
+) -> dict[str, Any]:
+    """ShotChartDetail: ``FG_PCT`` returns every attempt; nba_api's default ``PTS`` only makes."""
+    return {
+        "team_id": team_id, "player_id": player_id, "game_id_nullable": game_id or "", "season_nullable": season or "",
+        "context_measure_simple": context_measure, "league_id": league_id_of_game(game_id) if game_id else "00",
+    }
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A row of the client's endpoint table: the feed, what nba_api builds the request from (a stats
+    endpoint class, or the path of a CDN file with ``{game_id}`` in it) and how the call's arguments
+    become its parameters. Read off a client, a row is that endpoint's method:
+    ``client.play_by_play_v3(game_id)`` fetches ``NBAClient.play_by_play_v3.request(game_id)``."""
+
+    feed: Literal["stats", "cdn"]
+    source: Any
+    parameters: Callable[..., dict[str, Any]]
+
+    def request(self, *args: Any, **kwargs: Any) -> NBARequest:
+        parameters = self.parameters(*args, **kwargs)
+        if self.feed == "cdn":
+            return NBARequest("cdn", self.source.format(**parameters))
+        return stats_request(self.source, **parameters)
+
+    def __get__(self, client: NBAClient | None, owner: type | None = None) -> Any:
+        if client is None:
+            return self
+        return lambda *args, **kwargs: client.fetch(self.request(*args, **kwargs))
 
 
 class _DeadlineExceeded(Exception):
     pass
 
 
-def _call_within(seconds: float, fn, *args):
+def _call_within(seconds: float, fn: Callable[[], requests.Response]) -> requests.Response:
     """Run ``fn`` in a daemon thread and give up on it after ``seconds``.
 
     Socket timeouts bound each read, not the whole answer: a server that trickles bytes never
@@ -177,7 +219,7 @@ def _call_within(seconds: float, fn, *args):
 
     def target():
         try:
-            outcome.put((True, fn(*args)))
+            outcome.put((True, fn()))
         except BaseException as exc:  # handed to the caller below
             outcome.put((False, exc))
 
@@ -191,49 +233,42 @@ def _call_within(seconds: float, fn, *args):
     raise value
 
 
-class _SessionHTTP:
-    """nba_api's HTTP classes, bound to our session and base URL instead of the global ones."""
-
-    def __init__(self, base_cls, session: requests.Session, base_url: str):
-        outer = self
-
-        class Bound(base_cls):  # type: ignore[misc, valid-type]
-            def get_session(self):  # shadows nba_api's class-wide session
-                return outer.session
-
-        self.session = session
-        self.http = Bound()
-        self.http.base_url = base_url.rstrip("/") + "/{endpoint}"
-
-    def send(self, request: NBARequest, headers: dict, timeout, proxy: str | None) -> tuple[int | None, bytes, str]:
-        response = self.http.send_api_request(
-            endpoint=request.endpoint,
-            parameters=dict(request.params),
-            headers=headers,
-            timeout=timeout,
-            # None lets nba_api fall back to its NBA_API_PROXY environment variable.
-            proxy=proxy,
-        )
-        # nba_api hands back the decoded text only; the session kept the bytes.
-        return response._status_code, self.session.last_body, response.get_url()
+# ChunkedEncodingError: the connection broke mid-body (a truncated answer). ContentDecodingError:
+# a body announced as gzip that does not inflate. Both are transport damage (a proxy or the
+# connection garbling the bytes, not the NBA's answer), so asking again is the cure; if it
+# persists the retries run out.
+TRANSPORT_ERRORS = (
+    requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
-class _Session(requests.Session):
-    last_retry_after: str | None = None
-    last_body: bytes = b""
-    before_send: Any = None  # called before each request leaves (the rate limit's turn)
+class _Retryable(Exception):
+    """An attempt that failed in a way asking again can cure: a transport error, 429 or 5xx."""
+
+    def __init__(self, problem: str, retry_after: float | None = None):
+        super().__init__(problem)
+        self.retry_after = retry_after
+
+
+def _failure(state: tenacity.RetryCallState) -> _Retryable:
+    """The failure of the attempt tenacity just judged retryable (it asks for waits and stops only then)."""
+    failure = state.outcome.exception() if state.outcome else None
+    assert isinstance(failure, _Retryable)
+    return failure
+
+
+class _PacedSession(requests.Session):
+    """Our plain session, except that it waits for the rate limit's turn right before each request
+    leaves (every attempt and redirect), so the spacing the host sees is the limiter's, not blurred
+    by request building."""
+
+    before_send: Callable[[], None] | None = None
 
     def send(self, request, **kwargs):
         if self.before_send is not None:
             self.before_send()
         return super().send(request, **kwargs)
-
-
-def _utf8_by_default(response: requests.Response) -> None:
-    # nba_api still decodes the text (which we do not use): without an encoding, requests would
-    # run its charset detection over the whole body first.
-    if response.encoding is None or response.encoding.lower() == "iso-8859-1":
-        response.encoding = "utf-8"
 
 
 class NBAClient(dg.ConfigurableResource):
@@ -293,7 +328,7 @@ class NBAClient(dg.ConfigurableResource):
         return headers
 
     @model_validator(mode="after")
-    def _replay_dir_exists(self) -> "NBAClient":
+    def _replay_dir_exists(self) -> NBAClient:
         # An EnvVar is still its variable's name here; Dagster validates again once it is resolved.
         if self.mode == "replay" and not isinstance(self.replay_dir, dg.EnvVar) and not Path(self.replay_dir).is_dir():
             raise ValueError(
@@ -303,18 +338,8 @@ class NBAClient(dg.ConfigurableResource):
         return self
 
     # ------------------------------------------------------------------ plumbing
-    def _session(self) -> _Session:
-        session = _Session()
-
-        def remember(response, *args, **kwargs):
-            # nba_api hands back only status and text: keep the bytes as received (after HTTP
-            # content decoding, which raises ContentDecodingError on a garbled gzip body) and the
-            # one header the retry loop honours.
-            session.last_body = response.content
-            _utf8_by_default(response)
-            session.last_retry_after = response.headers.get("Retry-After")
-
-        session.hooks["response"].append(remember)
+    def _session(self) -> _PacedSession:
+        session = _PacedSession()
         if self.mode == "replay":
             session.mount("http://", RefuseAdapter())
             session.mount("https://", RefuseAdapter())
@@ -358,63 +383,77 @@ class NBAClient(dg.ConfigurableResource):
             raise type(exc)(self._redact(exc.request_label, secrets), self._redact(exc.problem, secrets)) from None
 
     def _fetch(self, request: NBARequest, secrets: dict[str, str]) -> NBAResponse:
-        session = self._session()
-        base_cls, base_url, headers = (
-            (NBAStatsHTTP, self.stats_base_url, self.stats_headers)
-            if request.feed == "stats"
-            else (NBALiveHTTP, self.cdn_base_url, self.cdn_headers)
+        base_url, headers = (
+            (self.stats_base_url, self.stats_headers) if request.feed == "stats" else (self.cdn_base_url, self.cdn_headers)
         )
-        headers = {**headers, **secrets}
-        http = _SessionHTTP(base_cls, session, base_url)
+        # None lets nba_api's NBA_API_PROXY environment variable name one (its precedence, kept).
+        proxy = resolve_proxy(self.proxy_url)
+        session = self._session()
+        send = functools.partial(
+            session.get, base_url.rstrip("/") + "/" + request.endpoint,
+            # Sorted by name, as nba_api sends them: some endpoints care.
+            params=sorted(request.params, key=lambda item: item[0]), headers={**headers, **secrets},
+            proxies=as_proxies(proxy),
+        )
         interval, jitter = self._spacing()
         deadline = time.monotonic() + self.deadline_s
         if interval > 0 or jitter > 0:
-            # The turn is taken by the session right before the bytes go out (every attempt and
-            # redirect), so the spacing the host sees is the limiter's, not blurred by request building.
             session.before_send = lambda: self._take_turn(request, interval, jitter, deadline)
+        attempts = itertools.count(1)
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Retryable),
+            wait=self._wait,
+            # Also stop when the wait before the next attempt would reach the deadline (tenacity's
+            # clock starts with the first attempt, a few microseconds after ``deadline``'s).
+            stop=tenacity.stop_after_attempt(self.max_retries + 1) | tenacity.stop_before_delay(self.deadline_s),
+            retry_error_callback=lambda state: self._give_up(request, state),
+        )
         try:
-            for attempt in itertools.count(1):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise RequestDeadlineError(request.label, f"deadline of {self.deadline_s}s passed after {attempt - 1} attempts")
-                timeout = (min(self.connect_timeout_s, remaining), min(self.read_timeout_s, remaining))
-                retry_after = None
-                try:
-                    status, body, url = _call_within(remaining, http.send, request, headers, timeout, self.proxy_url)
-                except _DeadlineExceeded:
-                    raise RequestDeadlineError(
-                        request.label, f"no complete answer within the deadline of {self.deadline_s}s (attempt {attempt})"
-                    ) from None
-                # ChunkedEncodingError: the connection broke mid-body (a truncated answer).
-                # ContentDecodingError: a body announced as gzip that does not inflate. Both are
-                # transport damage (a proxy or the connection garbling the bytes, not the NBA's
-                # answer), so asking again is the cure; if it persists the retries run out.
-                except (
-                    requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError,
-                ) as exc:
-                    problem = f"{type(exc).__name__}: {exc}"
-                else:
-                    if status == 200:
-                        return self._accept(request, url, body)
-                    if status in NO_DATA_STATUS:
-                        raise FeedUnavailableError(request.label, f"HTTP {status}")
-                    if status not in RETRYABLE_STATUS:
-                        raise HTTPStatusError(request.label, f"HTTP {status}: {body[:200]!r}")
-                    problem = f"HTTP {status}"
-                    retry_after = retry_after_seconds(session.last_retry_after)
-                if attempt > self.max_retries:
-                    raise RetriesExhaustedError(request.label, f"gave up after {attempt} attempts; last error: {problem}")
-                backoff = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
-                sleep = max(retry_after or 0.0, random.uniform(backoff / 2, backoff))
-                if time.monotonic() + sleep >= deadline:
-                    raise RequestDeadlineError(
-                        request.label,
-                        f"deadline of {self.deadline_s}s would pass before retry {attempt + 1}; last error: {problem}",
-                    )
-                time.sleep(sleep)
+            return retrying(lambda: self._attempt(request, next(attempts), deadline, send, proxy))
         finally:
             session.close()
+
+    def _attempt(
+        self, request: NBARequest, attempt: int, deadline: float, send: Callable[..., requests.Response], proxy: str | None
+    ) -> NBAResponse:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise RequestDeadlineError(request.label, f"deadline of {self.deadline_s}s passed after {attempt - 1} attempts")
+        timeout = (min(self.connect_timeout_s, remaining), min(self.read_timeout_s, remaining))
+        try:
+            response = _call_within(remaining, functools.partial(send, timeout=timeout))
+        except _DeadlineExceeded:
+            raise RequestDeadlineError(
+                request.label, f"no complete answer within the deadline of {self.deadline_s}s (attempt {attempt})"
+            ) from None
+        except TRANSPORT_ERRORS as exc:
+            # requests' messages can quote the proxy URL: its credentials are masked as nba_api masked them.
+            raise _Retryable(f"{type(exc).__name__}: {redact_proxy(exc, proxy) if proxy else exc}") from None
+        status, body = response.status_code, response.content
+        if status == 200:
+            return self._accept(request, response.url, body)
+        if status in NO_DATA_STATUS:
+            raise FeedUnavailableError(request.label, f"HTTP {status}")
+        if status not in RETRYABLE_STATUS:
+            raise HTTPStatusError(request.label, f"HTTP {status}: {body[:200]!r}")
+        raise _Retryable(f"HTTP {status}", retry_after_seconds(response.headers.get("Retry-After")))
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        """Before retry n: the server's Retry-After if longer, else a draw from [b/2, b] with
+        b = backoff_base_s * 2**(n-1) capped at backoff_max_s."""
+        if state.attempt_number > self.max_retries:
+            return 0.0  # no retry follows (the attempts are spent): draw nothing
+        backoff = tenacity.wait_exponential(multiplier=self.backoff_base_s, max=self.backoff_max_s)(state)
+        return max(_failure(state).retry_after or 0.0, random.uniform(backoff / 2, backoff))
+
+    def _give_up(self, request: NBARequest, state: tenacity.RetryCallState) -> NoReturn:
+        problem = _failure(state)
+        if state.attempt_number > self.max_retries:
+            raise RetriesExhaustedError(request.label, f"gave up after {state.attempt_number} attempts; last error: {problem}")
+        raise RequestDeadlineError(
+            request.label,
+            f"deadline of {self.deadline_s}s would pass before retry {state.attempt_number + 1}; last error: {problem}",
+        )
 
     def _take_turn(self, request: NBARequest, interval: float, jitter: float, deadline: float) -> None:
         # Give up a little before the deadline, at which the caller stops waiting for this thread.
@@ -448,98 +487,55 @@ class NBAClient(dg.ConfigurableResource):
         )
 
     # --------------------------------------------------------------- endpoints
-    def play_by_play_v3(self, game_id: str) -> NBAResponse:
-        return self.fetch(stats_request(playbyplayv3.PlayByPlayV3, game_id=game_id))
-
-    def play_by_play_v2(self, game_id: str) -> NBAResponse:
-        return self.fetch(stats_request(playbyplayv2.PlayByPlayV2, game_id=game_id))
-
-    def box_score_traditional_v3(self, game_id: str) -> NBAResponse:
-        return self.fetch(stats_request(boxscoretraditionalv3.BoxScoreTraditionalV3, game_id=game_id))
-
-    def box_score_traditional_v2(self, game_id: str) -> NBAResponse:
-        return self.fetch(stats_request(boxscoretraditionalv2.BoxScoreTraditionalV2, game_id=game_id))
-
-    def box_score_summary_v2(self, game_id: str) -> NBAResponse:
-        return self.fetch(stats_request(boxscoresummaryv2.BoxScoreSummaryV2, game_id=game_id))
-
-    def cdn_play_by_play(self, game_id: str) -> NBAResponse:
-        return self.fetch(cdn_request(live_playbyplay.PlayByPlay, game_id))
-
-    def cdn_box_score(self, game_id: str) -> NBAResponse:
-        return self.fetch(cdn_request(live_boxscore.BoxScore, game_id))
-
-    def cdn_schedule(self) -> NBAResponse:
-        """The CDN's schedule of the current season (it serves no other season)."""
-        return self.fetch(CDN_SCHEDULE)
-
-    def scoreboard_v3(self, game_date: dt.date | str) -> NBAResponse:
-        # An empty games list is a real answer (no games that day): bronze compares it with the schedule.
-        return self.fetch(stats_request(scoreboardv3.ScoreboardV3, game_date=str(game_date)))
-
-    def league_game_finder(self, **kwargs) -> NBAResponse:
-        return self.fetch(stats_request(leaguegamefinder.LeagueGameFinder, **kwargs))
-
-    def scoreboard_v2(self, game_date: dt.date | str) -> NBAResponse:
-        return self.fetch(stats_request(scoreboardv2.ScoreboardV2, game_date=str(game_date)))
-
-    def league_game_log(self, season: str) -> NBAResponse:
-        """Every team's regular-season games of a season, one row per team per game."""
-        return self.fetch(stats_request(leaguegamelog.LeagueGameLog, season=season, player_or_team_abbreviation="T"))
-
-    def league_game_finder_season(self, season: str) -> NBAResponse:
-        """The same team-game rows as LeagueGameLog, from LeagueGameFinder (its fallback)."""
-        return self.fetch(
-            stats_request(
-                leaguegamefinder.LeagueGameFinder, player_or_team_abbreviation="T", season_nullable=season,
-                season_type_nullable="Regular Season",
-            )
-        )
-
-    def common_team_years(self) -> NBAResponse:
-        return self.fetch(stats_request(commonteamyears.CommonTeamYears))
-
-    def league_dash_player_stats(self, season: str) -> NBAResponse:
-        return self.fetch(
-            stats_request(
-                leaguedashplayerstats.LeagueDashPlayerStats, season=season, per_mode_detailed="Totals",
-                measure_type_detailed_defense="Base",
-            )
-        )
-
-    def player_game_logs(self, season: str) -> NBAResponse:
-        """Every player's regular-season game log of a season in one response (PlayerGameLogs)."""
-        return self.fetch(
-            stats_request(
-                playergamelogs.PlayerGameLogs, season_nullable=season, season_type_nullable="Regular Season"
-            )
-        )
-
-    def player_game_log(self, player_id: int, season: str) -> NBAResponse:
-        """One player's regular-season game log (PlayerGameLog, singular)."""
-        return self.fetch(stats_request(playergamelog.PlayerGameLog, player_id=player_id, season=season))
-
-    def shot_chart_detail(
-        self, team_id: int, *, game_id: str | None = None, season: str | None = None, player_id: int = 0,
-        context_measure: str = "FG_PCT",
-    ) -> NBAResponse:
-        """Shots with court locations. ``FG_PCT`` returns every attempt; nba_api's default ``PTS`` only makes."""
-        return self.fetch(
-            stats_request(
-                shotchartdetail.ShotChartDetail, team_id=team_id, player_id=player_id,
-                game_id_nullable=game_id or "", season_nullable=season or "", context_measure_simple=context_measure,
-                league_id=league_id_of_game(game_id) if game_id else "00",
-            )
-        )
-
-    def hustle_stats_box_score(self, game_id: str) -> NBAResponse:
-        return self.fetch(stats_request(hustlestatsboxscore.HustleStatsBoxScore, game_id=game_id))
-
-    def game_rotation(self, game_id: str) -> NBAResponse:
-        return self.fetch(stats_request(gamerotation.GameRotation, game_id=game_id, league_id=league_id_of_game(game_id)))
-
-    def schedule_league_v2(self, season: str) -> NBAResponse:
-        return self.fetch(stats_request(scheduleleaguev2.ScheduleLeagueV2, season=season))
+    # The endpoint table: our name = (feed, what nba_api builds the request from, how the call's
+    # arguments become its parameters). Each row is also the method: client.play_by_play_v3(game_id).
+    play_by_play_v3: ClassVar[Endpoint] = Endpoint("stats", playbyplayv3.PlayByPlayV3, by_game)
+    play_by_play_v2: ClassVar[Endpoint] = Endpoint("stats", playbyplayv2.PlayByPlayV2, by_game)
+    box_score_traditional_v3: ClassVar[Endpoint] = Endpoint("stats", boxscoretraditionalv3.BoxScoreTraditionalV3, by_game)
+    box_score_traditional_v2: ClassVar[Endpoint] = Endpoint("stats", boxscoretraditionalv2.BoxScoreTraditionalV2, by_game)
+    box_score_summary_v2: ClassVar[Endpoint] = Endpoint("stats", boxscoresummaryv2.BoxScoreSummaryV2, by_game)
+    hustle_stats_box_score: ClassVar[Endpoint] = Endpoint("stats", hustlestatsboxscore.HustleStatsBoxScore, by_game)
+    game_rotation: ClassVar[Endpoint] = Endpoint(
+        "stats", gamerotation.GameRotation, lambda game_id: {"game_id": game_id, "league_id": league_id_of_game(game_id)}
+    )
+    shot_chart_detail: ClassVar[Endpoint] = Endpoint("stats", shotchartdetail.ShotChartDetail, shots)
+    # nba_api's live endpoints are paths under the CDN's liveData folder.
+    cdn_play_by_play: ClassVar[Endpoint] = Endpoint("cdn", "liveData/" + live_playbyplay.PlayByPlay.endpoint_url, by_game)
+    cdn_box_score: ClassVar[Endpoint] = Endpoint("cdn", "liveData/" + live_boxscore.BoxScore.endpoint_url, by_game)
+    # The CDN's schedule of the current season (it serves no other season).
+    cdn_schedule: ClassVar[Endpoint] = Endpoint("cdn", CDN_SCHEDULE.endpoint, dict)
+    # An empty games list is a real answer (no games that day): bronze compares it with the schedule.
+    scoreboard_v3: ClassVar[Endpoint] = Endpoint("stats", scoreboardv3.ScoreboardV3, by_date)
+    scoreboard_v2: ClassVar[Endpoint] = Endpoint("stats", scoreboardv2.ScoreboardV2, by_date)
+    league_game_finder: ClassVar[Endpoint] = Endpoint("stats", leaguegamefinder.LeagueGameFinder, dict)  # as given
+    # Every team's regular-season games of a season, one row per team per game.
+    league_game_log: ClassVar[Endpoint] = Endpoint(
+        "stats", leaguegamelog.LeagueGameLog, lambda season: {"season": season, "player_or_team_abbreviation": "T"}
+    )
+    # The same team-game rows from LeagueGameFinder (league_game_log's fallback).
+    league_game_finder_season: ClassVar[Endpoint] = Endpoint(
+        "stats", leaguegamefinder.LeagueGameFinder, lambda season: {
+            "player_or_team_abbreviation": "T", "season_nullable": season, "season_type_nullable": "Regular Season",
+        },
+    )
+    common_team_years: ClassVar[Endpoint] = Endpoint("stats", commonteamyears.CommonTeamYears, dict)
+    league_dash_player_stats: ClassVar[Endpoint] = Endpoint(
+        "stats", leaguedashplayerstats.LeagueDashPlayerStats, lambda season: {
+            "season": season, "per_mode_detailed": "Totals", "measure_type_detailed_defense": "Base",
+        },
+    )
+    # Every player's regular-season game log of a season in one response (PlayerGameLogs).
+    player_game_logs: ClassVar[Endpoint] = Endpoint(
+        "stats", playergamelogs.PlayerGameLogs,
+        lambda season: {"season_nullable": season, "season_type_nullable": "Regular Season"},
+    )
+    # One player's regular-season game log (PlayerGameLog, singular).
+    player_game_log: ClassVar[Endpoint] = Endpoint(
+        "stats", playergamelog.PlayerGameLog, lambda player_id, season: {"player_id": player_id, "season": season}
+    )
+    schedule_league_v2: ClassVar[Endpoint] = Endpoint(
+        "stats", scheduleleaguev2.ScheduleLeagueV2, lambda season: {"season": season}
+    )
 
     # --------------------------------------------------------------- discovery
     def final_games_on(self, game_date: dt.date) -> list[str]:

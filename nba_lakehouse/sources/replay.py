@@ -1,8 +1,8 @@
 """Replay: a ``requests`` transport adapter that answers from recorded responses.
 
-The client mounts this adapter in place of the network adapter, so a replayed request goes
-through exactly the code a live one does (nba_api's request building, headers, throttle, retries,
-payload validation); only the socket is replaced.
+The client mounts this adapter on its own session in place of the network adapter, so a replayed
+request goes through exactly the code a live one does (nba_api's request building, headers,
+throttle, retries, payload validation); only the socket is replaced.
 
 Directory layout (documented in the README)::
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,7 @@ class ReplayAdapter(BaseAdapter):
             )
         response = requests.Response()
         response.status_code = 200
-        response._content = path.read_bytes()
+        response.raw = io.BytesIO(path.read_bytes())  # read as the body, like a socket's stream
         response.headers["Content-Type"] = "application/json; charset=utf-8"
         response.encoding = "utf-8"
         response.url = request.url
