@@ -15,6 +15,12 @@ from nba_lakehouse.cli import main as cli
 from nba_lakehouse.definitions import all_assets, all_checks, defs
 from nba_lakehouse.demo import demo_date_order
 from nba_lakehouse.lake import PROJECT_ROOT
+from nba_lakehouse.partitions import (
+    DEFAULT_FIRST_SEASON,
+    first_season_start_year,
+    game_date_partitions,
+    season_partitions,
+)
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse.sources.replay import recorded_games, recorded_partitions
 from nba_lakehouse_tests.conftest import REPLAY
@@ -107,3 +113,35 @@ def test_the_catalog_rebuilds_itself_once_an_empty_table_gains_files(tmp_path):
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=catalog,
                                                   cursor=evaluation.cursor)
         assert after.total_requested == 0  # handled: not rebuilt again until a table changes
+
+
+# ---------------------------------------------------------------------------- game-date partitions
+def test_the_partitions_start_at_the_earliest_recorded_season_by_default():
+    """Not 11,019 dates since 1996: the lake's first season's August 1 on, every recorded date a key."""
+    recorded = recorded_partitions(REPLAY)
+    assert "NBA_FIRST_SEASON" not in os.environ
+    assert DEFAULT_FIRST_SEASON == recorded.seasons[0] == season_partitions.get_partition_keys()[0]
+    assert game_date_partitions.get_first_partition_key() == "2016-08-01"
+    assert all(game_date_partitions.has_partition_key(d.isoformat()) for d in recorded.dates)
+    assert not game_date_partitions.has_partition_key("2016-07-31")
+
+
+def test_history_back_to_1996_is_a_setting_in_every_process():
+    code = ("from nba_lakehouse.partitions import game_date_partitions as d, season_partitions as s; "
+            "print(d.get_first_partition_key(), s.get_partition_keys()[0])")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NBA_FIRST_SEASON": "1996-97"},
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split() == ["1996-08-01", "1996-97"]
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("2016", "NBA_FIRST_SEASON='2016' is not a season: write it like 2016-17"),
+        ("1990-91", "NBA_FIRST_SEASON=1990-91 is outside the seasons with play-by-play: 1996-97 to "),
+    ],
+)
+def test_a_bad_first_season_setting_is_named(setting, message):
+    with pytest.raises(ValueError) as raised:
+        first_season_start_year(setting)
+    assert str(raised.value).startswith(message)
