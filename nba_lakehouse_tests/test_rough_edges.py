@@ -1,7 +1,6 @@
 """The rough edges a new user hit (issue 15): an unknown season, the Dagster CLI, the demo's last
 date, the game-date partitions, and a DuckDB view made while its table was empty."""
 
-import datetime as dt
 import os
 import subprocess
 import sys
