@@ -84,7 +84,8 @@ def _backfill_window(args):
         season = parse_season(args.season)
         seasons = season_partitions.get_partition_keys()
         if season not in seasons:
-            raise ValueError(f"--season {season} is not a season partition: seasons run from {seasons[0]} to {seasons[-1]}")
+            raise ValueError(f"--season {season} is not a season partition: seasons run from {seasons[0]} to {seasons[-1]} "
+                             "(NBA_FIRST_SEASON sets the first)")
         return season_window(season)
     if args.start and args.end:
         dates = game_date_range(args.start, args.end)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -17,7 +18,7 @@ from nba_lakehouse.definitions import all_assets, all_checks, per_game_date, per
 from nba_lakehouse.lake import PROJECT_ROOT, Lake
 from nba_lakehouse.recovery import worker_tags
 from nba_lakehouse.resources import build_resources
-from nba_lakehouse.sources.replay import recorded_partitions
+from nba_lakehouse.sources.replay import recorded_games, recorded_partitions
 
 # The summary is the demo's output; Dagster's step-by-step log stays in the instance (and the UI).
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -103,6 +104,15 @@ def _season_run_config(players_by_season: dict[str, list[int]], season: str) -> 
     return {**QUIET, "ops": {"bronze_player_game_logs": {"config": {"player_ids": players}}}}
 
 
+def demo_date_order(dates: list[dt.date], game_dates: set[dt.date]) -> list[dt.date]:
+    """The dates with no recorded game (a scoreboard alone) first, then the game dates in order.
+
+    The UI opens every per-date asset on its latest materialization: the demo's must be a date
+    with games, not an empty one ("Row count 0").
+    """
+    return sorted(dates, key=lambda date: (date in game_dates, date))
+
+
 def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None = None) -> DemoResult:
     started = time.perf_counter()
     resources = build_resources(lake_root=lake_root, mode="replay")
@@ -119,7 +129,7 @@ def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None =
         checks.extend(_check_outcomes(result))
         return result
 
-    for game_date in recorded.dates:
+    for game_date in demo_date_order(recorded.dates, set(recorded_games(resources["nba"].replay_dir).values())):
         result = run(per_game_date, game_date.isoformat())
         print(f"materialized {game_date}: every per-game table, {len(result.get_asset_check_evaluations())} checks")
     # Teams first from the box scores, so the season checks can resolve team ids; again at the end

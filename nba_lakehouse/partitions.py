@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import polars as pl
 
-FIRST_SEASON_START_YEAR = 1996  # play-by-play exists from 1996-97 on
+EARLIEST_SEASON_START_YEAR = 1996  # play-by-play exists from 1996-97 on
+# The lake's first season unless NBA_FIRST_SEASON says otherwise: the earliest recorded sample
+# game's (data/replay/games.csv), so the UI shows the dates a lake of the recordings can hold, not
+# 11,000 dates since 1996 as "0% filled". History back to 1996-97 is a setting.
+DEFAULT_FIRST_SEASON = "2016-17"
+SEASON_START_MONTH_DAY = (8, 1)  # a season's dates run from August 1 (schedules are published then)
 TIMEZONE = "America/New_York"
-
-# end_offset=1 keeps today's date launchable while tonight's games finish.
-game_date_partitions = dg.DailyPartitionsDefinition(
-    start_date=f"{FIRST_SEASON_START_YEAR}-10-01", timezone=TIMEZONE, end_offset=1
-)
-
-
-def today_eastern() -> dt.date:
-    """Today's game date: game dates are US Eastern."""
-    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 def season_label(start_year: int) -> str:
@@ -30,7 +26,38 @@ def season_label(start_year: int) -> str:
 def current_season_start_year(today: dt.date | None = None) -> int:
     today = today or dt.date.today()
     # Schedules for the next season are published in August.
-    return today.year if today.month >= 8 else today.year - 1
+    return today.year if today.month >= SEASON_START_MONTH_DAY[0] else today.year - 1
+
+
+def first_season_start_year(setting: str | None = None) -> int:
+    """The start year of the lake's first season: ``NBA_FIRST_SEASON`` (``2016-17``), else the default.
+
+    Every process of a deployment (UI, daemon, run workers) must read the same value, as with
+    NBA_LAKE_ROOT: the partitions are built from it. ValueError naming the setting otherwise.
+    """
+    text = (os.environ.get("NBA_FIRST_SEASON") if setting is None else setting) or DEFAULT_FIRST_SEASON
+    match = re.fullmatch(r"(\d{4})-\d{2}", text.strip())
+    latest = current_season_start_year()
+    if not match or season_label(int(match[1])) != text.strip():
+        raise ValueError(f"NBA_FIRST_SEASON={text!r} is not a season: write it like 2016-17")
+    if not EARLIEST_SEASON_START_YEAR <= int(match[1]) <= latest:
+        raise ValueError(f"NBA_FIRST_SEASON={text} is outside the seasons with play-by-play: "
+                         f"{season_label(EARLIEST_SEASON_START_YEAR)} to {season_label(latest)}")
+    return int(match[1])
+
+
+FIRST_SEASON_START_YEAR = first_season_start_year()
+
+# From the first season's August 1; end_offset=1 keeps today's date launchable while tonight's
+# games finish.
+game_date_partitions = dg.DailyPartitionsDefinition(
+    start_date=dt.date(FIRST_SEASON_START_YEAR, *SEASON_START_MONTH_DAY).isoformat(), timezone=TIMEZONE, end_offset=1
+)
+
+
+def today_eastern() -> dt.date:
+    """Today's game date: game dates are US Eastern."""
+    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 season_partitions = dg.StaticPartitionsDefinition(
@@ -86,7 +113,8 @@ GAME_DATE_KEY = re.compile(r"\d{4}-\d{2}-\d{2}")  # what Dagster's keys look lik
 def valid_game_dates() -> str:
     """The format and range of game-date partition keys, for error messages."""
     first = game_date_partitions.start.date().isoformat()
-    return f"write YYYY-MM-DD, a real date from {first} to {game_date_partitions.get_last_partition_key()}"
+    return (f"write YYYY-MM-DD, a real date from {first} to {game_date_partitions.get_last_partition_key()} "
+            "(NBA_FIRST_SEASON sets the first season)")
 
 
 def parse_game_date(key: str) -> dt.date:

@@ -24,6 +24,7 @@ from nba_lakehouse.partitions import season_label, seasons_possibly_containing
 from nba_lakehouse.schemas import GAME_ISSUES, TABLES
 
 NO_SEASON = "-"  # reference tables and responses that belong to no season
+FIRST_NBA_SEASON_START_YEAR = 1946  # the BAA's 1946-47, the league's first season
 _SEASON = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -32,7 +33,30 @@ def parse_season(text: str) -> str:
     match = _SEASON.fullmatch(text.strip())
     if not match or season_label(int(match[1])) != text.strip():
         raise ValueError(f"--season {text!r} is not a season: write it like 2022-23 (start year, dash, next year's last two digits)")
+    if int(match[1]) < FIRST_NBA_SEASON_START_YEAR:
+        raise ValueError(f"--season {text.strip()} is before the first NBA season, "
+                         f"{season_label(FIRST_NBA_SEASON_START_YEAR)}")
     return text.strip()
+
+
+def lake_seasons(lake: Lake) -> list[str]:
+    """The seasons the lake holds anything for: the ``season=`` folders of every table and endpoint."""
+    found = {
+        name.split("=", 1)[1]
+        for layer in ("bronze", "silver", "gold")
+        for folder in _subdirs(lake, lake.path(layer))
+        for name in _subdirs(lake, lake.path(layer, folder))
+        if name.startswith("season=")
+    }
+    return sorted(found)
+
+
+def require_season_in_lake(lake: Lake, season: str) -> None:
+    """ValueError naming the season and the seasons the lake does hold, when it holds nothing for ``season``."""
+    held = lake_seasons(lake)
+    if season not in held:
+        holds = f"it holds {', '.join(held)}" if held else "it holds no season yet"
+        raise ValueError(f"no season {season} in the lake at {lake.root_uri}: {holds}")
 
 
 def open_lake(root: str) -> Lake:
@@ -292,13 +316,15 @@ def _display(df: pl.DataFrame) -> pl.DataFrame:
 def print_status(lake_root: str, season: str | None = None, dagster_home: str | None = None) -> None:
     seasons = [parse_season(season)] if season is not None else None
     lake = open_lake(lake_root)
+    if seasons:  # else the unpartitioned checks alone would report as the season's ("1 passed")
+        require_season_in_lake(lake, seasons[0])
     tables = table_summary(lake, seasons)
     bronze = bronze_summary(lake, seasons)
     issues = game_issue_summary(lake, seasons)
     with _table_config():
         print(f"Lake {lake.root_uri}: silver and gold counted from the Parquet, bronze from its manifests")
         all_seasons = sorted(set(tables["season"]) | set(bronze["season"]) - {NO_SEASON})
-        if seasons and not all_seasons:
+        if seasons and not all_seasons:  # its folders hold no table rows or responses
             print(f"\nnothing in the lake for season {seasons[0]}")
         for s in all_seasons:
             print(f"\nseason {s}: silver and gold tables (partitions = game dates, or the season itself)")

@@ -24,7 +24,13 @@ from nba_lakehouse.backfill import DateRange, backfill_ranges, game_date_job_wit
 from nba_lakehouse.cli import main as cli
 from nba_lakehouse.definitions import all_assets, all_checks, per_game_date
 from nba_lakehouse.lake import PROJECT_ROOT
-from nba_lakehouse.partitions import game_date_partitions, game_date_range, parse_game_date
+from nba_lakehouse.partitions import (
+    FIRST_SEASON_START_YEAR,
+    game_date_partitions,
+    game_date_range,
+    parse_game_date,
+    season_label,
+)
 from nba_lakehouse.resources import build_resources
 from nba_lakehouse_tests.fake_nba import run_dates
 from nba_lakehouse_tests.test_cli import parse_tables
@@ -163,7 +169,7 @@ def test_an_impossible_game_date_names_the_format_and_the_range(key):
         parse_game_date(key)
     assert str(raised.value) == (
         f"game date {key!r} is not a game-date partition: write YYYY-MM-DD, a real date from {FIRST_DATE} to "
-        f"{game_date_partitions.get_last_partition_key()}"
+        f"{game_date_partitions.get_last_partition_key()} (NBA_FIRST_SEASON sets the first season)"
     )
 
 
@@ -201,7 +207,7 @@ def test_a_run_of_a_reversed_range_fails_naming_it_and_fetches_nothing(tmp_path,
         (["--start", "2023-1-5", "--end", "2023-01-07"], "game date '2023-1-5' is not a game-date partition"),
         (["--start", "1990-01-01", "--end", "1990-01-05"], f"a real date from {FIRST_DATE} to "),
         (["--start", "2023-01-05", "--end", "2023-01-02"], "game-date range 2023-01-05..2023-01-02 is reversed"),
-        (["--season", "1990-91"], "--season 1990-91 is not a season partition: seasons run from 1996-97 to "),
+        (["--season", "1990-91"], f"--season 1990-91 is not a season partition: seasons run from {season_label(FIRST_SEASON_START_YEAR)} to "),
         (["--season", "2022-24"], "--season '2022-24' is not a season: write it like 2022-23"),
         (["--start", "2023-01-02"], "give --season 2022-23, or --start and --end (YYYY-MM-DD)"),
         (["--season", "2022-23", "--start", "2023-01-02"], "give --season, or --start and --end, not both"),

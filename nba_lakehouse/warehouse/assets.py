@@ -18,12 +18,24 @@ from nba_lakehouse.warehouse.views import view_sql
 # pool of limit 1 (dagster.yaml) so refreshes do not race.
 DUCKDB_WRITER_POOL = "duckdb_writer"
 
+# A view over a glob keeps up with new files by itself, but a table with no files gets an empty
+# typed view (DuckDB cannot bind a glob that matches nothing), which stays empty until the
+# catalog is rebuilt. So the catalog follows its tables: rebuilt (views only) once a table it
+# reads was updated and nothing upstream is still running. Most rebuilds change no view, only
+# the row counts; the one that matters is after a table's first files.
+CATALOG_FOLLOWS_TABLES = (
+    dg.AutomationCondition.any_deps_updated().since_last_handled()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("rebuild once a table was updated and nothing upstream runs")
+
 
 @dg.asset(
     deps=[dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in TABLES],
     group_name="warehouse",
     kinds={"duckdb"},
     pool=DUCKDB_WRITER_POOL,
+    automation_condition=CATALOG_FOLLOWS_TABLES,
     description="DuckDB file with silver.* and gold.* views over the lake's Parquet",
 )
 def duckdb_catalog(lake: LakeResource, duckdb: DuckDBResource) -> dg.MaterializeResult:

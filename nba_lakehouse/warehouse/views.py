@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from nba_lakehouse.lake import Lake
 from nba_lakehouse.schemas import Table
@@ -13,7 +14,7 @@ DUCKDB_TYPES = {
 }
 
 
-def duckdb_type(dtype: pl.DataType) -> str:
+def duckdb_type(dtype: pl.DataType | DataTypeClass) -> str:  # a List's inner type may be a class
     if isinstance(dtype, pl.Datetime):
         return "TIMESTAMPTZ" if dtype.time_zone else "TIMESTAMP"
     if isinstance(dtype, pl.List):
@@ -25,7 +26,12 @@ def duckdb_type(dtype: pl.DataType) -> str:
 
 
 def view_sql(lake: Lake, table: Table) -> str:
-    """``CREATE OR REPLACE VIEW`` for a table: over its files, or empty but typed when it has none."""
+    """``CREATE OR REPLACE VIEW`` for a table: over its files, or empty but typed when it has none.
+
+    DuckDB cannot bind a glob that matches nothing, so an empty table's view cannot wait for its
+    files: the catalog's next build replaces it, which the catalog's automation starts once the
+    table is updated (warehouse/assets.py).
+    """
     columns = ", ".join(f'CAST("{c.name}" AS {duckdb_type(c.dtype)}) AS "{c.name}"' for c in table.columns)
     if lake.partition_files(table):
         source = f"read_parquet('{lake.table_glob(table)}', hive_partitioning = true, union_by_name = true)"
