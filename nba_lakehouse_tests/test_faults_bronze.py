@@ -242,7 +242,7 @@ def test_a_reader_during_re_archives_never_sees_a_corrupt_archive(tmp_path):
     while not done.is_set() or not reads:
         try:
             reads.append(load_payload(lake, find_archived(lake, "play_by_play", V3_GAME, date)) == response.payload)
-        except Exception as exc:  # noqa: BLE001 - counted: any error is a false corruption
+        except Exception as exc:  # counted: any error is a false corruption
             errors.append(exc)
     writer.join()
     assert errors == [] and all(reads)
