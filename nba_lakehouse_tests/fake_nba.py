@@ -250,13 +250,13 @@ VOLATILE_COLUMNS = ("fetched_at", "run_id", "recorded_at")
 
 def _layer_of(relative: Path) -> str:
     """The layer that writes a lake file: its top folder, except game_issues, which every asset
-    writes under its own ``recorded_by=<asset>`` partition (a bronze asset's issues are bronze's)."""
+    writes under its own ``recorded_by=<op>`` partition (a bronze asset's issues are bronze's)."""
     from nba_lakehouse.definitions import all_assets
 
     recorded_by = next((part.removeprefix("recorded_by=") for part in relative.parts if part.startswith("recorded_by=")), None)
     if relative.parts[:2] != ("silver", "game_issues") or recorded_by is None:
         return relative.parts[0]
-    (group,) = {a.group_names_by_key[k] for a in all_assets for k in a.keys if k.to_user_string() == recorded_by}
+    (group,) = {group for a in all_assets if a.node_def.name == recorded_by for group in a.group_names_by_key.values()}
     return group
 
 
