@@ -220,21 +220,26 @@ class _Serving:
 
 
 # ------------------------------------------------------------------------------- runs and lakes
+LAYERS = ("bronze", "silver", "gold")
+
+
 def run_dates(lake_root: Path | str, client: NBAClient, start: str, end: str | None = None, *,
-              selection: dg.AssetSelection | None = None, instance: dg.DagsterInstance | None = None,
-              run_config: dict | None = None) -> dg.ExecuteInProcessResult:
-    """Materialize every per-game-date asset and check (or ``selection``) for ``start``..``end`` in
-    one in-process run, live against ``client``; a failed step makes ``success`` False, not an error."""
+              selection: dg.AssetSelection | None = None, layers: tuple[str, ...] = LAYERS,
+              instance: dg.DagsterInstance | None = None, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
+    """Materialize the per-game-date assets and checks of ``layers`` (or ``selection``) for
+    ``start``..``end`` in one in-process run, live against ``client``; a failed step makes
+    ``success`` False, not an error."""
     from nba_lakehouse.definitions import all_assets, all_checks, per_game_date
+    from nba_lakehouse.recovery import worker_tags
     from nba_lakehouse.resources import build_resources
 
     resources = {**build_resources(lake_root=str(lake_root), mode="live"), "nba": client}
-    from nba_lakehouse.recovery import worker_tags
-
+    if selection is None:
+        selection = per_game_date if layers == LAYERS else per_game_date & dg.AssetSelection.groups(*layers)
     tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end or start,
             **worker_tags()}  # as the CLI's launches: this process is the worker, recovery may judge it by pid
     return dg.materialize(
-        [*all_assets, *all_checks], selection=selection or per_game_date, resources=resources,
+        [*all_assets, *all_checks], selection=selection, resources=resources,
         instance=instance, tags=tags, raise_on_error=False, run_config=run_config,
     )
 
@@ -243,10 +248,22 @@ def run_dates(lake_root: Path | str, client: NBAClient, start: str, end: str | N
 VOLATILE_COLUMNS = ("fetched_at", "run_id", "recorded_at")
 
 
-def lake_snapshot(root: Path | str) -> dict[str, bytes]:
-    """Every file of a lake's bronze, silver and gold, by relative path, as two runs can share it:
-    manifests without ``fetched_at``, Parquet files with a volatile column by value without it
-    (all others byte for byte), no staging, no catalog."""
+def _layer_of(relative: Path) -> str:
+    """The layer that writes a lake file: its top folder, except game_issues, which every asset
+    writes under its own ``recorded_by=<op>`` partition (a bronze asset's issues are bronze's)."""
+    from nba_lakehouse.definitions import all_assets
+
+    recorded_by = next((part.removeprefix("recorded_by=") for part in relative.parts if part.startswith("recorded_by=")), None)
+    if relative.parts[:2] != ("silver", "game_issues") or recorded_by is None:
+        return relative.parts[0]
+    (group,) = {group for a in all_assets if a.node_def.name == recorded_by for group in a.group_names_by_key.values()}
+    return group
+
+
+def lake_snapshot(root: Path | str, layers: tuple[str, ...] = LAYERS) -> dict[str, bytes]:
+    """Every file that ``layers`` of a lake's bronze, silver and gold wrote, by relative path, as two
+    runs can share it: manifests without ``fetched_at``, Parquet files with a volatile column by
+    value without it (all others byte for byte), no staging, no catalog."""
     import io
 
     import polars as pl
@@ -255,7 +272,7 @@ def lake_snapshot(root: Path | str) -> dict[str, bytes]:
     found = {}
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if not path.is_file() or relative.parts[0] not in ("bronze", "silver", "gold"):
+        if not path.is_file() or relative.parts[0] not in LAYERS or _layer_of(relative) not in layers:
             continue
         data = path.read_bytes()
         if path.name.endswith(".manifest.json"):
@@ -269,3 +286,25 @@ def lake_snapshot(root: Path | str) -> dict[str, bytes]:
                 data = frame.drop(volatile).write_csv().encode()
         found[str(relative)] = data
     return found
+
+
+class CleanLakes:
+    """Clean runs against one fake NBA, each made the first time a test asks for its date and
+    layers (a bronze-only clean lake costs a bronze-only run), each on its own lake."""
+
+    def __init__(self, tmp_path_factory, fake: FakeNBA) -> None:
+        self.tmp_path_factory, self.fake = tmp_path_factory, fake
+        self.lakes: dict[tuple[str, tuple[str, ...]], tuple[Path, dict[str, bytes]]] = {}
+
+    def _lake(self, date: str, layers: tuple[str, ...]) -> tuple[Path, dict[str, bytes]]:
+        if (date, layers) not in self.lakes:
+            root = self.tmp_path_factory.mktemp(f"clean_{date}_{'_'.join(layers)}")
+            assert run_dates(root, self.fake.client(), date, layers=layers).success, f"clean run of {date} {layers}"
+            self.lakes[date, layers] = root, lake_snapshot(root, layers)
+        return self.lakes[date, layers]
+
+    def root(self, date: str, layers: tuple[str, ...] = LAYERS) -> Path:
+        return self._lake(date, layers)[0]
+
+    def snapshot(self, date: str, layers: tuple[str, ...] = LAYERS) -> dict[str, bytes]:
+        return self._lake(date, layers)[1]

@@ -1,7 +1,7 @@
 """SIGKILL at every kind of write boundary of bronze, silver and gold, then recover and relaunch.
 
 Every byte the lake stores goes through ``Lake.write_bytes`` (one atomic rename) or is removed by
-``Lake.delete_file``. A clean live run of 2023-01-02 (play-by-play and the gold built from it) against the fake NBA (the real recordings of
+``Lake.delete_file``. A clean live run of 2023-01-02 (play-by-play and one gold table built from it) against the fake NBA (the real recordings of
 0022200552) is traced first: the sequence of those calls, each classified by layer and by what it
 writes (a bronze body, a bronze manifest, a table file, a table file's checksum record, a removal).
 For the first call of every class, a run in a child process is killed with SIGKILL just before that
@@ -24,15 +24,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from nba_lakehouse.definitions import PLAY_BY_PLAY_DATE_ASSETS
 from nba_lakehouse.lake import PROJECT_ROOT, STAGING_DIR, Lake
 from nba_lakehouse.recovery import fail_dead_runs
 from nba_lakehouse_tests.fake_nba import lake_snapshot, run_dates
 
 DATE = "2023-01-02"
-# Play-by-play and the gold built from it: every kind of write of every layer, at half the cost of
-# the whole per-date graph (the detail feeds write the same kinds of files again).
-SELECTION = dg.AssetSelection.assets(*PLAY_BY_PLAY_DATE_ASSETS)
+# The scoreboard that discovers the game, its play-by-play in bronze and silver, and one gold table:
+# every kind of write of every layer. The other assets of the date write the same kinds of files again,
+# and each costs its step in the traced run, in every killed run and in every relaunch.
+SELECTION = dg.AssetSelection.assets("bronze_scoreboard", "bronze_play_by_play", "play_by_play", "possessions")
 CHILD_TIMEOUT_S = 300  # a loaded 2-core machine; a hang fails the test rather than CI
 
 # The child: counts the lake's write calls and kills itself with SIGKILL at the chosen one.

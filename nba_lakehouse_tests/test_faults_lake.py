@@ -2,7 +2,9 @@
 between the steps of its commit, a bronze response or silver partition gone from under a run.
 
 Every case starts from one clean run of 2023-01-02 (the real V3 recordings of game 0022200552,
-served by the shared fake NBA) and changes its lake in the way each test's docstring states.
+served by the shared fake NBA) of the date's gold and what it is built from (play-by-play, box
+scores, the scoreboard: no detail feed, which no case here touches), and changes its lake in the way
+each test's docstring states.
 """
 
 import logging
@@ -19,7 +21,8 @@ from nba_lakehouse_tests.fake_nba import lake_snapshot, run_dates, serve
 
 DATE, GAME, SEASON = "2023-01-02", "0022200552", "2022-23"
 GOLD = dg.AssetSelection.assets("players_on_court", "possessions", "stints", "team_game_stats", "event_state")
-SILVER = per_game_date & dg.AssetSelection.groups("silver")
+GOLD_AND_UPSTREAM = GOLD.upstream() & per_game_date
+SILVER = GOLD_AND_UPSTREAM & dg.AssetSelection.groups("silver")
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +33,9 @@ def fake():
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory, fake):
-    """The lake of one clean run of the date, and its snapshot."""
+    """The lake of one clean run of the date's gold and its upstream, and its snapshot."""
     root = tmp_path_factory.mktemp("clean") / "lake"
-    assert run_dates(root, fake.client(), DATE).success
+    assert run_dates(root, fake.client(), DATE, selection=GOLD_AND_UPSTREAM).success
     return root, lake_snapshot(root)
 
 
@@ -105,7 +108,7 @@ def test_gold_is_not_rebuilt_from_a_corrupted_silver_file_and_the_named_fix_repa
 
 def test_a_deleted_bronze_manifest_fails_the_silver_run_and_keeps_silver_and_gold(lake, clean, fake):
     """The clean run's bronze PlayByPlayV3 manifest of 0022200552 deleted (its body kept), then a
-    silver-only run of the date; then the manifest put back and the silver run again."""
+    run of the date's silver (of the clean run's selection); then the manifest put back and the silver run again."""
     (manifest,) = (lake / "bronze" / "playbyplayv3").rglob(f"{DATE}_{GAME}.manifest.json")
     saved = manifest.read_bytes()
     manifest.unlink()
