@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,8 @@ import polars as pl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+
+from nba_lakehouse.lake import atomic_write_file
 
 HOME_COLOR = "#1f77b4"
 AWAY_COLOR = "#d62728"
@@ -234,12 +235,7 @@ def save_png(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
     """Write the figure as a PNG: to a temporary name beside it, renamed into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.write_bytes(figure_png(fig, dpi))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write_file(path, figure_png(fig, dpi))
     return path
 
 
