@@ -545,3 +545,13 @@ def feed_fields(existing: dict | None, attempt: FeedAttempt, feed_order: list[st
         "feed_failures": failures, "retry_feeds": retry,
         "preferred_attempts": existing.get("preferred_attempts", 0) + 1 if retry else 0,
     }
+
+
+def record_preferred_failure(lake: Lake, manifest: dict, attempt: FeedAttempt) -> dict:
+    """The preferred feeds failed again: the fallback archive stays, with one retry fewer left."""
+    failures = {**manifest["feed_failures"], **attempt.failures}
+    return update_manifest(
+        lake, manifest, preferred_attempts=manifest.get("preferred_attempts", 0) + 1,
+        feed_failures=failures, retry_feeds=list(attempt.retry_feeds),
+        feed_reason="; ".join(f"{n}: {p}" for n, p in failures.items()),
+    )

@@ -32,8 +32,8 @@ from nba_lakehouse.bronze.archive import (
     find_archived_season,
     first_available,
     preferred_feeds_to_retry,
+    record_preferred_failure,
     remove_archived,
-    update_manifest,
 )
 from nba_lakehouse.bronze.checks import DETAIL_FEED_MISSING
 from nba_lakehouse.bronze.discovery import (
@@ -134,12 +134,7 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
                 continue
             attempt = attempt_feeds(nba, kind, game_id, order)
             if attempt.response is None and existing:
-                # The preferred feeds still fail: the fallback archive stays, one retry fewer left.
-                existing = update_manifest(
-                    lake, existing, preferred_attempts=existing.get("preferred_attempts", 0) + 1,
-                    feed_failures={**existing["feed_failures"], **attempt.failures}, retry_feeds=list(attempt.retry_feeds),
-                    feed_reason="; ".join(f"{n}: {p}" for n, p in {**existing["feed_failures"], **attempt.failures}.items()),
-                )
+                existing = record_preferred_failure(lake, existing, attempt)
                 reused.append(existing)
                 feeds_used[game_id] = existing["feed"]
                 fallbacks[game_id] = existing["feed_reason"]

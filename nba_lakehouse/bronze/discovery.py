@@ -1,7 +1,9 @@
 """Which games and requests the bronze assets archive, read from the NBA's payloads: a date's
 scoreboard statuses and whether it is settled, the archived schedules' final games, the requests
-that make up a game's detail response. Plain functions and classes, no Dagster: the assets and the
-new-games sensor call them.
+that make up a game's detail response.
+
+Plain functions and classes that use no Dagster API (a logger is passed in), so the assets and the
+new-games sensor share them and tests call them directly.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from nba_lakehouse.partitions import season_of_game, seasons_possibly_containing
 from nba_lakehouse.sources.client import NBAClient, NBAResponse
 from nba_lakehouse.sources.errors import ErrorPayloadError, FeedUnavailableError
 from nba_lakehouse.sources.payloads import FINAL, result_set, scoreboard_games
-
 
 SCOREBOARD_ENDPOINTS = ("scoreboardv3", "scoreboardv2")
 # Months in which the league plays no game in a usual season: an empty scoreboard then is no surprise
