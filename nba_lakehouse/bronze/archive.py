@@ -396,7 +396,7 @@ class Archiver:
         self.reused: list[dict] = []  # manifests this run found archived and sound
         self.corrupt: dict[str, str] = {}  # key -> why its archive was not reused
 
-    def sound(self, key: str, find: Callable[[], dict | None]) -> dict | None:
+    def reusable(self, key: str, find: Callable[[], dict | None]) -> dict | None:
         """The archived response ``find()`` returns, if the run may reuse it (not counted)."""
         if self.refresh:
             return None
@@ -408,8 +408,8 @@ class Archiver:
         return manifest
 
     def reuse_or_archive(self, key: str, find: Callable[[], dict | None], archive: Callable[[], dict]) -> dict:
-        """The sound archived response ``find()`` returns, else the one ``archive()`` fetches and archives."""
-        if (manifest := self.sound(key, find)) is not None:
+        """The reusable archived response ``find()`` returns, else the one ``archive()`` fetches and archives."""
+        if (manifest := self.reusable(key, find)) is not None:
             self.reused.append(manifest)
             return manifest
         manifest = archive()

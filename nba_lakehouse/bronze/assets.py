@@ -124,7 +124,7 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
     progress = date_progress(context, dates)
     for game_date in dates:
         for game_id in list(config.game_ids) or discovery.final_games(game_date):
-            existing = archiver.sound(game_id, partial(find_archived, lake, kind, game_id, game_date))
+            existing = archiver.reusable(game_id, partial(find_archived, lake, kind, game_id, game_date))
             order = preferred_feeds_to_retry(existing, config.feeds) if existing else config.feeds
             if existing and not order:
                 reused.append(existing)
@@ -231,7 +231,7 @@ def bronze_schedule(context: dg.AssetExecutionContext, config: BronzeSeasonConfi
     season = context.partition_key
     archiver = Archiver(store, config.refresh)
     corrupt = archiver.corrupt
-    if archiver.sound(season, partial(find_archived_schedule, store, season)):
+    if archiver.reusable(season, partial(find_archived_schedule, store, season)):
         return dg.MaterializeResult(metadata={"fetched": 0, "already_archived": 1})
     try:
         response = fetch_schedule(nba, season)
@@ -511,7 +511,7 @@ def bronze_player_game_logs(context: dg.AssetExecutionContext, config: BronzePla
 def bronze_team_years(context: dg.AssetExecutionContext, config: BronzeSeasonConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     archiver = Archiver(store, config.refresh)
-    if archiver.sound("commonteamyears", partial(find_archived_reference, store, "commonteamyears")):
+    if archiver.reusable("commonteamyears", partial(find_archived_reference, store, "commonteamyears")):
         return dg.MaterializeResult(metadata={"fetched": 0, "already_archived": 1})
     manifest = archive_reference_response(store, nba.common_team_years())
     return dg.MaterializeResult(metadata={"fetched": 1, "already_archived": 0, "bytes": manifest["bytes"],
