@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 from pathlib import Path
 from typing import cast
 
@@ -21,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from nba_lakehouse.lake import Lake, atomic_write_file
 from nba_lakehouse.schemas import EVENT_STATE, GAMES
 
 HOME_COLOR = "#1f77b4"
@@ -237,20 +237,13 @@ def save_png(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
     """Write the figure as a PNG: to a temporary name beside it, renamed into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.write_bytes(figure_png(fig, dpi))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write_file(path, figure_png(fig, dpi))
     return path
 
 
 def _lake(lake_or_root):
     """A ``Lake`` for a lake or a root (a directory, or ``s3://...`` with the S3 settings of the
-    environment); imported here so that drawing from frames needs nothing of the lake."""
-    from nba_lakehouse.lake import Lake
-
+    environment)."""
     return lake_or_root if isinstance(lake_or_root, Lake) else Lake(str(lake_or_root))
 
 

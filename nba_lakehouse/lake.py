@@ -52,8 +52,9 @@ import socket
 import threading
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -413,41 +414,25 @@ class Lake:
         if self.s3 is None:  # S3 has no folders (and makes none: no marker objects)
             self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
         if self.is_local:
-            tmp = self._staging_file(path)
             try:
-                try:
-                    _write_file(tmp, data)
-                except FileNotFoundError:  # the staging folder went away under us: make it again
-                    os.makedirs(tmp.rsplit("/", 1)[0], exist_ok=True)
-                    _write_file(tmp, data)
-                try:
-                    os.replace(tmp, path)  # atomic rename on POSIX
-                except OSError as exc:
-                    if exc.errno != errno.EXDEV:
-                        raise
-                    # The target's folder is another filesystem mounted inside the lake: stage
-                    # beside the target instead (a dot-file that no data glob matches).
-                    self._write_beside(path, data)
-            finally:
-                if os.path.lexists(tmp):
-                    os.remove(tmp)
+                with atomic_path(path, self._staging_file(path)) as tmp:
+                    try:
+                        _write_file(tmp, data)
+                    except FileNotFoundError:  # the staging folder went away under us: make it again
+                        os.makedirs(tmp.rsplit("/", 1)[0], exist_ok=True)
+                        _write_file(tmp, data)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                # The target's folder is another filesystem mounted inside the lake: stage beside
+                # the target instead.
+                atomic_write_file(path, data)
         else:
             # An object PUT is atomic by itself; a rename would be a copy. On S3 no folders are
             # made (listings see the prefixes of the objects written), and with allow_delayed_open
             # (S3Settings.filesystem) a small file is one PutObject.
             with self.fs.open_output_stream(path, compression=None) as f:
                 f.write(data)
-
-    @staticmethod
-    def _write_beside(path: str, data: bytes) -> None:
-        parent, name = path.rsplit("/", 1)
-        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{name}.tmp"
-        try:
-            _write_file(tmp, data)
-            os.replace(tmp, path)
-        finally:
-            if os.path.lexists(tmp):
-                os.remove(tmp)
 
     # ---------------------------------------------------------------- staging
     @property
@@ -746,6 +731,34 @@ class Lake:
     def table_glob(self, table: Table) -> str:
         depth = ["*" for _ in table.partition_by]
         return self.uri(table.layer, table.name, *depth, PART_FILE)
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, tmp: str | None = None, sidecars: Sequence[str] = ()) -> Iterator[str]:
+    """A temporary path to write ``path``'s new content to, renamed over ``path`` when the block
+    succeeds, so a reader sees the old file or the whole new one, never a torn one.
+
+    By default the temporary file sits beside the target (the same filesystem, so the rename is
+    atomic on POSIX), as a dot-file ending ``.tmp`` that no data glob matches. Whatever happens, it
+    is gone afterwards, and so is the temporary path plus each of ``sidecars`` (a database's ``.wal``).
+    """
+    target = os.fspath(path)
+    if tmp is None:
+        parent, name = os.path.split(target)
+        tmp = os.path.join(parent, f".tmp-{uuid.uuid4().hex}-{name}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, *(tmp + suffix for suffix in sidecars)):
+            if os.path.lexists(leftover):
+                os.remove(leftover)
+
+
+def atomic_write_file(path: str | os.PathLike, data: bytes) -> None:
+    """Write a local file through a temporary one beside it (``atomic_path``)."""
+    with atomic_path(path) as tmp:
+        _write_file(tmp, data)
 
 
 def _write_file(path: str, data: bytes) -> None:

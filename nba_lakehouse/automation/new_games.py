@@ -11,7 +11,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-FINAL = 3  # ScoreboardV3 gameStatus: 1 scheduled, 2 in progress, 3 final
+from nba_lakehouse.sources.payloads import FINAL
+
 # A game still not final this many days after its date was postponed (it reappears, same id, on
 # the date it is played): its old date stops holding the watermark, or one postponement would stop
 # the sensor for good. A game in progress is final within hours, so nothing is skipped.

@@ -12,7 +12,7 @@ from nba_lakehouse.automation.new_games import (
     run_key,
 )
 from nba_lakehouse.bronze.archive import find_archived
-from nba_lakehouse.bronze.assets import scoreboard_statuses
+from nba_lakehouse.bronze.discovery import scoreboard_statuses
 from nba_lakehouse.partitions import game_date_partitions, today_eastern
 from nba_lakehouse.recovery import fail_dead_runs, survey
 from nba_lakehouse.resources import LakeResource

@@ -23,7 +23,9 @@ import hashlib
 import json
 import re
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from nba_lakehouse.lake import Lake
 from nba_lakehouse.partitions import season_of_game, seasons_possibly_containing
@@ -268,6 +270,7 @@ def find_archived_reference(lake: Lake, endpoint: str) -> dict | None:
 
 
 SCHEDULE_ENDPOINTS = ("scheduleleaguev2", "cdn_scheduleleaguev2")
+TEAM_GAME_LOG_ENDPOINTS = ("leaguegamelog", "leaguegamefinder")
 
 
 def find_archived_schedule(lake: Lake, season: str) -> dict | None:
@@ -276,18 +279,18 @@ def find_archived_schedule(lake: Lake, season: str) -> dict | None:
 
 def fetch_schedule(client: NBAClient, season: str) -> NBAResponse:
     """The season's ScheduleLeagueV2 from the stats API, else the CDN's if it is that season's."""
-    problems = []
-    for fetch in (lambda: client.schedule_league_v2(season), client.cdn_schedule):
-        try:
-            response = fetch()
-        except FeedUnavailableError as exc:
-            problems.append(str(exc))
-            continue
-        served = response.payload["leagueSchedule"].get("seasonYear")
-        if served == season:
-            return response
-        problems.append(f"{response.request.label}: serves season {served}, not {season}")
-    raise FeedUnavailableError(f"schedule of season {season}", "no feed has it:\n  " + "\n  ".join(problems))
+    return first_available(
+        f"schedule of season {season}",
+        lambda: _of_season(client.schedule_league_v2(season), season),
+        lambda: _of_season(client.cdn_schedule(), season),
+    )
+
+
+def _of_season(response: NBAResponse, season: str) -> NBAResponse:
+    served = response.payload["leagueSchedule"].get("seasonYear")
+    if served != season:
+        raise FeedUnavailableError(response.request.label, f"serves season {served}, not {season}")
+    return response
 
 
 def find_archived(
@@ -382,6 +385,38 @@ def archive_problem(lake: Lake, manifest: dict | None) -> str | None:
     return None
 
 
+class Archiver:
+    """One run's reuse-or-fetch of archived responses: one is reused unless the run refreshes or its
+    body does not match its manifest; a corrupt one is noted in ``corrupt`` and fetched again
+    (from the recording in replay)."""
+
+    def __init__(self, lake: Lake, refresh: bool):
+        self.lake, self.refresh = lake, refresh
+        self.fetched: list[dict] = []  # manifests archived by this run
+        self.reused: list[dict] = []  # manifests this run found archived and sound
+        self.corrupt: dict[str, str] = {}  # key -> why its archive was not reused
+
+    def reusable(self, key: str, find: Callable[[], dict | None]) -> dict | None:
+        """The archived response ``find()`` returns, if the run may reuse it (not counted)."""
+        if self.refresh:
+            return None
+        manifest = find()
+        problem = archive_problem(self.lake, manifest)
+        if problem:
+            self.corrupt[key] = problem
+            return None
+        return manifest
+
+    def reuse_or_archive(self, key: str, find: Callable[[], dict | None], archive: Callable[[], dict]) -> dict:
+        """The reusable archived response ``find()`` returns, else the one ``archive()`` fetches and archives."""
+        if (manifest := self.reusable(key, find)) is not None:
+            self.reused.append(manifest)
+            return manifest
+        manifest = archive()
+        self.fetched.append(manifest)
+        return manifest
+
+
 # ----------------------------------------------------------------------------------- fetching
 # Errors that are about one game's response from one feed: the next feed may have it. A transport
 # failure (deadline, retries exhausted) is not among them: it fails the run.
@@ -416,7 +451,7 @@ class FeedAttempt:
 
     def error(self) -> NBASourceError:
         """No feed answered: one error naming every feed's problem, of the first non-"unavailable" kind."""
-        problem = "no feed has it:\n  " + "\n  ".join(f"{name}: {exc}" for name, exc in zip(self.failures, self.errors))
+        problem = no_feed_has_it(f"{name}: {exc}" for name, exc in zip(self.failures, self.errors))
         first = next((e for e in self.errors if not isinstance(e, FeedUnavailableError)), None)
         kind = FeedUnavailableError if first is None else ErrorPayloadError if isinstance(first, ErrorPayloadError) else HTTPStatusError
         return kind(f"{self.kind} of game {self.game_id}", problem)
@@ -430,25 +465,49 @@ class FeedAttempt:
         }
 
 
+def first_answer(
+    fetches: Sequence[Callable[[], NBAResponse]], catch: tuple[type[NBASourceError], ...] = (FeedUnavailableError,)
+) -> tuple[NBAResponse | None, list[NBASourceError]]:
+    """Ask ``fetches`` in order; the first that answers wins. Returns its response (None when none
+    answers) and what each one asked in vain raised, in order (one of ``catch``; anything else
+    propagates)."""
+    errors: list[NBASourceError] = []
+    for fetch in fetches:
+        try:
+            return fetch(), errors
+        except catch as exc:
+            errors.append(exc)
+    return None, errors
+
+
+def no_feed_has_it(problems) -> str:
+    return "no feed has it:\n  " + "\n  ".join(problems)
+
+
+def first_available(what: str, *fetches: Callable[[], NBAResponse]) -> NBAResponse:
+    """The response of the first of ``fetches`` that has one; FeedUnavailableError naming ``what``
+    and every feed's problem when none has."""
+    response, errors = first_answer(fetches)
+    if response is None:
+        raise FeedUnavailableError(what, no_feed_has_it(str(exc) for exc in errors))
+    return response
+
+
 def attempt_feeds(client: NBAClient, kind: str, game_id: str, feed_order: list[str]) -> FeedAttempt:
     """Ask the feeds in order for one game's response of this kind; the first that answers wins."""
     feeds = GAME_FEEDS[kind]
     unknown = [f for f in feed_order if f not in feeds]
     if unknown:
         raise ValueError(f"unknown feeds {unknown} for {kind}; choose from {list(feeds)}")
-    failures, errors, retry = {}, [], []
-    for name in feed_order:
-        feed = feeds[name]
-        try:
-            response = getattr(client, feed.client_method)(game_id)
-        except GAME_LEVEL_ERRORS as exc:
-            failures[name] = exc.problem
-            errors.append(exc)
-            if may_answer_later(exc):
-                retry.append(name)
-            continue
-        return FeedAttempt(kind, game_id, feed, response, failures, tuple(errors), tuple(retry))
-    return FeedAttempt(kind, game_id, None, None, failures, tuple(errors), tuple(retry))
+    response, errors = first_answer(
+        [partial(getattr(client, feeds[name].client_method), game_id) for name in feed_order], catch=GAME_LEVEL_ERRORS
+    )
+    asked = list(zip(feed_order, errors))  # the feeds that failed, before the one that answered
+    return FeedAttempt(
+        kind, game_id, None if response is None else feeds[feed_order[len(errors)]], response,
+        {name: exc.problem for name, exc in asked}, tuple(errors),
+        tuple(name for name, exc in asked if may_answer_later(exc)),
+    )
 
 
 def fetch_game(client: NBAClient, kind: str, game_id: str, feed_order: list[str]) -> tuple[Feed, NBAResponse]:
@@ -471,3 +530,28 @@ def preferred_feeds_to_retry(manifest: dict, feed_order: list[str]) -> list[str]
         return []
     preferred = feed_order[:feed_order.index(manifest["feed"])]
     return [name for name in preferred if name in manifest.get("retry_feeds", [])]
+
+
+def feed_fields(existing: dict | None, attempt: FeedAttempt, feed_order: list[str]) -> dict:
+    """The manifest's record of the feed choice. After a retry of the preferred feeds, the failures of
+    those not asked again (a 404) still stand, so the record is the one a single attempt would make."""
+    if existing is None:
+        return attempt.manifest_fields()
+    ahead = feed_order[:feed_order.index(attempt.feed.name)]
+    failures = {n: p for n in ahead if (p := attempt.failures.get(n) or existing.get("feed_failures", {}).get(n))}
+    retry = [n for n in ahead if n in attempt.retry_feeds or (n not in attempt.failures and n in existing.get("retry_feeds", []))]
+    return {
+        "feed_reason": "; ".join(f"{n}: {p}" for n, p in failures.items()) or "first choice",
+        "feed_failures": failures, "retry_feeds": retry,
+        "preferred_attempts": existing.get("preferred_attempts", 0) + 1 if retry else 0,
+    }
+
+
+def record_preferred_failure(lake: Lake, manifest: dict, attempt: FeedAttempt) -> dict:
+    """The preferred feeds failed again: the fallback archive stays, with one retry fewer left."""
+    failures = {**manifest["feed_failures"], **attempt.failures}
+    return update_manifest(
+        lake, manifest, preferred_attempts=manifest.get("preferred_attempts", 0) + 1,
+        feed_failures=failures, retry_feeds=list(attempt.retry_feeds),
+        feed_reason="; ".join(f"{n}: {p}" for n, p in failures.items()),
+    )

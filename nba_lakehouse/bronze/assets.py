@@ -5,49 +5,52 @@
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 
 import dagster as dg
-import polars as pl
 from pydantic import Field, field_validator
 
 from nba_lakehouse import game_issues
 from nba_lakehouse.bronze.archive import (
     DEFAULT_FEED_ORDER,
     GAME_FEEDS,
+    TEAM_GAME_LOG_ENDPOINTS,
     ArchiveCorruptError,
-    FeedAttempt,
+    Archiver,
     archive_date_response,
     archive_game_response,
-    archive_problem,
     archive_reference_response,
     archive_season_response,
     attempt_feeds,
+    feed_fields,
     fetch_schedule,
     find_archived,
     find_archived_date,
     find_archived_reference,
     find_archived_schedule,
     find_archived_season,
-    load_payload,
+    first_available,
     preferred_feeds_to_retry,
+    record_preferred_failure,
     remove_archived,
-    update_manifest,
 )
 from nba_lakehouse.bronze.checks import DETAIL_FEED_MISSING
-from nba_lakehouse.partitions import (
-    game_date_partitions,
-    season_of_game,
-    season_partitions,
-    seasons_possibly_containing,
-    today_eastern,
+from nba_lakehouse.bronze.discovery import (
+    SCOREBOARD_ENDPOINTS,
+    DateGames,
+    Schedules,
+    archived_statuses,
+    detail_requests,
+    fetch_scoreboard,
+    judge_scoreboard,
+    scoreboard_statuses,
 )
+from nba_lakehouse.partitions import game_date_partitions, season_of_game, season_partitions
 from nba_lakehouse.progress import date_progress
 from nba_lakehouse.resources import LakeResource
-from nba_lakehouse.sources.client import NBAClient, NBAResponse
+from nba_lakehouse.sources.client import NBAClient
 from nba_lakehouse.sources.errors import EmptyResponseError, ErrorPayloadError, FeedUnavailableError, HTTPStatusError
-from nba_lakehouse.sources.payloads import result_set, scoreboard_games
 from nba_lakehouse.wiring import partition_dates, record_issues
 
 NBA_API_POOL = "nba_api"
@@ -81,16 +84,6 @@ class BronzeGamesConfig(BronzeGameDetailsConfig):
         return feeds
 
 
-def _reusable(store, manifest: dict | None, corrupt: dict, key: str) -> dict | None:
-    """The archived response if its body matches its manifest; a corrupt one is noted under ``key``
-    in ``corrupt`` and treated as not archived, so it is fetched again (from the recording in replay)."""
-    problem = archive_problem(store, manifest)
-    if problem:
-        corrupt[key] = problem
-        return None
-    return manifest
-
-
 def _corrupt_metadata(context, corrupt: dict) -> dict:
     if corrupt:
         first = next(iter(corrupt))
@@ -110,21 +103,6 @@ def drift_metadata(manifests) -> dict:
     return {"schema_drift": dg.MetadataValue.json({endpoint: sorted(fields) for endpoint, fields in sorted(drift.items())})}
 
 
-def _feed_fields(existing: dict | None, attempt: FeedAttempt, feed_order: list[str]) -> dict:
-    """The manifest's record of the feed choice. After a retry of the preferred feeds, the failures of
-    those not asked again (a 404) still stand, so the record is the one a single attempt would make."""
-    if existing is None:
-        return attempt.manifest_fields()
-    ahead = feed_order[:feed_order.index(attempt.feed.name)]
-    failures = {n: p for n in ahead if (p := attempt.failures.get(n) or existing.get("feed_failures", {}).get(n))}
-    retry = [n for n in ahead if n in attempt.retry_feeds or (n not in attempt.failures and n in existing.get("retry_feeds", []))]
-    return {
-        "feed_reason": "; ".join(f"{n}: {p}" for n, p in failures.items()) or "first choice",
-        "feed_failures": failures, "retry_feeds": retry,
-        "preferred_attempts": existing.get("preferred_attempts", 0) + 1 if retry else 0,
-    }
-
-
 def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGamesConfig, nba: NBAClient, lake_resource: LakeResource) -> dg.MaterializeResult:
     """Archive the kind's response of every final game of the run's dates from the first feed that has it.
 
@@ -136,34 +114,28 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
     dates = partition_dates(context)
     if config.game_ids and len(dates) != 1:
         raise dg.Failure(f"config game_ids applies to a single game date; this run covers {len(dates)} dates")
-    fetched, reused, feeds_used = [], [], {}
+    archiver = Archiver(lake, config.refresh)
+    fetched, reused, corrupt = archiver.fetched, archiver.reused, archiver.corrupt
+    feeds_used: dict[str, str] = {}
     fallbacks: dict[str, str] = {}  # game -> why its archive is not from the first feed
     replaced: list[str] = []  # games whose fallback archive gave way to a preferred feed
-    corrupt: dict[str, str] = {}
     failed: dict[str, tuple[dt.date, str, str]] = {}  # game -> (date, rule, detail)
-    discovery = DateGames(context, nba, lake)
+    discovery = DateGames(context.log, nba, lake)
     progress = date_progress(context, dates)
     for game_date in dates:
         for game_id in list(config.game_ids) or discovery.final_games(game_date):
-            existing = None if config.refresh else _reusable(
-                lake, find_archived(lake, kind, game_id, game_date), corrupt, game_id
-            )
+            existing = archiver.reusable(game_id, partial(find_archived, lake, kind, game_id, game_date))
             order = preferred_feeds_to_retry(existing, config.feeds) if existing else config.feeds
             if existing and not order:
-                reused.append(game_id)
+                reused.append(existing)
                 feeds_used[game_id] = existing["feed"]
                 if existing.get("feed_failures"):
                     fallbacks[game_id] = existing["feed_reason"]
                 continue
             attempt = attempt_feeds(nba, kind, game_id, order)
             if attempt.response is None and existing:
-                # The preferred feeds still fail: the fallback archive stays, one retry fewer left.
-                existing = update_manifest(
-                    lake, existing, preferred_attempts=existing.get("preferred_attempts", 0) + 1,
-                    feed_failures={**existing["feed_failures"], **attempt.failures}, retry_feeds=list(attempt.retry_feeds),
-                    feed_reason="; ".join(f"{n}: {p}" for n, p in {**existing["feed_failures"], **attempt.failures}.items()),
-                )
-                reused.append(game_id)
+                existing = record_preferred_failure(lake, existing, attempt)
+                reused.append(existing)
                 feeds_used[game_id] = existing["feed"]
                 fallbacks[game_id] = existing["feed_reason"]
                 continue
@@ -176,7 +148,7 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
                 continue
             manifest = archive_game_response(
                 lake, attempt.response, kind=kind, feed=attempt.feed, game_id=game_id, game_date=game_date,
-                **_feed_fields(existing, attempt, config.feeds),
+                **feed_fields(existing, attempt, config.feeds),
             )
             if existing and existing["manifest_path"] != manifest["manifest_path"]:
                 remove_archived(lake, existing)
@@ -257,8 +229,9 @@ class BronzeSeasonConfig(dg.Config):
 def bronze_schedule(context: dg.AssetExecutionContext, config: BronzeSeasonConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     season = context.partition_key
-    corrupt = {}
-    if not config.refresh and _reusable(store, find_archived_schedule(store, season), corrupt, season):
+    archiver = Archiver(store, config.refresh)
+    corrupt = archiver.corrupt
+    if archiver.reusable(season, partial(find_archived_schedule, store, season)):
         return dg.MaterializeResult(metadata={"fetched": 0, "already_archived": 1})
     try:
         response = fetch_schedule(nba, season)
@@ -273,31 +246,6 @@ def bronze_schedule(context: dg.AssetExecutionContext, config: BronzeSeasonConfi
         metadata={"fetched": 1, "already_archived": 0, "games": games, "bytes": manifest["bytes"], "endpoint": manifest["endpoint"],
                   **_corrupt_metadata(context, corrupt), **drift_metadata([manifest])}
     )
-
-
-# Per-game detail feeds ----------------------------------------------------------------------
-def _shot_chart_teams(lake, game_id: str, game_date) -> list[int]:
-    """ShotChartDetail is asked per team: the teams come from the game's archived box score."""
-    manifest = find_archived(lake, "box_score", game_id, game_date)
-    if manifest is None:
-        raise FeedUnavailableError(f"shots of game {game_id}", "no box score archived to take the teams from")
-    payload = load_payload(lake, manifest)
-    if manifest["feed"] == "v2":
-        return sorted(set(result_set(payload, "TeamStats")["TEAM_ID"].cast(int).to_list()))
-    game = payload["boxScoreTraditional"] if manifest["feed"] == "v3" else payload["game"]
-    return sorted(int(game[side]["teamId"]) for side in ("homeTeam", "awayTeam"))
-
-
-def _detail_requests(nba: NBAClient, lake, kind: str, game_id: str, game_date):
-    """(part, fetch) pairs: the requests that make up one game's response of this kind."""
-    if kind == "shots":
-        season = season_of_game(game_id)
-        return [
-            (str(team_id), lambda t=team_id: nba.shot_chart_detail(t, game_id=game_id, season=season))
-            for team_id in _shot_chart_teams(lake, game_id, game_date)
-        ]
-    method = getattr(nba, GAME_FEEDS[kind]["v2"].client_method)
-    return [(None, lambda: method(game_id))]
 
 
 # Detail feeds that did not exist before a season: a game of an earlier season lacks them by nature.
@@ -328,23 +276,23 @@ def archive_game_details(
     if config.game_ids and len(dates) != 1:
         raise dg.Failure(f"config game_ids applies to a single game date; this run covers {len(dates)} dates")
     feed = GAME_FEEDS[kind]["v2"]
-    fetched, reused, unavailable, corrupt = [], 0, {}, {}
+    archiver = Archiver(lake, config.refresh)
+    fetched, reused, corrupt = archiver.fetched, archiver.reused, archiver.corrupt
+    unavailable: dict[str, str] = {}
     missing: dict[str, tuple[dt.date, str]] = {}  # game -> (date, what was wrong)
-    discovery = DateGames(context, nba, lake)
+    discovery = DateGames(context.log, nba, lake)
     progress = date_progress(context, dates)
     for game_date in dates:
         for game_id in list(config.game_ids) or discovery.final_games(game_date):
             try:
-                requests = _detail_requests(nba, lake, kind, game_id, game_date)
-                for part, fetch in requests:
-                    key = f"{game_id} {part}" if part else game_id
-                    archived = None if config.refresh else find_archived(lake, kind, game_id, game_date, part)
-                    if _reusable(lake, archived, corrupt, key):
-                        reused += 1
-                        continue
-                    fetched.append(archive_game_response(
-                        lake, fetch(), kind=kind, feed=feed, game_id=game_id, game_date=game_date, part=part
-                    ))
+                for part, fetch in detail_requests(nba, lake, kind, game_id, game_date):
+                    archiver.reuse_or_archive(
+                        f"{game_id} {part}" if part else game_id,
+                        partial(find_archived, lake, kind, game_id, game_date, part),
+                        lambda fetch=fetch, part=part: archive_game_response(
+                            lake, fetch(), kind=kind, feed=feed, game_id=game_id, game_date=game_date, part=part
+                        ),
+                    )
             except (EmptyResponseError, ErrorPayloadError, HTTPStatusError, ArchiveCorruptError) as exc:
                 if season_of_game(game_id) < DETAIL_FEED_FIRST_SEASON.get(kind, ""):
                     unavailable[game_id] = str(exc)
@@ -352,7 +300,7 @@ def archive_game_details(
                     missing[game_id] = (game_date, str(exc).replace("\n", " "))
             except FeedUnavailableError as exc:
                 unavailable[game_id] = str(exc)
-        progress.step(detail=f"{game_date}, {len(fetched)} fetched, {reused} already archived, "
+        progress.step(detail=f"{game_date}, {len(fetched)} fetched, {len(reused)} already archived, "
                              f"{len(missing)} games missing, {len(unavailable)} unavailable")
     if unavailable:
         # One line per step, not per game: every log line is an event-log write (~20 ms on a sqlite
@@ -380,7 +328,7 @@ def archive_game_details(
     yield dg.MaterializeResult(
         metadata={
             "fetched": len(fetched),
-            "already_archived": reused,
+            "already_archived": len(reused),
             "games_unavailable": len(unavailable),
             "unavailable": dg.MetadataValue.json(dict(islice(unavailable.items(), game_issues.SAMPLE_GAMES))),
             "games_missing": len(missing),
@@ -415,152 +363,6 @@ def bronze_shot_chart(context: dg.AssetExecutionContext, config: BronzeGameDetai
     yield from archive_game_details(context, "shots", config, nba, lake)
 
 
-# Scoreboards --------------------------------------------------------------------------------
-SCOREBOARD_ENDPOINTS = ("scoreboardv3", "scoreboardv2")
-FINAL = 3
-# Months in which the league plays no game in a usual season: an empty scoreboard then is no surprise
-# (it is still not settled without a schedule to confirm it; see judge_scoreboard).
-OFF_SEASON_MONTHS = {7, 8, 9}
-
-
-def scoreboard_statuses(payload: dict, endpoint: str) -> dict[str, int]:
-    """``{game_id: status}`` (1 scheduled, 2 in progress, 3 final) from either scoreboard shape."""
-    if endpoint == "scoreboardv3":
-        return {g["gameId"]: g.get("gameStatus") for g in scoreboard_games(payload)}
-    header = result_set(payload, "GameHeader")
-    return dict(zip(header["GAME_ID"].cast(str), header["GAME_STATUS_ID"].cast(int), strict=True))
-
-
-class Schedules:
-    """The archived season schedules' games, parsed once per asset run: the independent word on
-    which games were played (final) on a date, and whether a date had any game at all."""
-
-    def __init__(self, lake):
-        self.lake = lake
-        self._seasons: dict[str, pl.DataFrame | None] = {}
-
-    def games_on(self, game_date: dt.date) -> pl.DataFrame | None:
-        """``game_id, status`` of the date's games in the archived schedules of its seasons; None
-        when no schedule of those seasons is archived (or readable)."""
-        frames = [f for s in seasons_possibly_containing(game_date) if (f := self._season(s)) is not None]
-        if not frames:
-            return None
-        return pl.concat(frames).filter(pl.col("game_date") == game_date).select("game_id", "status")
-
-    def finals_on(self, game_date: dt.date) -> set[str]:
-        games = self.games_on(game_date)
-        return set() if games is None else set(games.filter(pl.col("status") == FINAL)["game_id"])
-
-    def _season(self, season: str) -> pl.DataFrame | None:
-        if season not in self._seasons:
-            manifest = find_archived_schedule(self.lake, season)
-            self._seasons[season] = None if manifest is None or archive_problem(self.lake, manifest) else _schedule_games(
-                load_payload(self.lake, manifest)
-            )
-        return self._seasons[season]
-
-
-_SCHEDULE_GAMES = pl.List(pl.Struct({"gameId": pl.String, "gameStatus": pl.Int64, "gameDateEst": pl.String}))
-
-
-def _schedule_games(payload: dict) -> pl.DataFrame:
-    # gameDateEst: "2023-10-05T00:00:00Z", the Eastern date labelled Z (as silver.schedule reads it).
-    return (
-        pl.DataFrame(payload["leagueSchedule"]["gameDates"], schema={"games": _SCHEDULE_GAMES})
-        .explode("games").unnest("games").drop_nulls("gameId")
-        .select(game_id="gameId", status="gameStatus", game_date=pl.col("gameDateEst").str.slice(0, 10).str.to_date())
-    )
-
-
-@dataclass(frozen=True)
-class ScoreboardVerdict:
-    settled: bool  # it will not change again: kept, and the per-game assets take its final games
-    missing: tuple[str, ...] = ()  # games the schedule has as final (or an earlier scoreboard listed) that it lacks
-    problem: str = ""  # what a person should know (the check fails with it), "" when nothing
-
-
-def judge_scoreboard(statuses: dict[str, int], game_date: dt.date, schedule: pl.DataFrame | None,
-                     earlier: dict[str, int] | None = None, today: dt.date | None = None) -> ScoreboardVerdict:
-    """Whether a date's scoreboard is right to keep and settled.
-
-    It must list every game the season's schedule has as final that date and every game an
-    earlier scoreboard of the date listed (games do not vanish from a scoreboard: a postponed one
-    stays, marked so); one that does not is wrong, is not archived, and the date is asked again.
-    It is settled once all its games are final. An empty one for a past date is settled only when
-    the archived schedule confirms the date had no game: a date's age says nothing about whether
-    an empty answer was right (the bug it replaces settled any past date), so without a schedule
-    it is asked again on every run, one request per such date, and the check warns for dates in
-    the usual season months.
-    """
-    today = today or today_eastern()
-    finals = set() if schedule is None else set(schedule.filter(pl.col("status") == FINAL)["game_id"])
-    missing = tuple(sorted((finals | set(earlier or {})) - set(statuses)))
-    if missing:
-        source = "schedule (as final) or an earlier scoreboard of the date"
-        return ScoreboardVerdict(False, missing, f"lists {len(statuses)} games but not {', '.join(missing)}, which the {source} has")
-    if statuses:
-        return ScoreboardVerdict(all(status == FINAL for status in statuses.values()))
-    if game_date >= today - dt.timedelta(days=1):
-        return ScoreboardVerdict(False)  # today's and yesterday's may still fill
-    if schedule is not None and schedule.is_empty():
-        return ScoreboardVerdict(True)  # the schedule confirms: no game that date
-    season = seasons_possibly_containing(game_date)[-1]
-    why = ("no archived schedule of its season confirms it" if schedule is None
-           else f"the schedule lists {schedule.height} games that date, none final")
-    problem = "" if game_date.month in OFF_SEASON_MONTHS else (
-        f"lists no game and {why}: not settled, asked again on every run (materialize bronze_schedule for {season} to confirm)"
-    )
-    return ScoreboardVerdict(False, (), problem)
-
-
-def _archived_statuses(store, manifest: dict | None, game_date: dt.date) -> tuple[dict[str, int] | None, str]:
-    """The archived scoreboard's statuses, or None and why it cannot be used (corrupt, no games list)."""
-    if manifest is None:
-        return None, ""
-    problem = archive_problem(store, manifest)
-    if problem:
-        return None, problem
-    try:
-        return scoreboard_statuses(load_payload(store, manifest), manifest["endpoint"]), ""
-    except (ErrorPayloadError, KeyError) as exc:
-        return None, (
-            f"bronze archive {manifest['manifest_path']} ({manifest['request']}) for {game_date}: {exc}; "
-            f"re-run bronze_scoreboard for {game_date} with refresh=true"
-        )
-
-
-class DateGames:
-    """A date's final games, for the per-game bronze assets: from its archived scoreboard once
-    settled, else asked again; in live mode with the games the archived schedule has as final, so
-    a scoreboard that lost games does not lose them.
-
-    Reading the settled archive keeps a season backfill (or its restart) from asking the scoreboard
-    of every date once per asset. Replay mode takes the recorded games' table of contents, as
-    ``NBAClient.final_games_on`` does.
-    """
-
-    def __init__(self, context, nba: NBAClient, store):
-        self.context, self.nba, self.store = context, nba, store
-        self.schedules = Schedules(store)
-
-    def final_games(self, game_date: dt.date) -> list[str]:
-        if self.nba.mode != "live":
-            return self.nba.final_games_on(game_date)
-        schedule = self.schedules.games_on(game_date)
-        statuses, _ = _archived_statuses(self.store, find_archived_date(self.store, SCOREBOARD_ENDPOINTS, game_date), game_date)
-        if statuses is not None and judge_scoreboard(statuses, game_date, schedule).settled:
-            return sorted(g for g, status in statuses.items() if status == FINAL)
-        try:
-            asked = self.nba.final_games_on(game_date)
-        except ErrorPayloadError as exc:
-            self.context.log.warning(
-                f"ScoreboardV3 for {game_date} is unusable ({exc}): taking that date's games from the archived "
-                "schedule only; the next run asks again"
-            )
-            asked = []
-        return sorted(set(asked) | self.schedules.finals_on(game_date))
-
-
 @dg.asset(
     description="Raw scoreboard of each date (ScoreboardV3, else ScoreboardV2): game statuses and scores as fetched",
     **_common,
@@ -582,14 +384,14 @@ def bronze_scoreboard(context: dg.AssetExecutionContext, config: BronzeSeasonCon
     progress = date_progress(context, dates)
     for game_date in dates:
         schedule = schedules.games_on(game_date)
-        earlier, problem = _archived_statuses(store, find_archived_date(store, SCOREBOARD_ENDPOINTS, game_date), game_date)
+        earlier, problem = archived_statuses(store, find_archived_date(store, SCOREBOARD_ENDPOINTS, game_date), game_date)
         if problem:
             corrupt[game_date.isoformat()] = problem
         if earlier is not None and not config.refresh and judge_scoreboard(earlier, game_date, schedule).settled:
             reused += 1
         else:
             try:
-                response = _first_available(nba.scoreboard_v3, nba.scoreboard_v2, argument=game_date)
+                response = fetch_scoreboard(nba, game_date)
                 statuses = scoreboard_statuses(response.payload, response.request.archive_name)
             except FeedUnavailableError as exc:
                 unavailable[game_date.isoformat()] = str(exc)
@@ -629,16 +431,6 @@ def bronze_scoreboard(context: dg.AssetExecutionContext, config: BronzeSeasonCon
     )
 
 
-def _first_available(*fetches, argument) -> NBAResponse:
-    problems = []
-    for fetch in fetches:
-        try:
-            return fetch(argument)
-        except FeedUnavailableError as exc:
-            problems.append(str(exc))
-    raise FeedUnavailableError(f"{argument}", "no feed has it:\n  " + "\n  ".join(problems))
-
-
 # Season-level sources -------------------------------------------------------------------------
 class BronzePlayerGameLogsConfig(BronzeSeasonConfig):
     player_ids: list[int] = Field(
@@ -647,34 +439,32 @@ class BronzePlayerGameLogsConfig(BronzeSeasonConfig):
     )
 
 
-def _season_result(context, found: dict | None, fetched: list[dict], unavailable: str | None, corrupt: dict) -> dg.MaterializeResult:
-    if unavailable:
-        context.log.info(f"{context.partition_key}: {unavailable}")
-    return dg.MaterializeResult(
-        metadata={
-            "fetched": len(fetched),
-            "already_archived": int(found is not None),
-            "endpoints": ", ".join(sorted({m["endpoint"] for m in fetched} | ({found["endpoint"]} if found else set()))),
-            "unavailable": unavailable or "",
-            **_corrupt_metadata(context, corrupt),
-            **drift_metadata(fetched),
-        }
-    )
-
-
 def archive_season_source(context, endpoints: tuple[str, ...], fetches, config: BronzeSeasonConfig, lake_resource: LakeResource):
     """Archive a season's response from the first fetch that has it; nothing available is reported, not fatal."""
     store = lake_resource.lake()
     season = context.partition_key
-    corrupt = {}
-    found = None if config.refresh else _reusable(store, find_archived_season(store, endpoints, season), corrupt, season)
-    if found:
-        return _season_result(context, found, [], None, corrupt)
+    archiver = Archiver(store, config.refresh)
+    unavailable = ""
     try:
-        response = _first_available(*fetches, argument=season)
+        archiver.reuse_or_archive(
+            season, partial(find_archived_season, store, endpoints, season),
+            lambda: archive_season_response(
+                store, first_available(season, *(partial(fetch, season) for fetch in fetches)), season=season
+            ),
+        )
     except FeedUnavailableError as exc:
-        return _season_result(context, None, [], str(exc), corrupt)
-    return _season_result(context, None, [archive_season_response(store, response, season=season)], None, corrupt)
+        unavailable = str(exc)
+        context.log.info(f"{season}: {unavailable}")
+    return dg.MaterializeResult(
+        metadata={
+            "fetched": len(archiver.fetched),
+            "already_archived": len(archiver.reused),
+            "endpoints": ", ".join(sorted({m["endpoint"] for m in archiver.fetched + archiver.reused})),
+            "unavailable": unavailable,
+            **_corrupt_metadata(context, archiver.corrupt),
+            **drift_metadata(archiver.fetched),
+        }
+    )
 
 
 _season_common = dict(partitions_def=season_partitions, group_name="bronze", pool=NBA_API_POOL, kinds={"json"})
@@ -697,33 +487,32 @@ def bronze_player_game_logs(context: dg.AssetExecutionContext, config: BronzePla
     if not config.player_ids:
         return archive_season_source(context, ("playergamelogs",), (nba.player_game_logs,), config, lake)
     store, season = lake.lake(), context.partition_key
-    fetched, reused, unavailable, corrupt = [], 0, {}, {}
+    archiver = Archiver(store, config.refresh)
+    unavailable: dict[str, str] = {}
     for player_id in config.player_ids:
-        archived = None if config.refresh else find_archived_season(store, ["playergamelog"], season, str(player_id))
-        if _reusable(store, archived, corrupt, str(player_id)):
-            reused += 1
-            continue
+        part = str(player_id)
         try:
-            response = nba.player_game_log(player_id, season)
+            archiver.reuse_or_archive(
+                part, partial(find_archived_season, store, ["playergamelog"], season, part),
+                lambda player_id=player_id, part=part: archive_season_response(
+                    store, nba.player_game_log(player_id, season), season=season, part=part
+                ),
+            )
         except FeedUnavailableError as exc:
-            unavailable[str(player_id)] = str(exc)
-            continue
-        fetched.append(archive_season_response(store, response, season=season, part=str(player_id)))
+            unavailable[part] = str(exc)
     return dg.MaterializeResult(
-        metadata={"fetched": len(fetched), "already_archived": reused, "unavailable": dg.MetadataValue.json(unavailable),
-                  **_corrupt_metadata(context, corrupt), **drift_metadata(fetched)}
+        metadata={"fetched": len(archiver.fetched), "already_archived": len(archiver.reused),
+                  "unavailable": dg.MetadataValue.json(unavailable),
+                  **_corrupt_metadata(context, archiver.corrupt), **drift_metadata(archiver.fetched)}
     )
-
-
-TEAM_GAME_LOG_ENDPOINTS = ("leaguegamelog", "leaguegamefinder")
 
 
 @dg.asset(description="Raw CommonTeamYears: every franchise's first and last season", group_name="bronze", pool=NBA_API_POOL, kinds={"json"})
 def bronze_team_years(context: dg.AssetExecutionContext, config: BronzeSeasonConfig, nba: NBAClient, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
-    corrupt = {}
-    if not config.refresh and _reusable(store, find_archived_reference(store, "commonteamyears"), corrupt, "commonteamyears"):
+    archiver = Archiver(store, config.refresh)
+    if archiver.reusable("commonteamyears", partial(find_archived_reference, store, "commonteamyears")):
         return dg.MaterializeResult(metadata={"fetched": 0, "already_archived": 1})
     manifest = archive_reference_response(store, nba.common_team_years())
     return dg.MaterializeResult(metadata={"fetched": 1, "already_archived": 0, "bytes": manifest["bytes"],
-                                          **_corrupt_metadata(context, corrupt), **drift_metadata([manifest])})
+                                          **_corrupt_metadata(context, archiver.corrupt), **drift_metadata([manifest])})

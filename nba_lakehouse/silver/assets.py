@@ -17,6 +17,7 @@ from nba_lakehouse.bronze import assets as bronze
 from nba_lakehouse.bronze.archive import (
     GAME_FEEDS,
     SCHEDULE_ENDPOINTS,
+    TEAM_GAME_LOG_ENDPOINTS,
     ArchiveCorruptError,
     archived_for_date,
     archived_season_parts,
@@ -29,6 +30,7 @@ from nba_lakehouse.bronze.archive import (
     season_manifest_path,
 )
 from nba_lakehouse.bronze.assets import bronze_box_score, bronze_play_by_play
+from nba_lakehouse.bronze.discovery import SCOREBOARD_ENDPOINTS
 from nba_lakehouse.partitions import game_date_partitions, season_partitions
 from nba_lakehouse.progress import date_progress
 from nba_lakehouse.resources import LakeResource
@@ -295,7 +297,7 @@ def scoreboard_games(context: dg.AssetExecutionContext, lake: LakeResource):
     frames, found = [], []
     progress = date_progress(context, dates)
     for d in dates:
-        manifest = find_archived_date(store, bronze.SCOREBOARD_ENDPOINTS, d)
+        manifest = find_archived_date(store, SCOREBOARD_ENDPOINTS, d)
         if manifest:
             frames.append(scoreboard_from_payload(load_payload(store, manifest), manifest["endpoint"], d, _fetched_at(manifest)))
             found.append(d)
@@ -303,7 +305,7 @@ def scoreboard_games(context: dg.AssetExecutionContext, lake: LakeResource):
 
     def missing(row: dict) -> tuple[str, str]:
         day = row["game_date"]
-        paths = " or ".join(date_manifest_path(store, e, day) for e in bronze.SCOREBOARD_ENDPOINTS)
+        paths = " or ".join(date_manifest_path(store, e, day) for e in SCOREBOARD_ENDPOINTS)
         return (
             f"the bronze scoreboard of {day} is gone (no manifest {paths})",
             f"restore it, or archive it again (materialize bronze_scoreboard for {day}), then {context.op_def.name}",
@@ -348,9 +350,9 @@ def schedule(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Materi
 )
 def team_game_logs(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
-    manifest = find_archived_season(store, bronze.TEAM_GAME_LOG_ENDPOINTS, context.partition_key)
+    manifest = find_archived_season(store, TEAM_GAME_LOG_ENDPOINTS, context.partition_key)
     if manifest is None:
-        _keep_season_without_response(context, store, TEAM_GAME_LOGS, bronze.TEAM_GAME_LOG_ENDPOINTS, "bronze_team_game_log")
+        _keep_season_without_response(context, store, TEAM_GAME_LOGS, TEAM_GAME_LOG_ENDPOINTS, "bronze_team_game_log")
     df = team_game_logs_from_payload(load_payload(store, manifest), manifest["endpoint"]) if manifest else TEAM_GAME_LOGS.empty()
     return _write_season(context, store, TEAM_GAME_LOGS, df)
 

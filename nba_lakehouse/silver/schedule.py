@@ -19,8 +19,9 @@ from nba_lakehouse.silver.season_stats import (
     parse_temporal,
     require_columns,
 )
+from nba_lakehouse.sources.payloads import FINAL, IN_PROGRESS, SCHEDULED
 
-GAME_STATUSES = {1: "scheduled", 2: "in_progress", 3: "final"}
+GAME_STATUSES = {SCHEDULED: "scheduled", IN_PROGRESS: "in_progress", FINAL: "final"}
 
 _TEAM = pl.Struct({"teamId": pl.Int64, "teamTricode": pl.String, "teamCity": pl.String,
                    "teamName": pl.String, "score": pl.Int64})

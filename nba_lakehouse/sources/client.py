@@ -69,7 +69,7 @@ from nba_lakehouse.sources.errors import (
     UnusablePayloadError,
     redact,
 )
-from nba_lakehouse.sources.payloads import decode_payload, scoreboard_games
+from nba_lakehouse.sources.payloads import FINAL, decode_payload, scoreboard_games
 from nba_lakehouse.sources.rate_limit import describe as describe_limit
 from nba_lakehouse.sources.rate_limit import take_turn
 from nba_lakehouse.sources.replay import RefuseAdapter, ReplayAdapter, recorded_games
@@ -548,7 +548,7 @@ class NBAClient(dg.ConfigurableResource):
         if self.mode == "replay":
             return sorted(g for g, d in recorded_games(self.replay_dir).items() if d == game_date)
         games = scoreboard_games(self.scoreboard_v3(game_date).payload)
-        return sorted(g["gameId"] for g in games if g.get("gameStatus") == 3)
+        return sorted(g["gameId"] for g in games if g.get("gameStatus") == FINAL)
 
 
 def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:

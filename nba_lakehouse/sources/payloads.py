@@ -11,6 +11,9 @@ import polars as pl
 
 from nba_lakehouse.sources.errors import EmptyResponseError, ErrorPayloadError
 
+# A game's status code in every scoreboard and schedule (gameStatus, GAME_STATUS_ID in the V2 feeds).
+SCHEDULED, IN_PROGRESS, FINAL = 1, 2, 3
+
 
 def decode_payload(label: str, text: str) -> dict:
     """Parse a response body; raise a clear error for the NBA's ways of answering with nothing."""

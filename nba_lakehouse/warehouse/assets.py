@@ -1,13 +1,11 @@
 """The DuckDB catalog: schemas ``silver`` and ``gold`` of views over the Parquet files."""
 
-import os
-import uuid
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from nba_lakehouse.lake import Lake
+from nba_lakehouse.lake import Lake, atomic_path
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.schemas import TABLES
 from nba_lakehouse.warehouse.views import view_sql
@@ -43,13 +41,8 @@ def duckdb_catalog(lake: LakeResource, duckdb: DuckDBResource) -> dg.Materialize
     statements = [view_sql(store, table) for table in TABLES.values()]
     target = Path(duckdb.database)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        counts = _build_catalog(duckdb.model_copy(update={"database": str(staging)}), store, statements)
-        os.replace(staging, target)
-    finally:
-        for leftover in (staging, staging.with_name(staging.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+    with atomic_path(target, sidecars=[".wal"]) as staging:
+        counts = _build_catalog(duckdb.model_copy(update={"database": staging}), store, statements)
     return dg.MaterializeResult(metadata={"database": str(target), "rows": dg.MetadataValue.json(counts)})
 
 
