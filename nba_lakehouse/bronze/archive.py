@@ -451,7 +451,7 @@ class FeedAttempt:
 
     def error(self) -> NBASourceError:
         """No feed answered: one error naming every feed's problem, of the first non-"unavailable" kind."""
-        problem = no_feed_has_it(f"{name}: {exc}" for name, exc in zip(self.failures, self.errors))
+        problem = no_feed_has_it(f"{name}: {exc}" for name, exc in zip(self.failures, self.errors, strict=True))
         first = next((e for e in self.errors if not isinstance(e, FeedUnavailableError)), None)
         kind = FeedUnavailableError if first is None else ErrorPayloadError if isinstance(first, ErrorPayloadError) else HTTPStatusError
         return kind(f"{self.kind} of game {self.game_id}", problem)
@@ -502,7 +502,7 @@ def attempt_feeds(client: NBAClient, kind: str, game_id: str, feed_order: list[s
     response, errors = first_answer(
         [partial(getattr(client, feeds[name].client_method), game_id) for name in feed_order], catch=GAME_LEVEL_ERRORS
     )
-    asked = list(zip(feed_order, errors))  # the feeds that failed, before the one that answered
+    asked = list(zip(feed_order, errors, strict=False))  # the feeds that failed, before the one that answered
     return FeedAttempt(
         kind, game_id, None if response is None else feeds[feed_order[len(errors)]], response,
         {name: exc.problem for name, exc in asked}, tuple(errors),
@@ -513,7 +513,7 @@ def attempt_feeds(client: NBAClient, kind: str, game_id: str, feed_order: list[s
 def fetch_game(client: NBAClient, kind: str, game_id: str, feed_order: list[str]) -> tuple[Feed, NBAResponse]:
     """Fetch one game's response of this kind from the first feed that has it; raise when none has."""
     attempt = attempt_feeds(client, kind, game_id, feed_order)
-    if attempt.response is None:
+    if attempt.response is None or attempt.feed is None:  # both or neither: a feed answered
         raise attempt.error()
     return attempt.feed, attempt.response
 
@@ -537,6 +537,8 @@ def feed_fields(existing: dict | None, attempt: FeedAttempt, feed_order: list[st
     those not asked again (a 404) still stand, so the record is the one a single attempt would make."""
     if existing is None:
         return attempt.manifest_fields()
+    if attempt.feed is None:
+        raise ValueError(f"{attempt.game_id}: no feed answered, so there is no feed choice to record")
     ahead = feed_order[:feed_order.index(attempt.feed.name)]
     failures = {n: p for n in ahead if (p := attempt.failures.get(n) or existing.get("feed_failures", {}).get(n))}
     retry = [n for n in ahead if n in attempt.retry_feeds or (n not in attempt.failures and n in existing.get("retry_feeds", []))]

@@ -7,6 +7,7 @@ import datetime as dt
 from collections import Counter
 from functools import partial
 from itertools import islice
+from typing import Any
 
 import dagster as dg
 from pydantic import Field, field_validator
@@ -139,7 +140,7 @@ def archive_games(context: dg.AssetExecutionContext, kind: str, config: BronzeGa
                 feeds_used[game_id] = existing["feed"]
                 fallbacks[game_id] = existing["feed_reason"]
                 continue
-            if attempt.response is None:
+            if attempt.response is None or attempt.feed is None:  # both or neither: a feed answered
                 # This game's problem, not the run's: the date's other games go on.
                 error = attempt.error()
                 rule = "archive_corrupt" if game_id in corrupt else _fetch_rule(error)
@@ -192,7 +193,7 @@ def _fetch_rule(exc: Exception) -> str:
     return "unusable_payload" if isinstance(exc, ErrorPayloadError) else "http_error"
 
 
-_common = dict(
+_common: dict[str, Any] = dict(
     partitions_def=game_date_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="bronze",
@@ -200,9 +201,9 @@ _common = dict(
     kinds={"json"},
 )
 # The per-game feeds read each date's games from its archived scoreboard, so it goes first.
-_per_game = {**_common, "deps": ["bronze_scoreboard"]}
+_per_game: dict[str, Any] = {**_common, "deps": ["bronze_scoreboard"]}
 # Detail feeds may hold nothing for a whole run (see archive_game_details).
-_per_game_detail = {**_per_game, "output_required": False}
+_per_game_detail: dict[str, Any] = {**_per_game, "output_required": False}
 
 
 @dg.asset(description="Raw play-by-play responses (CDN, PlayByPlayV3 or PlayByPlayV2) of each final game", **_per_game)
@@ -289,7 +290,7 @@ def archive_game_details(
                     archiver.reuse_or_archive(
                         f"{game_id} {part}" if part else game_id,
                         partial(find_archived, lake, kind, game_id, game_date, part),
-                        lambda fetch=fetch, part=part: archive_game_response(
+                        lambda fetch=fetch, part=part, game_id=game_id, game_date=game_date: archive_game_response(  # type: ignore[misc]
                             lake, fetch(), kind=kind, feed=feed, game_id=game_id, game_date=game_date, part=part
                         ),
                     )
@@ -467,7 +468,7 @@ def archive_season_source(context, endpoints: tuple[str, ...], fetches, config: 
     )
 
 
-_season_common = dict(partitions_def=season_partitions, group_name="bronze", pool=NBA_API_POOL, kinds={"json"})
+_season_common: dict[str, Any] = dict(partitions_def=season_partitions, group_name="bronze", pool=NBA_API_POOL, kinds={"json"})
 
 
 @dg.asset(description="Raw LeagueGameLog (else LeagueGameFinder) of the season: every team's completed games", **_season_common)
@@ -494,7 +495,7 @@ def bronze_player_game_logs(context: dg.AssetExecutionContext, config: BronzePla
         try:
             archiver.reuse_or_archive(
                 part, partial(find_archived_season, store, ["playergamelog"], season, part),
-                lambda player_id=player_id, part=part: archive_season_response(
+                lambda player_id=player_id, part=part: archive_season_response(  # type: ignore[misc]
                     store, nba.player_game_log(player_id, season), season=season, part=part
                 ),
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import typing
 from dataclasses import dataclass
 from functools import partial
 
@@ -44,7 +45,7 @@ def fetch_scoreboard(nba: NBAClient, game_date: dt.date) -> NBAResponse:
 def scoreboard_statuses(payload: dict, endpoint: str) -> dict[str, int]:
     """``{game_id: status}`` (SCHEDULED, IN_PROGRESS or FINAL) from either scoreboard shape."""
     if endpoint == "scoreboardv3":
-        return {g["gameId"]: g.get("gameStatus") for g in scoreboard_games(payload)}
+        return {g["gameId"]: typing.cast(int, g.get("gameStatus")) for g in scoreboard_games(payload)}  # validated: an int
     header = result_set(payload, "GameHeader")
     return dict(zip(header["GAME_ID"].cast(str), header["GAME_STATUS_ID"].cast(int), strict=True))
 
