@@ -9,6 +9,7 @@ so they draw the same headless, in the demo, in tests and in a notebook (where a
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 from pathlib import Path
@@ -247,15 +248,18 @@ def _lake(lake_or_root):
     return lake_or_root if isinstance(lake_or_root, Lake) else Lake(str(lake_or_root))
 
 
-def read_game_events(lake_or_root, game_id: str) -> pl.DataFrame:
-    """One game's gold.event_state rows, read through the ``Lake`` (a ``Lake`` or a root): only the
-    game's date when silver.games knows it, else every date."""
+def read_game_events(lake_or_root, game_id: str, game_date: dt.date | None = None) -> pl.DataFrame:
+    """One game's gold.event_state rows, read through the ``Lake`` (a ``Lake`` or a root): only
+    ``game_date`` when given or when silver.games knows the game's date, else every date."""
     lake = _lake(lake_or_root)
-    if not lake.partition_files(EVENT_STATE):
+    if game_date is None:
+        game = read_game_row(lake, game_id)
+        game_date = game["game_date"] if game is not None else None
+    dates = [game_date] if game_date is not None else None
+    events = game_events(lake.read_table(EVENT_STATE, game_dates=dates, columns=EVENT_COLUMNS), game_id)
+    if events.is_empty() and not lake.partition_files(EVENT_STATE):
         raise ValueError(f"no gold.event_state in the lake at {lake.root_uri}: materialize event_state first")
-    game = read_game_row(lake, game_id)
-    dates = [game["game_date"]] if game is not None else None
-    return game_events(lake.read_table(EVENT_STATE, game_dates=dates, columns=EVENT_COLUMNS), game_id)
+    return events
 
 
 def read_game_row(lake_or_root, game_id: str) -> dict | None:
@@ -289,8 +293,8 @@ def save_game_flow_png(
     if isinstance(lake_root_or_events, (pl.DataFrame, pl.LazyFrame)):
         events = game_events(lake_root_or_events, game_id)
     else:
-        events = read_game_events(lake_root_or_events, game_id)
         game = read_game_row(lake_root_or_events, game_id)
+        events = read_game_events(lake_root_or_events, game_id, game["game_date"] if game is not None else None)
         if game is not None:
             home = home or game["home_team_tricode"]
             away = away or game["away_team_tricode"]

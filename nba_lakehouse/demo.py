@@ -174,7 +174,7 @@ def write_game_flow_chart(lake: Lake, games: pl.DataFrame) -> tuple[str | None, 
     # season files, each a request or more on an object store) for one row.
     row = {"away_team_tricode": game["away"], "home_team_tricode": game["home"], "away_score": game["away_score"],
            "home_score": game["home_score"], "periods": game["periods"], "game_date": game["game_date"], "game_id": game_id}
-    path = save_game_flow_png(read_game_events(lake, game_id), game_id, f"{charts}/game_flow_{game_id}.png",
+    path = save_game_flow_png(read_game_events(lake, game_id, game["game_date"]), game_id, f"{charts}/game_flow_{game_id}.png",
                               title=f"Game flow: {game_title(row)}", home=game["home"], away=game["away"])
     return str(path), (
         f"{game['away']} @ {game['home']} {game['game_date']}, final {game['away_score']}-{game['home_score']}"
