@@ -29,6 +29,13 @@ def current_season_start_year(today: dt.date | None = None) -> int:
     return today.year if today.month >= SEASON_START_MONTH_DAY[0] else today.year - 1
 
 
+def season_start_year(text: str) -> int | None:
+    """The start year of a season written like ``2022-23`` (start year, dash, next year's last two
+    digits), or None when ``text`` is not one."""
+    match = re.fullmatch(r"(\d{4})-\d{2}", text.strip())
+    return int(match[1]) if match and season_label(int(match[1])) == text.strip() else None
+
+
 def first_season_start_year(setting: str | None = None) -> int:
     """The start year of the lake's first season: ``NBA_FIRST_SEASON`` (``2016-17``), else the default.
 
@@ -36,14 +43,14 @@ def first_season_start_year(setting: str | None = None) -> int:
     NBA_LAKE_ROOT: the partitions are built from it. ValueError naming the setting otherwise.
     """
     text = (os.environ.get("NBA_FIRST_SEASON") if setting is None else setting) or DEFAULT_FIRST_SEASON
-    match = re.fullmatch(r"(\d{4})-\d{2}", text.strip())
+    start = season_start_year(text)
     latest = current_season_start_year()
-    if not match or season_label(int(match[1])) != text.strip():
+    if start is None:
         raise ValueError(f"NBA_FIRST_SEASON={text!r} is not a season: write it like 2016-17")
-    if not EARLIEST_SEASON_START_YEAR <= int(match[1]) <= latest:
+    if not EARLIEST_SEASON_START_YEAR <= start <= latest:
         raise ValueError(f"NBA_FIRST_SEASON={text} is outside the seasons with play-by-play: "
                          f"{season_label(EARLIEST_SEASON_START_YEAR)} to {season_label(latest)}")
-    return int(match[1])
+    return start
 
 
 FIRST_SEASON_START_YEAR = first_season_start_year()

@@ -20,7 +20,7 @@ import polars as pl
 import pyarrow.fs as pafs
 
 from nba_lakehouse.lake import PROJECT_ROOT, Lake
-from nba_lakehouse.partitions import season_label, seasons_possibly_containing
+from nba_lakehouse.partitions import season_label, season_start_year, seasons_possibly_containing
 from nba_lakehouse.schemas import GAME_ISSUES, TABLES
 
 NO_SEASON = "-"  # reference tables and responses that belong to no season
@@ -30,10 +30,10 @@ _SEASON = re.compile(r"(\d{4})-(\d{2})")
 
 def parse_season(text: str) -> str:
     """``2022-23`` as given, after checking it names one season; ValueError naming the input otherwise."""
-    match = _SEASON.fullmatch(text.strip())
-    if not match or season_label(int(match[1])) != text.strip():
+    start = season_start_year(text)
+    if start is None:
         raise ValueError(f"--season {text!r} is not a season: write it like 2022-23 (start year, dash, next year's last two digits)")
-    if int(match[1]) < FIRST_NBA_SEASON_START_YEAR:
+    if start < FIRST_NBA_SEASON_START_YEAR:
         raise ValueError(f"--season {text.strip()} is before the first NBA season, "
                          f"{season_label(FIRST_NBA_SEASON_START_YEAR)}")
     return text.strip()
