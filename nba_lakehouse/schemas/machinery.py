@@ -1,7 +1,8 @@
 """What a table declaration is (``Column``, ``Table``) and the rules every write is checked against.
 
-``Table.enforce`` is what writers call before anything reaches Parquet: declared columns and types,
-non-nullable columns, each column's ``rule`` and the table's ``key``. No Dagster here: the Dagster
+``Table.check_write`` is what ``Lake.write_table`` runs before anything reaches Parquet:
+``enforce`` (declared columns and types, non-nullable columns), the table's ``key`` and each
+column's ``rule``; readers and parsers use ``enforce`` and ``cast`` alone. No Dagster here: the Dagster
 column metadata is built from these declarations in ``nba_lakehouse.wiring``.
 """
 
@@ -127,7 +128,6 @@ class Table:
         self.check_key(out)
         self.check_rules(out)
         return out
-
 
 
 # Column helpers shared by many tables ------------------------------------------------------
