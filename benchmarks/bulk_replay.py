@@ -47,10 +47,11 @@ def envelope_bytes(game_id: str, actions_bytes: bytes, source_name: str) -> byte
     if not isinstance(actions, list):
         raise ValueError(f"{source_name}: expected a JSON list of PlayByPlayV3 actions, got {type(actions).__name__}")
     video = int(any(a.get("videoAvailable") for a in actions))
+    # No "time": the bulk files carry no request time, and the response validation (sources/
+    # validation.py Meta) takes an absent time but refuses a null one.
     meta = {
         "version": 1,
         "request": f"http://nba.cloud/games/{game_id}/playbyplay?Format=json",
-        "time": None,
         "source": f"bulk {source_name}: actions verbatim, envelope added by benchmarks/bulk_replay.py",
     }
     head = (
