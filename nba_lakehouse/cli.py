@@ -150,8 +150,9 @@ def main(argv: list[str] | None = None) -> None:
     backfill.add_argument("--end", help="last date, YYYY-MM-DD")
     backfill.add_argument("--merge-gap-days", type=int, help="carry gaps of up to this many empty dates inside a run (default 3)")
     backfill.add_argument(
-        "--job", default="game_date_job", choices=["game_date_job", "play_by_play_date_job"],
-        help="play_by_play_date_job: only play-by-play and what derives from it, for seasons without box scores",
+        "--job", default="game_date_job", choices=["game_date_job", "play_by_play_date_job", "win_probability_job"],
+        help="play_by_play_date_job: only play-by-play and what derives from it, for seasons without box scores;"
+        " win_probability_job: only win_probability, after win_probability_model is trained",
     )
     backfill.add_argument("--dry-run", action="store_true", help="print the ranges, launch nothing")
     args = parser.parse_args(argv)

@@ -51,13 +51,20 @@ game_date_job = dg.define_asset_job(
 # takes ~60% of a season's orchestration off (benchmarks/README.md, "A season through Dagster").
 PLAY_BY_PLAY_DATE_ASSETS = (
     "bronze_scoreboard", "bronze_play_by_play", "scoreboard_games", "play_by_play",
-    "players_on_court", "possessions", "stints", "event_state",
+    "players_on_court", "possessions", "stints", "event_state", "win_probability",
 )
 play_by_play_date_job = dg.define_asset_job(
     "play_by_play_date_job",
     selection=dg.AssetSelection.assets(*PLAY_BY_PLAY_DATE_ASSETS) - gold_freshness,
     description="Scoreboards, play-by-play and the gold tables derived from play-by-play alone (lineups with "
     "inferred starters, possessions, stints, event state) for the selected game dates: for seasons without box scores",
+)
+
+win_probability_job = dg.define_asset_job(
+    "win_probability_job",
+    selection=dg.AssetSelection.assets("win_probability") - gold_freshness,
+    description="Score every event of the selected game dates with the lake's win probability model"
+    " (after win_probability_model is trained or replaced)",
 )
 
 season_job = dg.define_asset_job(
@@ -103,7 +110,7 @@ def build_executor() -> dg.ExecutorDefinition:
 defs = dg.Definitions(
     assets=[*all_assets, silver_assets.game_issues_spec],
     asset_checks=all_checks,
-    jobs=[game_date_job, play_by_play_date_job, season_job, reference_job, gold_freshness_job],
+    jobs=[game_date_job, play_by_play_date_job, win_probability_job, season_job, reference_job, gold_freshness_job],
     sensors=[build_new_games_sensor(bronze_per_date(all_assets)), automation, dead_run_sweeper],
     schedules=build_schedules(season_job, reference_job, gold_freshness_job),
     executor=build_executor(),

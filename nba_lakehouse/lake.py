@@ -70,6 +70,9 @@ if TYPE_CHECKING:
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LAKE_ROOT = str(PROJECT_ROOT / "data")
 DEFAULT_REPLAY_DIR = str(PROJECT_ROOT / "data" / "replay")
+# The win probability model trained on the bulk 2022-23 season, shipped for lakes too small to
+# train one (the demo's four games); data/models/README.md says how it was made.
+BUNDLED_WIN_PROBABILITY_MODEL = PROJECT_ROOT / "data" / "models" / "win_probability.json"
 DUCKDB_FILE = "lakehouse.duckdb"
 PART_FILE = "part-0.parquet"
 STAGING_DIR = ".staging"  # under the root: the same filesystem as the data, so renames stay atomic
@@ -465,6 +468,11 @@ class Lake:
         if month is not None:
             parts.append(f"month={month:02d}")
         return self.path(*parts)
+
+    # ---------------------------------------------------------------- models
+    def model_path(self, name: str) -> str:
+        """Where the trained model asset ``name`` keeps its bundle (model, calibration, metadata)."""
+        return self.path("gold", name, "model.json")
 
     # ---------------------------------------------------------------- tables
     def table_dir(self, table: Table) -> str:

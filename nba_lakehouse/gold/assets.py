@@ -1,7 +1,11 @@
 """Gold assets: analytics tables derived from silver."""
 
+import datetime as dt
+import time
+
 import dagster as dg
 import polars as pl
+from pydantic import Field
 
 from nba_lakehouse import game_issues
 from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM
@@ -18,6 +22,19 @@ from nba_lakehouse.gold.possessions import build_possessions
 from nba_lakehouse.gold.starter_splits import build_starter_splits
 from nba_lakehouse.gold.stints import build_stints
 from nba_lakehouse.gold.team_game_stats import build_team_game_stats
+from nba_lakehouse.gold.win_probability import RESULT_COLUMNS, build_player_game_wpa, build_win_probability
+from nba_lakehouse.gold.win_probability_model import (
+    MODEL_INPUT_COLUMNS,
+    WinProbabilityModel,
+    default_cutoff,
+    game_results,
+    model_id,
+    model_metadata,
+    pregame_strength,
+    train_model,
+    training_set,
+)
+from nba_lakehouse.lake import BUNDLED_WIN_PROBABILITY_MODEL
 from nba_lakehouse.partitions import game_date_partitions, season_partitions
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.schemas import (
@@ -26,11 +43,13 @@ from nba_lakehouse.schemas import (
     CLUTCH_SPLITS,
     EVENT_STATE,
     PLAY_BY_PLAY,
+    PLAYER_GAME_WPA,
     PLAYERS_ON_COURT,
     POSSESSIONS,
     STARTER_SPLITS,
     STINTS,
     TEAM_GAME_STATS,
+    WIN_PROBABILITY,
     Table,
 )
 from nba_lakehouse.silver.games import game_outcomes
@@ -185,3 +204,96 @@ def clutch_splits(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
         store.read_table(BOX_SCORE_PLAYERS, seasons=seasons),
     )
     return table_result(df, store.write_table(CLUTCH_SPLITS, df, seasons=seasons))
+
+
+class WinProbabilityModelConfig(dg.Config):
+    """How win_probability_model is made: trained on the lake, or the bundled model published."""
+
+    cutoff_date: str | None = Field(
+        default=None,
+        description="Train on the finished games before this date (YYYY-MM-DD) and hold the rest out for the calibration check;"
+        " default: the date before which 60% of the lake's finished games were played",
+    )
+    seasons: list[str] | None = Field(default=None, description="Seasons of gold.event_state to use (default: all in the lake)")
+    min_training_games: int = Field(default=200, description="Refuse to train on fewer finished games than this")
+    bundled: bool = Field(
+        default=False,
+        description="Publish the model shipped in data/models (trained on the bulk 2022-23 season) instead of training one",
+    )
+
+
+@dg.asset(
+    deps=[dg.AssetDep("event_state", partition_mapping=dg.AllPartitionMapping())],
+    group_name="gold",
+    kinds={"lightgbm", "json"},
+    description="The in-game win probability model (LightGBM, Platt-calibrated) trained on gold.event_state before a cutoff date,"
+    " with its logistic baseline and training metadata, kept in the lake as gold/win_probability_model/model.json.",
+)
+def win_probability_model(
+    context: dg.AssetExecutionContext, config: WinProbabilityModelConfig, lake: LakeResource
+) -> dg.MaterializeResult:
+    store = lake.lake()
+    if config.bundled:
+        data = BUNDLED_WIN_PROBABILITY_MODEL.read_bytes()
+        model = WinProbabilityModel.from_bytes(data, str(BUNDLED_WIN_PROBABILITY_MODEL))
+        seconds = None
+    else:
+        events = store.read_table(EVENT_STATE, seasons=config.seasons, columns=MODEL_INPUT_COLUMNS)
+        try:
+            cutoff = dt.date.fromisoformat(config.cutoff_date) if config.cutoff_date else default_cutoff(events)
+            started = time.perf_counter()
+            model = train_model(training_set(events, cutoff), config.min_training_games)
+        except ValueError as error:
+            raise dg.Failure(description=str(error)) from None
+        seconds = time.perf_counter() - started
+        data = model.to_bytes()
+    store.write_bytes(store.model_path("win_probability_model"), data)
+    return dg.MaterializeResult(metadata=model_metadata(model, store.model_path("win_probability_model"), seconds))
+
+
+# Without a model in the lake there is nothing to score with: the step says so and materializes
+# nothing, so game_date_job runs on before anyone has trained one (and automation, whose
+# condition waits for every dependency, never starts it).
+@dg.asset(**_per_date(WIN_PROBABILITY, ["event_state", "win_probability_model"]), output_required=False)
+def win_probability(context: dg.AssetExecutionContext, lake: LakeResource):
+    store, dates = lake.lake(), partition_dates(context)
+    if not store.exists(store.model_path("win_probability_model")):
+        context.log.warning(
+            f"no win probability model at {store.model_path('win_probability_model')}: nothing scored;"
+            " materialize win_probability_model, then win_probability_job for these dates"
+        )
+        return
+    events = store.read_table(EVENT_STATE, game_dates=dates)
+    refuse_to_drop_gold_without_silver(context, store, WIN_PROBABILITY, {EVENT_STATE: events}, dates=dates)
+    model = read_model(store)
+    # Pregame strengths come from the seasons' earlier dates, as the lake holds them now.
+    seasons = sorted(set(events.get_column("season").unique().to_list()))
+    season_events = store.read_table(EVENT_STATE, seasons=seasons, columns=RESULT_COLUMNS) if seasons else events
+    df = build_win_probability(events, pregame_strength(game_results(season_events)), model, model_id(model))
+    yield _write(store, WIN_PROBABILITY, df, dates)
+
+
+@dg.asset(**_per_season(PLAYER_GAME_WPA, ["win_probability", "play_by_play"]))
+def player_game_wpa(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    store = lake.lake()
+    seasons = list(context.partition_keys)
+    wp = store.read_table(WIN_PROBABILITY, seasons=seasons)
+    refuse_to_drop_gold_without_silver(context, store, PLAYER_GAME_WPA, {WIN_PROBABILITY: wp}, seasons=seasons)
+    df = build_player_game_wpa(wp, store.read_table(PLAY_BY_PLAY, seasons=seasons))
+    return table_result(df, store.write_table(PLAYER_GAME_WPA, df, seasons=seasons))
+
+
+def read_model(store) -> WinProbabilityModel:
+    """The lake's win probability model, or a failure saying how to make one."""
+    path = store.model_path("win_probability_model")
+    try:
+        data = store.read_bytes(path)
+    except FileNotFoundError:
+        raise dg.Failure(
+            description=f"no win probability model at {path}: materialize win_probability_model first"
+            " (trained on the lake, or with bundled: true the shipped 2022-23 model)"
+        ) from None
+    try:
+        return WinProbabilityModel.from_bytes(data, path)
+    except ValueError as error:
+        raise dg.Failure(description=f"{error}; re-materialize win_probability_model") from None

@@ -9,17 +9,28 @@ import polars as pl
 
 from nba_lakehouse.automation import freshness
 from nba_lakehouse.gold import audits
+from nba_lakehouse.gold.assets import read_model
+from nba_lakehouse.gold.win_probability import certainty_violations, wpa_sum_violations
+from nba_lakehouse.gold.win_probability_model import (
+    CALIBRATION_BINS,
+    MODEL_INPUT_COLUMNS,
+    calibration_report,
+    model_id,
+    training_set,
+)
 from nba_lakehouse.partitions import game_date_partitions
 from nba_lakehouse.resources import LakeResource
 from nba_lakehouse.schemas import (
     BOX_SCORE_PLAYERS,
     BOX_SCORE_TEAMS,
+    EVENT_STATE,
     GAME_ROTATIONS,
     PLAYERS_ON_COURT,
     POSSESSIONS,
     SCHEDULE,
     SCOREBOARD_GAMES,
     STINTS,
+    WIN_PROBABILITY,
 )
 from nba_lakehouse.silver.checks import selected_checks
 from nba_lakehouse.wiring import audit_result, held_back_check, markdown_sample, partition_dates
@@ -96,7 +107,7 @@ stints_held_back = held_back_check(
 # `check_gold_freshness` schedule each noon Eastern, not inside the runs that build the partitions.
 FRESHNESS_JUDGED = {
     "players_on_court": "game_date", "possessions": "game_date", "stints": "game_date", "event_state": "game_date",
-    "starter_splits": "season", "clutch_splits": "season",
+    "win_probability": "game_date", "starter_splits": "season", "clutch_splits": "season", "player_game_wpa": "season",
 }  # team_game_stats is left out: it is built only for dates with box scores (output_required=False)
 
 
@@ -147,3 +158,51 @@ def gold_freshness(context: dg.AssetCheckExecutionContext, lake: LakeResource):
             ),
             metadata=metadata,
         )
+
+
+@dg.asset_check(asset="win_probability_model", additional_deps=["event_state"], blocking=False)
+def calibrated_on_held_out_games(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    """On the finished games from the model's cutoff on, which it never saw: in every probability
+    decile with enough events, the mean probability is within 0.03 of the home teams' win rate, the
+    calibration slope is within [0.95, 1.05], and the Brier score beats the logistic baseline's."""
+    store = lake.lake()
+    model = read_model(store)
+    events = store.read_table(EVENT_STATE, columns=MODEL_INPUT_COLUMNS)
+    held_out = training_set(events, dt.date.fromisoformat(model.metadata["cutoff_date"])).held_out
+    report = calibration_report(model, held_out)
+    bins = pl.DataFrame(report["bins"])
+    metadata: dict[str, Any] = {
+        "model_id": model_id(model),
+        **{name: report[name] for name in ("held_out_games", "held_out_events", "bins_judged")},
+        **{name: dg.MetadataValue.float(float(report[name])) for name in (
+            "max_gap", "slope", "brier", "log_loss", "baseline_brier", "baseline_log_loss")},
+        "deciles": markdown_sample(bins, rows=CALIBRATION_BINS, float_precision=4),
+    }
+    too_few = report["bins_judged"] < 2
+    return dg.AssetCheckResult(
+        passed=not report["failures"],
+        severity=dg.AssetCheckSeverity.WARN if too_few else dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"{report['held_out_games']} held-out games from {model.metadata['cutoff_date']}: "
+            + ("; ".join(report["failures"]) if report["failures"] else
+               f"max gap {report['max_gap']:.4f}, slope {report['slope']:.3f}, Brier {report['brier']:.4f} < baseline {report['baseline_brier']:.4f}")
+        ),
+        metadata=metadata,
+    )
+
+
+@dg.asset_check(asset="win_probability", additional_deps=["box_score_teams"], **_blocking)
+def certain_only_when_over(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    """A probability is exactly 0 or 1 only after the last event of a game that is over, and there
+    it is the real result (the box score's winner where there is one)."""
+    store, dates = lake.lake(), partition_dates(context)
+    rows = store.read_table(WIN_PROBABILITY, game_dates=dates)
+    violations = certainty_violations(rows, store.read_table(BOX_SCORE_TEAMS, game_dates=dates))
+    return audit_result(violations, rows.height, "events certain before the game is over, or games ending on the wrong result")
+
+
+@dg.asset_check(asset="win_probability", **_blocking)
+def wpa_sums_to_result_minus_opening(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    """In every game that is over, the events' WPA sums to the result (1 or 0) minus the opening probability."""
+    rows = lake.lake().read_table(WIN_PROBABILITY, game_dates=partition_dates(context))
+    return audit_result(wpa_sum_violations(rows), rows["game_id"].n_unique(), "games whose WPA does not sum to result - opening")

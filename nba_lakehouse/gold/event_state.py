@@ -63,6 +63,8 @@ def build_event_state(
         "event_type",
         "team_id",
         "source",
+        "home_team_id",
+        "away_team_id",
         seconds_remaining_period=clock,
         seconds_remaining_game=pl.when(in_overtime).then(clock)
         .otherwise(clock + (REGULATION_PERIODS - period) * REGULATION_PERIOD_SECONDS),

@@ -9,11 +9,13 @@ Nothing here imports Dagster, so charts, notebooks and scripts can use the schem
 from nba_lakehouse.schemas.gold import (
     CLUTCH_SPLITS,
     EVENT_STATE,
+    PLAYER_GAME_WPA,
     PLAYERS_ON_COURT,
     POSSESSIONS,
     STARTER_SPLITS,
     STINTS,
     TEAM_GAME_STATS,
+    WIN_PROBABILITY,
 )
 from nba_lakehouse.schemas.machinery import Column, SchemaError, Table
 from nba_lakehouse.schemas.silver import (
@@ -46,7 +48,7 @@ TABLES: dict[str, Table] = {
         TEAMS, PLAYERS, SCHEDULE, SCOREBOARD_GAMES, TEAM_GAME_LOGS, GAMES, PLAY_BY_PLAY, BOX_SCORE_PLAYERS,
         BOX_SCORE_TEAMS, SHOTS, PLAYER_HUSTLE_STATS, GAME_ROTATIONS, GAME_SUMMARIES, LINE_SCORES,
         GAME_OFFICIALS, INACTIVE_PLAYERS, PLAYER_SEASON_STATS, PLAYER_GAME_LOGS, GAME_ISSUES, EVENT_STATE, STARTER_SPLITS,
-        PLAYERS_ON_COURT, POSSESSIONS, STINTS, TEAM_GAME_STATS, CLUTCH_SPLITS,
+        PLAYERS_ON_COURT, POSSESSIONS, STINTS, TEAM_GAME_STATS, CLUTCH_SPLITS, WIN_PROBABILITY, PLAYER_GAME_WPA,
     )
 }
 
@@ -67,6 +69,7 @@ __all__ = [
     "PLAYERS",
     "PLAYERS_ON_COURT",
     "PLAYER_GAME_LOGS",
+    "PLAYER_GAME_WPA",
     "PLAYER_HUSTLE_STATS",
     "PLAYER_SEASON_STATS",
     "PLAY_BY_PLAY",
@@ -83,4 +86,5 @@ __all__ = [
     "TEAM_GAME_STATS",
     "TRADITIONAL_STATS",
     "Table",
+    "WIN_PROBABILITY",
 ]

@@ -30,6 +30,10 @@ EVENT_STATE = Table(
                source="silver.play_by_play event_type"),
         Column("team_id", pl.Int64, "Acting team",
                source="silver.play_by_play team_id"),
+        Column("home_team_id", pl.Int64, "Home team",
+               source="silver.games home_team_id (the date's box score, else the play-by-play's home location)"),
+        Column("away_team_id", pl.Int64, "Away team",
+               source="silver.games away_team_id (the date's box score, else the play-by-play's away location)"),
         Column("seconds_remaining_period", pl.Float64, "Seconds left in the period", nullable=False,
                source="silver.play_by_play clock_seconds"),
         Column("seconds_remaining_game", pl.Float64, "Seconds left in regulation; in overtime, seconds left in the overtime period", nullable=False,
@@ -273,5 +277,74 @@ CLUTCH_SPLITS = Table(
         )),
         _clutch_count("assists", "Assists",
                       "derived: silver.play_by_play assist_player_id of clutch made shots (every feed; v3 from the description)"),
+    ),
+)
+
+_PROBABILITY = pl.col("home_win_probability").is_between(0.0, 1.0) & pl.col("home_win_probability_before").is_between(0.0, 1.0)
+_MODEL = "gold.win_probability_model (LightGBM on gold.event_state, see nba_lakehouse/gold/win_probability_model.py)"
+
+WIN_PROBABILITY = Table(
+    name="win_probability",
+    layer="gold",
+    description="The home team's win probability before and after every event, and the win probability the event added (WPA).",
+    partition_by=("season", "game_date"),
+    key=("game_id", "event_order"),
+    columns=(
+        season_column("gold.event_state season"),
+        game_date_column("gold.event_state game_date"),
+        game_id_column("gold.event_state game_id"),
+        Column("event_order", pl.Int32, "Event order within the game", nullable=False, source="gold.event_state event_order"),
+        Column("period", pl.Int16, "Period", nullable=False, source="gold.event_state period"),
+        Column("seconds_remaining_game", pl.Float64, "Seconds left in regulation; in overtime, in the overtime period", nullable=False,
+               source="gold.event_state seconds_remaining_game"),
+        Column("event_type", pl.String, "Unified event type", nullable=False, source="gold.event_state event_type"),
+        Column("team_id", pl.Int64, "Acting team", source="gold.event_state team_id"),
+        Column("home_team_id", pl.Int64, "Home team", source="gold.event_state home_team_id"),
+        Column("away_team_id", pl.Int64, "Away team", source="gold.event_state away_team_id"),
+        Column("home_score", pl.Int32, "Home score after the event", nullable=False, source="gold.event_state home_score"),
+        Column("away_score", pl.Int32, "Away score after the event", nullable=False, source="gold.event_state away_score"),
+        Column("point_differential", pl.Int32, "home_score - away_score", nullable=False, source="gold.event_state point_differential"),
+        Column("home_win_probability_before", pl.Float64,
+               "Home win probability before the event (the first event: the opening probability, at tip-off 0-0)", nullable=False,
+               source=f"derived: the previous event's home_win_probability; the first event's from {_MODEL} at 0-0 with the game to play"),
+        Column("home_win_probability", pl.Float64,
+               "Home win probability after the event: exactly 1 or 0 only after the last event of a game that is over (its result)",
+               nullable=False, rule=_PROBABILITY,
+               source=f"derived: {_MODEL} on the state after the event (margin, time, overtime, the ball next, pregame strengths); the result once the game is over"),
+        Column("home_wpa", pl.Float64, "Win probability the event added for the home team (after - before; the away team's is minus this)", nullable=False,
+               source="derived: home_win_probability - home_win_probability_before"),
+        Column("game_over", pl.Boolean, "The game's last event, in a game that is over", nullable=False,
+               source="derived: gold.event_state: final_winning_team, or the play-by-play reached the end of a decided game (period >= 4)"),
+        Column("model_id", pl.String, "The model that scored the row: its training cutoff and the first 12 hex digits of its sha256", nullable=False,
+               source="gold.win_probability_model"),
+    ),
+)
+
+_WPA_ROLE = "derived: gold.win_probability home_wpa (negated for the away team) of the events silver.play_by_play {column} names the player in"
+
+PLAYER_GAME_WPA = Table(
+    name="player_game_wpa",
+    layer="gold",
+    description="Per player per game: the win probability added by the events the player acted in, and by those the player assisted, stole, blocked or drew a foul on.",
+    partition_by=("season",),
+    key=("season", "game_id", "player_id"),  # the table holds every season
+    columns=(
+        season_column("gold.win_probability season"),
+        game_id_column("gold.win_probability game_id"),
+        Column("player_id", pl.Int64, "NBA person id", nullable=False, source="silver.play_by_play player_id and secondary player columns"),
+        Column("team_id", pl.Int64, "The player's team", nullable=False,
+               source="derived: the acting team (acting, assists), else the other team (steals, blocks, fouls drawn)"),
+        Column("events", pl.Int32, "Events the player acted in (substitutions left out)", nullable=False, rule=pl.col("events") >= 0,
+               source="derived: count of silver.play_by_play rows with the player as player_id"),
+        Column("wpa", pl.Float64, "WPA of the events the player acted in, for the player's team", nullable=False,
+               source=_WPA_ROLE.format(column="player_id (substitutions left out)")),
+        Column("wpa_assists", pl.Float64, "WPA of the made shots the player assisted (the shooter has it too)", nullable=False,
+               source=_WPA_ROLE.format(column="assist_player_id")),
+        Column("wpa_steals", pl.Float64, "WPA of the turnovers the player forced with a steal, for the player's team", nullable=False,
+               source=_WPA_ROLE.format(column="steal_player_id")),
+        Column("wpa_blocks", pl.Float64, "WPA of the missed shots the player blocked, for the player's team", nullable=False,
+               source=_WPA_ROLE.format(column="block_player_id")),
+        Column("wpa_fouls_drawn", pl.Float64, "WPA of the fouls the player drew, for the player's team (v2, cdn; V3 names no fouled player)", nullable=False,
+               source=_WPA_ROLE.format(column="foul_drawn_player_id")),
     ),
 )
