@@ -380,7 +380,6 @@ def model_metadata(model: WinProbabilityModel, path: str, training_seconds: floa
         "features": ", ".join(meta["features"]),
         "library_versions": ", ".join(f"{name} {version}" for name, version in meta["library_versions"].items()),
         "platt_scaling": f"slope {model.platt_slope:.4f}, intercept {model.platt_intercept:.4f}",
-        **({"trained_from": meta["trained_from"]} if "trained_from" in meta else {}),
         **({"training_seconds": round(training_seconds, 2)} if training_seconds is not None else {"source": "bundled"}),
     }
 
