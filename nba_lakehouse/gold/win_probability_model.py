@@ -307,7 +307,7 @@ def default_cutoff(event_state: pl.DataFrame, held_out_share: float = 0.4) -> dt
     return dates[min(len(dates) - 1, int(len(dates) * (1 - held_out_share)))]
 
 
-def train_model(data: TrainingSet, min_games: int, extra_metadata: Mapping[str, Any] | None = None) -> WinProbabilityModel:
+def train_model(data: TrainingSet, min_games: int) -> WinProbabilityModel:
     """Fit the LightGBM model and the logistic baseline on the training games."""
     train = data.train
     games = train.get_column("game_id").n_unique()
@@ -341,7 +341,6 @@ def train_model(data: TrainingSet, min_games: int, extra_metadata: Mapping[str, 
         "boosting_rounds": BOOSTING_ROUNDS,
         "calibration_folds": CALIBRATION_FOLDS,
         "library_versions": {"lightgbm": lgb.__version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__, "polars": pl.__version__},
-        **(extra_metadata or {}),
     }
     booster_text = booster.model_to_string()
     metadata["lightgbm_model_sha256"] = hashlib.sha256(booster_text.encode()).hexdigest()
