@@ -8,7 +8,7 @@ import polars as pl
 from pydantic import Field
 
 from nba_lakehouse import game_issues
-from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM
+from nba_lakehouse.automation.conditions import FOLLOW_UPSTREAM, SCORE_NEW_EVENTS
 from nba_lakehouse.gold.audits import (
     games_without_box_score,
     players_on_court_rule_violations,
@@ -63,12 +63,12 @@ from nba_lakehouse.wiring import (
 )
 
 
-def _per_date(table: Table, deps: list[str]) -> dict:
+def _per_date(table: Table, deps: list[str], automation_condition: dg.AutomationCondition = FOLLOW_UPSTREAM) -> dict:
     """Decorator arguments every per-date gold table shares."""
     return dict(
         deps=deps,
         partitions_def=game_date_partitions,
-        automation_condition=FOLLOW_UPSTREAM,
+        automation_condition=automation_condition,
         backfill_policy=dg.BackfillPolicy.single_run(),
         group_name="gold",
         kinds={"polars", "parquet"},
@@ -254,7 +254,7 @@ def win_probability_model(
 # Without a model in the lake there is nothing to score with: the step says so and materializes
 # nothing, so game_date_job runs on before anyone has trained one (and automation, whose
 # condition waits for every dependency, never starts it).
-@dg.asset(**_per_date(WIN_PROBABILITY, ["event_state", "win_probability_model"]), output_required=False)
+@dg.asset(**_per_date(WIN_PROBABILITY, ["event_state", "win_probability_model"], SCORE_NEW_EVENTS), output_required=False)
 def win_probability(context: dg.AssetExecutionContext, lake: LakeResource):
     store, dates = lake.lake(), partition_dates(context)
     if not store.exists(store.model_path("win_probability_model")):
