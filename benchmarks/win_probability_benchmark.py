@@ -43,6 +43,7 @@ from nba_lakehouse.gold.win_probability_model import (
     calibration_report,
     event_features,
     game_results,
+    held_out_events,
     model_id,
     pregame_strength,
     train_model,
@@ -159,15 +160,16 @@ def main(argv: list[str] | None = None) -> int:
 
     model_events = store.read_table(EVENT_STATE, columns=MODEL_INPUT_COLUMNS)
     data = training_set(model_events, dt.date.fromisoformat(model.metadata["cutoff_date"]))
-    report = calibration_report(model, data.held_out)
+    held_out = held_out_events(model_events, model)  # what the check judges: the games it did not train on
+    report = calibration_report(model, held_out)
     print_report("held-out calibration", report)
     with pl.Config(tbl_rows=20, float_precision=4, tbl_hide_dataframe_shape=True):
         print(pl.DataFrame(report["bins"]))
     train_rate = data.train.unique("game_id").get_column("label").mean()
-    held_rate = data.held_out.unique("game_id").get_column("label").mean()
+    held_rate = held_out.unique("game_id").get_column("label").mean()
     print(f"  home win rate: training games {train_rate:.3f}, held-out games {held_rate:.3f}")
     if args.bootstrap:
-        ranges = bootstrap(data.held_out, model.predict(data.held_out), args.bootstrap)
+        ranges = bootstrap(held_out, model.predict(held_out), args.bootstrap)
         print(f"  95% over {args.bootstrap} resamples of the held-out games: "
               + ", ".join(f"{name} {low:.3f}..{high:.3f}" for name, (low, high) in ranges.items()))
     if args.sweep:

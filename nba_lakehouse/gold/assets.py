@@ -240,7 +240,7 @@ def win_probability_model(
     else:
         events = store.read_table(EVENT_STATE, seasons=config.seasons, columns=MODEL_INPUT_COLUMNS)
         try:
-            cutoff = dt.date.fromisoformat(config.cutoff_date) if config.cutoff_date else default_cutoff(events)
+            cutoff = _cutoff_date(config.cutoff_date) if config.cutoff_date else default_cutoff(events)
             started = time.perf_counter()
             model = train_model(training_set(events, cutoff), config.min_training_games)
         except ValueError as error:
@@ -281,6 +281,13 @@ def player_game_wpa(context: dg.AssetExecutionContext, lake: LakeResource) -> dg
     refuse_to_drop_gold_without_silver(context, store, PLAYER_GAME_WPA, {WIN_PROBABILITY: wp}, seasons=seasons)
     df = build_player_game_wpa(wp, store.read_table(PLAY_BY_PLAY, seasons=seasons))
     return table_result(df, store.write_table(PLAYER_GAME_WPA, df, seasons=seasons))
+
+
+def _cutoff_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"win_probability_model config cutoff_date {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def read_model(store) -> WinProbabilityModel:

@@ -285,18 +285,30 @@ class TrainingSet:
     cutoff: dt.date
 
 
-def training_set(event_state: pl.DataFrame, cutoff: dt.date) -> TrainingSet:
-    """Split the games that are over at ``cutoff`` (a game date): before it train, the rest held out."""
+def labelled_events(event_state: pl.DataFrame) -> pl.DataFrame:
+    """The features of every event of the games that are over, with the home team's result as ``label``."""
     results = game_results(event_state)
-    labelled = event_features(event_state, pregame_strength(results)).join(
+    return event_features(event_state, pregame_strength(results)).join(
         results.filter("over").select("game_id", "game_date", "season", label=pl.col("home_won").cast(pl.Float64)),
         on="game_id", how="inner",
     )
+
+
+def training_set(event_state: pl.DataFrame, cutoff: dt.date) -> TrainingSet:
+    """Split the games that are over at ``cutoff`` (a game date): before it train, the rest held out."""
+    labelled = labelled_events(event_state)
     return TrainingSet(
         train=labelled.filter(pl.col("game_date") < cutoff),
         held_out=labelled.filter(pl.col("game_date") >= cutoff),
         cutoff=cutoff,
     )
+
+
+def held_out_events(event_state: pl.DataFrame, model: WinProbabilityModel) -> pl.DataFrame:
+    """The labelled events of the finished games ``model`` did not train on (its metadata lists
+    the games it did): the later games of its own lake, or any game of another lake."""
+    trained_on = pl.Series(model.metadata["training_game_ids"], dtype=pl.String).implode()
+    return labelled_events(event_state).filter(~pl.col("game_id").is_in(trained_on))
 
 
 def default_cutoff(event_state: pl.DataFrame, held_out_share: float = 0.4) -> dt.date:
@@ -331,6 +343,7 @@ def train_model(data: TrainingSet, min_games: int) -> WinProbabilityModel:
         "cutoff_date": data.cutoff.isoformat(),
         "seasons": sorted(train.get_column("season").unique().to_list()),
         "training_games": games,
+        "training_game_ids": train.get_column("game_id").unique().sort().to_list(),
         "training_events": train.height,
         "training_first_date": str(train.get_column("game_date").min()),
         "training_last_date": str(train.get_column("game_date").max()),
