@@ -255,6 +255,8 @@ class WinProbabilityModel:
     def from_bytes(cls, data: bytes, where: str) -> WinProbabilityModel:
         try:
             payload = json.loads(data)
+            if not isinstance(payload, dict):
+                raise ValueError(f"expected a JSON object, found {type(payload).__name__}")
             if payload.get("format") != "nba_lakehouse.win_probability/1":
                 raise ValueError(f"format {payload.get('format')!r}, expected 'nba_lakehouse.win_probability/1'")
             features = tuple(payload["metadata"]["features"])
@@ -323,9 +325,11 @@ def train_model(data: TrainingSet, min_games: int) -> WinProbabilityModel:
     """Fit the LightGBM model and the logistic baseline on the training games."""
     train = data.train
     games = train.get_column("game_id").n_unique()
-    if games < min_games:
+    # The Platt scaling needs a game in each of its folds at least.
+    needed = max(min_games, CALIBRATION_FOLDS)
+    if games < needed:
         raise ValueError(
-            f"win probability model: {games} finished games before the cutoff {data.cutoff}, at least {min_games} are needed"
+            f"win probability model: {games} finished games before the cutoff {data.cutoff}, at least {needed} are needed"
             " (materialize more game dates, or move the cutoff)"
         )
     labels = train.get_column("label").to_numpy()
@@ -410,6 +414,13 @@ def calibration_bins(probability: np.ndarray, outcome: np.ndarray) -> pl.DataFra
 
 def calibration_report(model: WinProbabilityModel, held_out: pl.DataFrame) -> dict[str, Any]:
     """Calibration of the model and the baseline on the held-out events, against the gates."""
+    if held_out.is_empty():
+        report: dict[str, Any] = {
+            "held_out_games": 0, "held_out_events": 0, "bins_judged": 0, "bins": [],
+            **dict.fromkeys(("max_gap", "slope", "brier", "log_loss", "baseline_brier", "baseline_log_loss"), math.nan),
+        }
+        report["failures"] = calibration_failures(report)
+        return report
     outcome = held_out.get_column("label").to_numpy()
     probability = model.predict(held_out)
     baseline = model.predict_baseline(held_out)
