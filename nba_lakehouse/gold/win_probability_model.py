@@ -83,6 +83,8 @@ CALIBRATION_FOLDS = 4
 # Calibration: probability deciles holding at least this many events are compared.
 CALIBRATION_BINS = 10
 MIN_EVENTS_PER_BIN = 500
+# Below this many held-out games a decile's win rate is mostly luck: too few to judge at all.
+MIN_HELD_OUT_GAMES = 100
 MAX_CALIBRATION_GAP = 0.03
 CALIBRATION_SLOPE_RANGE = (0.95, 1.05)
 
@@ -455,6 +457,9 @@ def calibration_failures(report: Mapping[str, Any]) -> list[str]:
     """The gates a calibration report misses, one line each (empty: all met)."""
     low, high = CALIBRATION_SLOPE_RANGE
     failures = []
+    if report["held_out_games"] < MIN_HELD_OUT_GAMES:
+        failures.append(f"only {report['held_out_games']} held-out games, too few to judge calibration (at least {MIN_HELD_OUT_GAMES})")
+        return failures
     if report["bins_judged"] < 2:
         failures.append(f"only {report['bins_judged']} probability deciles hold {MIN_EVENTS_PER_BIN}+ held-out events")
         return failures
