@@ -100,14 +100,21 @@ def test_notebook_runs_headless_and_writes_both_charts(lake, tmp_path, monkeypat
     assert all(cell.execution_count for cell in code), "a cell did not run"
     # It read the lake it was pointed at, not the repository's data/.
     assert any(str(lake["root"].resolve()) in o.get("text", "") for _, o in outputs if o.output_type == "stream")
-    # Both charts shown inline, and the games table lists the demo's four games.
-    assert sum("image/png" in o.get("data", {}) for _, o in outputs) == 2
+    # The three charts shown inline, and the games table lists the demo's four games.
+    assert sum("image/png" in o.get("data", {}) for _, o in outputs) == 3
     html = "".join(o.get("data", {}).get("text/html", "") for _, o in outputs)
     assert all(gid in html for gid in lake["games"]["game_id"])
+    # The top-5 player WPA table: the five largest wpa of gold.player_game_wpa, named.
+    top = lake["player_wpa"].sort("wpa", descending=True).head(5)
+    (table,) = [h for h in (o.get("data", {}).get("text/html", "") for _, o in outputs) if "wpa_assists" in h]
+    shown = [float(v) for v in re.findall(r"<td>(-?\d+\.\d+)</td>", table)]
+    assert shown[::2] == pytest.approx(top["wpa"].round(3).to_list()), table
+    assert all(name in table for name in top.join(lake["players"], on="player_id")["player_name"])
 
-    assert sorted(p.name for p in out.iterdir()) == sorted([f"game_flow_{game_id}.png", "starter_bench.png"])
-    assert_reasonable_png(out / f"game_flow_{game_id}.png")
-    assert_reasonable_png(out / "starter_bench.png")
+    charts = [f"game_flow_{game_id}.png", f"win_probability_{game_id}.png", "starter_bench.png"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(charts)
+    for name in charts:
+        assert_reasonable_png(out / name)
 
 
 def final_margins(box_teams: pl.DataFrame, games: pl.DataFrame) -> dict[str, int]:
