@@ -1,4 +1,4 @@
-"""Charts of the gold tables: the flow of one game and starters vs bench.
+"""Charts of the gold tables: the flow of one game, its win probability, and starters vs bench.
 
 Plain functions over polars frames that return a matplotlib ``Figure``. Figures are built with
 the object-oriented API on an Agg canvas (no pyplot, no GUI backend, no global figure registry),
@@ -19,10 +19,12 @@ import numpy as np
 import polars as pl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from nba_lakehouse.game_clock import REGULATION_PERIOD_SECONDS, REGULATION_PERIODS, seconds_elapsed
 from nba_lakehouse.lake import Lake, atomic_write_file
-from nba_lakehouse.schemas import EVENT_STATE, GAMES
+from nba_lakehouse.schemas import EVENT_STATE, GAMES, WIN_PROBABILITY
 
 HOME_COLOR = "#1f77b4"
 AWAY_COLOR = "#d62728"
@@ -35,6 +37,9 @@ SPLIT_STATS = {"minutes": "minutes", "points": "points", "rebounds": "rebounds",
 # Artist ids, so a test (or anyone) can find the plotted data again in a figure.
 GID_DIFFERENTIAL = "point_differential"
 GID_PERIOD_BOUNDARY = "period_boundary"
+GID_WIN_PROBABILITY = "home_win_probability"
+GID_EVEN = "even_chance"
+GID_BIGGEST_SWINGS = "biggest_swings"
 GID_STARTER_MEAN = "starter_mean"
 GID_BENCH_MEAN = "bench_mean"
 GID_STARTER_PLAYERS = "starter_players"
@@ -42,6 +47,8 @@ GID_BENCH_PLAYERS = "bench_players"
 
 EVENT_COLUMNS = ("game_id", "event_order", "period", "seconds_elapsed_game", "seconds_remaining_period",
                  "home_score", "away_score", "point_differential")
+WIN_PROBABILITY_COLUMNS = ("game_id", "event_order", "period", "seconds_remaining_game", "event_type", "home_score", "away_score",
+                           "home_win_probability_before", "home_win_probability", "home_wpa")
 
 
 def period_label(period: int) -> str:
@@ -142,6 +149,117 @@ def game_flow_figure(
     )
     ax.set_title(title or (
         f"Game flow {game_id}: {away} {last['away_score']} @ {home} {last['home_score']}"
+        f"{overtime_suffix(int(cast(int, spans['period'].max())))}"
+    ))
+    return fig
+
+
+def clock_label(seconds: float) -> str:
+    """Seconds left in a period as the game clock shows them: "5:07", "0:35.2" under a minute."""
+    if seconds < 60 and seconds != int(seconds):
+        return f"0:{seconds:04.1f}"
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def game_win_probability(rows: pl.DataFrame | pl.LazyFrame, game_id: str) -> pl.DataFrame:
+    """One game's gold.win_probability rows in event order, with the game clock they imply:
+    ``seconds_remaining_period`` (in regulation, seconds_remaining_game less the whole periods
+    still to play; in overtime the two are the same) and ``seconds_elapsed_game``, as
+    gold.event_state derives them from the same clock."""
+    whole_periods_left = (REGULATION_PERIODS - pl.col("period").cast(pl.Float64)).clip(lower_bound=0)
+    return (
+        rows.lazy()
+        .filter(pl.col("game_id") == game_id)
+        .select(WIN_PROBABILITY_COLUMNS)
+        .sort("event_order")
+        .with_columns(seconds_remaining_period=pl.col("seconds_remaining_game") - whole_periods_left * REGULATION_PERIOD_SECONDS)
+        .with_columns(seconds_elapsed_game=seconds_elapsed(pl.col("period"), pl.col("seconds_remaining_period")))
+        .collect()
+    )
+
+
+def biggest_swings(game: pl.DataFrame, n: int = 3) -> pl.DataFrame:
+    """The ``n`` events of a game with the largest |home_wpa|, largest first (earlier first on a tie)."""
+    return game.sort(pl.col("home_wpa").abs(), pl.col("event_order"), descending=[True, False]).head(n)
+
+
+def win_probability_figure(
+    rows: pl.DataFrame | pl.LazyFrame,
+    game_id: str,
+    title: str | None = None,
+    *,
+    home: str = "home",
+    away: str = "away",
+    marked: int = 3,
+) -> Figure:
+    """The home team's win probability over game time for one game of gold.win_probability.
+
+    A step line from the opening probability at tip-off (each event's probability holds until the
+    next event), shaded in the colour of the team it favours, with a line at 0.5, a dashed line
+    at every period boundary, the periods labelled, and the ``marked`` events with the largest
+    |WPA| circled, numbered and described below the chart (event, period, clock, WPA).
+    """
+    game = game_win_probability(rows, game_id)
+    if game.is_empty():
+        raise ValueError(f"no gold.win_probability rows for game {game_id}")
+    minutes = (game["seconds_elapsed_game"] / 60).to_numpy()
+    probability = game["home_win_probability"].to_numpy()
+    spans = period_spans(game).with_columns(pl.col("start", "end") / 60)
+    game_end = float(cast(float, spans["end"].max()))
+
+    # The opening probability at tip-off, then every event's; the last one carried to the buzzer.
+    x = np.concatenate([[0.0], minutes])
+    y = np.concatenate([[float(game["home_win_probability_before"][0])], probability])
+    if x[-1] < game_end:
+        x, y = np.append(x, game_end), np.append(y, y[-1])
+
+    fig = _new_figure(11, 4.8)
+    ax = fig.add_subplot()
+    ax.fill_between(x, np.clip(y, 0.5, None), 0.5, step="post", color=HOME_COLOR, alpha=0.25, lw=0)
+    ax.fill_between(x, np.clip(y, None, 0.5), 0.5, step="post", color=AWAY_COLOR, alpha=0.25, lw=0)
+    ax.step(x, y, where="post", color="black", lw=1.4, gid=GID_WIN_PROBABILITY)
+    ax.axhline(0.5, color="grey", lw=0.8, gid=GID_EVEN)
+
+    for end in spans["end"][:-1]:
+        ax.axvline(end, color="grey", ls="--", lw=0.9, gid=GID_PERIOD_BOUNDARY)
+    for period, start, end in spans.iter_rows():
+        ax.text((start + end) / 2, 0.98, period_label(period), transform=ax.get_xaxis_transform(),
+                ha="center", va="top", fontsize=10, color="dimgrey")
+
+    # The biggest swings circled and numbered on the line, described in a key below the chart
+    # (they often come minutes apart, late in a close game: labels on the line would overlap).
+    swings = biggest_swings(game, marked).with_columns(minutes=pl.col("seconds_elapsed_game") / 60)
+    ax.scatter(swings["minutes"], swings["home_win_probability"], s=80, facecolors="none", edgecolors="black",
+               lw=1.4, zorder=3, gid=GID_BIGGEST_SWINGS)
+    keys = []
+    for rank, (event_type, period, clock, wpa, at, after) in enumerate(swings.select(
+        "event_type", "period", "seconds_remaining_period", "home_wpa", "minutes", "home_win_probability"
+    ).iter_rows(), start=1):  # a few annotations
+        ax.annotate(str(rank), (at, after), xytext=(5, 5), textcoords="offset points", fontsize=8, fontweight="bold",
+                    bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+        keys.append(Line2D([], [], ls="none", marker="o", mfc="none", mec="black", label=(
+            f"{rank}: {event_type.replace('_', ' ')}, {period_label(period)} {clock_label(clock)}, {home} WPA {wpa:+.3f}")))
+    if keys:
+        fig.legend(handles=keys, loc="outside lower center", ncol=len(keys), fontsize=8.5, frameon=False,
+                   title=f"The {len(keys)} plays that moved the win probability most", title_fontsize=8.5)
+
+    ax.set_ylim(-0.02, 1.1)  # headroom for the period labels
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
+    ax.set_xlim(0, game_end)
+    ax.set_xticks(sorted({0.0, *spans["end"].to_list()}))
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value:g}")
+    ax.set_xlabel("game time (minutes)")
+    ax.set_ylabel(f"{home} win probability")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(
+        handles=[Patch(color=HOME_COLOR, alpha=0.35, label=f"{home} favoured"),
+                 Patch(color=AWAY_COLOR, alpha=0.35, label=f"{away} favoured")],
+        loc="lower left", fontsize=9, framealpha=0.9,
+    )
+    last = game.row(-1, named=True)
+    ax.set_title(title or (
+        f"Win probability {game_id}: {away} {last['away_score']} @ {home} {last['home_score']}"
         f"{overtime_suffix(int(cast(int, spans['period'].max())))}"
     ))
     return fig
@@ -300,4 +418,50 @@ def save_game_flow_png(
             away = away or game["away_team_tricode"]
             title = title or f"Game flow: {game_title(game)}"
     fig = game_flow_figure(events, game_id, title, home=home or "home", away=away or "away")
+    return save_png(fig, path, dpi)
+
+
+def read_game_win_probability(lake_or_root, game_id: str, game_date: dt.date | None = None) -> pl.DataFrame:
+    """One game's gold.win_probability rows (``game_win_probability``), read through the ``Lake``:
+    only ``game_date`` when given or when silver.games knows the game's date, else every date."""
+    lake = _lake(lake_or_root)
+    if game_date is None:
+        game = read_game_row(lake, game_id)
+        game_date = game["game_date"] if game is not None else None
+    dates = [game_date] if game_date is not None else None
+    rows = game_win_probability(lake.read_table(WIN_PROBABILITY, game_dates=dates, columns=WIN_PROBABILITY_COLUMNS), game_id)
+    if rows.is_empty() and not lake.partition_files(WIN_PROBABILITY):
+        raise ValueError(f"no gold.win_probability in the lake at {lake.root_uri}: materialize win_probability_model, then win_probability")
+    return rows
+
+
+def save_win_probability_png(
+    lake_root_or_rows,
+    game_id: str,
+    path: str | os.PathLike,
+    game_date: dt.date | None = None,
+    *,
+    title: str | None = None,
+    home: str | None = None,
+    away: str | None = None,
+    dpi: int = 120,
+) -> Path:
+    """Draw ``win_probability_figure`` for one game and write it as a PNG at ``path``.
+
+    Give a lake (a ``Lake``, a directory or an ``s3://`` root: the chart reads gold.win_probability
+    of ``game_date``, or of the game's date in silver.games, and names the teams from silver.games
+    when it is there) or gold.win_probability rows. With ``game_date``, ``home`` and ``away`` all
+    given, silver.games is not read.
+    """
+    if isinstance(lake_root_or_rows, (pl.DataFrame, pl.LazyFrame)):
+        rows = game_win_probability(lake_root_or_rows, game_id)
+    else:
+        game = None if game_date is not None and home and away else read_game_row(lake_root_or_rows, game_id)
+        if game is not None:
+            game_date = game_date or game["game_date"]
+            home = home or game["home_team_tricode"]
+            away = away or game["away_team_tricode"]
+            title = title or f"Win probability: {game_title(game)}"
+        rows = read_game_win_probability(lake_root_or_rows, game_id, game_date)
+    fig = win_probability_figure(rows, game_id, title, home=home or "home", away=away or "away")
     return save_png(fig, path, dpi)

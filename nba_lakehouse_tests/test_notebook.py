@@ -63,6 +63,9 @@ def lake(demo_lake):
         "games": read_lake(Path(root), "games").filter(pl.col("play_by_play_source").is_not_null()),
         "box_teams": read_lake(Path(root), "box_score_teams"),
         "box_players": read_lake(Path(root), "box_score_players"),
+        "player_wpa": read_lake(Path(root), "player_game_wpa"),
+        "players": read_lake(Path(root), "players"),
+        "wp": read_lake(Path(root), "win_probability"),
     }
 
 
@@ -97,14 +100,21 @@ def test_notebook_runs_headless_and_writes_both_charts(lake, tmp_path, monkeypat
     assert all(cell.execution_count for cell in code), "a cell did not run"
     # It read the lake it was pointed at, not the repository's data/.
     assert any(str(lake["root"].resolve()) in o.get("text", "") for _, o in outputs if o.output_type == "stream")
-    # Both charts shown inline, and the games table lists the demo's four games.
-    assert sum("image/png" in o.get("data", {}) for _, o in outputs) == 2
+    # The three charts shown inline, and the games table lists the demo's four games.
+    assert sum("image/png" in o.get("data", {}) for _, o in outputs) == 3
     html = "".join(o.get("data", {}).get("text/html", "") for _, o in outputs)
     assert all(gid in html for gid in lake["games"]["game_id"])
+    # The top-5 player WPA table: the five largest wpa of gold.player_game_wpa, named.
+    top = lake["player_wpa"].sort("wpa", descending=True).head(5)
+    (table,) = [h for h in (o.get("data", {}).get("text/html", "") for _, o in outputs) if "wpa_assists" in h]
+    shown = [float(v) for v in re.findall(r"<td>(-?\d+\.\d+)</td>", table)]
+    assert shown[::2] == pytest.approx(top["wpa"].round(3).to_list()), table
+    assert all(name in table for name in top.join(lake["players"], on="player_id")["player_name"])
 
-    assert sorted(p.name for p in out.iterdir()) == sorted([f"game_flow_{game_id}.png", "starter_bench.png"])
-    assert_reasonable_png(out / f"game_flow_{game_id}.png")
-    assert_reasonable_png(out / "starter_bench.png")
+    charts = [f"game_flow_{game_id}.png", f"win_probability_{game_id}.png", "starter_bench.png"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(charts)
+    for name in charts:
+        assert_reasonable_png(out / name)
 
 
 def final_margins(box_teams: pl.DataFrame, games: pl.DataFrame) -> dict[str, int]:
@@ -199,6 +209,37 @@ def test_demo_writes_the_game_flow_png_where_the_summary_says(lake, capsys):
     assert path == lake["root"].resolve() / "charts" / "game_flow_0022200552.png"
     assert_reasonable_png(path)
     assert "CHI @ CLE" in printed[match.end():].splitlines()[1]
+
+
+def test_demo_writes_the_win_probability_png_beside_the_game_flow_png(lake, capsys):
+    result = lake["result"]
+    print_summary(result)
+    printed = capsys.readouterr().out
+    match = re.search(r"^Win-probability chart: (.+\.png)$", printed, re.MULTILINE)
+    assert match, printed[-2000:]
+    path = Path(match.group(1))
+    assert str(path) == result.win_probability_png
+    assert path == Path(result.game_flow_png).with_name("win_probability_0022200552.png")
+    assert_reasonable_png(path)
+
+
+def test_demo_summary_shows_each_games_opening_and_biggest_play(lake, capsys):
+    """The demo's win probability table, against gold.win_probability read straight from the Parquet."""
+    result = lake["result"]
+    shown = result.win_probability
+    assert shown is not None and shown.height == 4
+    wp = lake["wp"].join(lake["games"].select("game_id", "game_date"), on="game_id")
+    for row in shown.iter_rows(named=True):
+        game = wp.filter(pl.col("game_date") == row["game_date"]).sort("event_order")
+        assert row["home_opening"] == pytest.approx(game["home_win_probability_before"][0], abs=5e-4)
+        biggest = game.row(int(np.argmax(np.abs(game["home_wpa"].to_numpy()))), named=True)
+        assert row["home_wpa"] == pytest.approx(biggest["home_wpa"], abs=5e-4)
+        assert row["biggest_play"].startswith(biggest["event_type"])
+        assert row["period"] == (f"Q{biggest['period']}" if biggest["period"] <= 4 else f"OT{biggest['period'] - 4}")
+    print_summary(result)
+    printed = capsys.readouterr().out
+    assert "DuckDB over gold.win_probability" in printed
+    assert all(play in printed for play in shown["biggest_play"])
 
 
 def test_the_chart_module_reads_parquet_without_loading_dagster():

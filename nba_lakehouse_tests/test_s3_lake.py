@@ -228,4 +228,5 @@ def test_the_notebook_runs_on_the_s3_lake(s3_demo, s3_env, tmp_path, monkeypatch
     assert any(f"lake: {lake.root_uri}" in o.get("text", "") for o in outputs if o.output_type == "stream")
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert all(game_id in html for game_id in result.games["game_id"])
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["game_flow_0022200552.png", "starter_bench.png"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "game_flow_0022200552.png", "starter_bench.png", "win_probability_0022200552.png"]
