@@ -160,8 +160,8 @@ def run_demo(lake_root: str | None = None, instance: dg.DagsterInstance | None =
     # The bundled model (trained on the bulk 2022-23 season), published into the lake before the
     # dates are built, so each date's win_probability scores its games: the demo's four games are
     # far too few to train one on (training wants 200 finished games). Without its calibration
-    # check: that judges the model on the lake's games from its cutoff (2023-01-30) on, and the
-    # demo lake has none.
+    # check: it judges the model on the lake's finished games it did not train on, three here, and
+    # would only warn that 100 are needed.
     bundled = {**QUIET, "ops": {"win_probability_model": {"config": {"bundled": True}}}}
     run(dg.AssetSelection.assets("win_probability_model").without_checks(), run_config=bundled)
     print("published the bundled win probability model (trained on the 2022-23 season) into the lake")

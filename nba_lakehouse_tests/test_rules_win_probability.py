@@ -382,6 +382,15 @@ def test_certainty_check_judges_the_end_by_the_box_score_over_the_last_score(cor
     assert certainty_violations(correct, BOX.clear()).is_empty()
 
 
+def test_certainty_check_catches_a_finished_game_whose_end_is_not_flagged(correct):
+    """The last row ends a decided fourth quarter: unflagged and left at the model's value, it is caught."""
+    assert correct.sort("event_order").row(-1, named=True)["event_type"] in ("period_end", "game_end")
+    corrupted = correct.with_columns(
+        game_over=pl.lit(False), home_win_probability=pl.when("game_over").then(0.99).otherwise("home_win_probability")
+    )
+    assert certainty_violations(corrupted, BOX).rows() == [(GAME, correct.height, "game over at its last event but not flagged")]
+
+
 def test_wpa_sum_check_catches_a_missing_event(correct):
     corrupted = correct.filter(pl.col("event_order") != 4)
     (row,) = wpa_sum_violations(corrupted).to_dicts()

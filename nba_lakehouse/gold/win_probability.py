@@ -7,6 +7,7 @@ import lightgbm as lgb
 import numpy as np
 import polars as pl
 
+from nba_lakehouse.game_clock import REGULATION_PERIODS
 from nba_lakehouse.gold.win_probability_model import (
     WinProbabilityModel,
     event_features,
@@ -129,9 +130,10 @@ def wpa_sum_violations(win_probability: pl.DataFrame, tolerance: float = 1e-9) -
 
 
 def certainty_violations(win_probability: pl.DataFrame, box_teams: pl.DataFrame) -> pl.DataFrame:
-    """Events whose probability is exactly 0 or 1 although the game is not over there, and games
-    over whose last probability is not their result: the box score's winner (silver
-    box_score_teams points) where the game has one, else the last score of the play-by-play."""
+    """Events whose probability is exactly 0 or 1 although the game is not over there, games over
+    whose last probability is not their result (the box score's winner, silver box_score_teams
+    points, where the game has one, else the last score), and games whose last event ends a
+    decided game but is not flagged ``game_over``."""
     certain = pl.col("home_win_probability").is_in([0.0, 1.0])
     early = win_probability.filter(certain & ~pl.col("game_over")).select(
         "game_id", "event_order", problem=pl.lit("0 or 1 before the game is over")
@@ -148,4 +150,11 @@ def certainty_violations(win_probability: pl.DataFrame, box_teams: pl.DataFrame)
     wrong_end = ends.filter(pl.col("home_win_probability") != home_won.cast(pl.Float64)).select(
         "game_id", "event_order", problem=pl.lit("last probability is not the result")
     )
-    return pl.concat([early, wrong_end])
+    # Judged again from the rows themselves, not their game_over flag: a game whose last event ends
+    # a decided fourth period or overtime is over, and its last row must say so.
+    last = win_probability.sort("game_id", "event_order").group_by("game_id", maintain_order=True).last()
+    unflagged = last.filter(
+        pl.col("event_type").is_in(["period_end", "game_end"]) & (pl.col("period") >= REGULATION_PERIODS)
+        & (pl.col("point_differential") != 0) & ~pl.col("game_over")
+    ).select("game_id", "event_order", problem=pl.lit("game over at its last event but not flagged"))
+    return pl.concat([early, wrong_end, unflagged])
