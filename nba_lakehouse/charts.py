@@ -369,15 +369,21 @@ def _lake(lake_or_root):
 def read_game_events(lake_or_root, game_id: str, game_date: dt.date | None = None) -> pl.DataFrame:
     """One game's gold.event_state rows, read through the ``Lake`` (a ``Lake`` or a root): only
     ``game_date`` when given or when silver.games knows the game's date, else every date."""
+    return _read_game_rows(lake_or_root, EVENT_STATE, EVENT_COLUMNS, game_events, game_id, game_date, "materialize event_state first")
+
+
+def _read_game_rows(lake_or_root, table, columns, pick, game_id: str, game_date: dt.date | None, remedy: str) -> pl.DataFrame:
+    """``pick(rows, game_id)`` of ``table``'s rows of the game's date (every date when unknown);
+    a table with no file at all is an error naming ``remedy``."""
     lake = _lake(lake_or_root)
     if game_date is None:
         game = read_game_row(lake, game_id)
         game_date = game["game_date"] if game is not None else None
     dates = [game_date] if game_date is not None else None
-    events = game_events(lake.read_table(EVENT_STATE, game_dates=dates, columns=EVENT_COLUMNS), game_id)
-    if events.is_empty() and not lake.partition_files(EVENT_STATE):
-        raise ValueError(f"no gold.event_state in the lake at {lake.root_uri}: materialize event_state first")
-    return events
+    rows = pick(lake.read_table(table, game_dates=dates, columns=columns), game_id)
+    if rows.is_empty() and not lake.partition_files(table):
+        raise ValueError(f"no {table.layer}.{table.name} in the lake at {lake.root_uri}: {remedy}")
+    return rows
 
 
 def read_game_row(lake_or_root, game_id: str) -> dict | None:
@@ -424,15 +430,10 @@ def save_game_flow_png(
 def read_game_win_probability(lake_or_root, game_id: str, game_date: dt.date | None = None) -> pl.DataFrame:
     """One game's gold.win_probability rows (``game_win_probability``), read through the ``Lake``:
     only ``game_date`` when given or when silver.games knows the game's date, else every date."""
-    lake = _lake(lake_or_root)
-    if game_date is None:
-        game = read_game_row(lake, game_id)
-        game_date = game["game_date"] if game is not None else None
-    dates = [game_date] if game_date is not None else None
-    rows = game_win_probability(lake.read_table(WIN_PROBABILITY, game_dates=dates, columns=WIN_PROBABILITY_COLUMNS), game_id)
-    if rows.is_empty() and not lake.partition_files(WIN_PROBABILITY):
-        raise ValueError(f"no gold.win_probability in the lake at {lake.root_uri}: materialize win_probability_model, then win_probability")
-    return rows
+    return _read_game_rows(
+        lake_or_root, WIN_PROBABILITY, WIN_PROBABILITY_COLUMNS, game_win_probability, game_id, game_date,
+        "materialize win_probability_model, then win_probability",
+    )
 
 
 def save_win_probability_png(
