@@ -62,11 +62,12 @@ def test_backfill_run_plans_once_per_asset_and_materializes_every_date(tmp_path,
         assets = {key for _, key in events}
         assert all(events[("ASSET_MATERIALIZATION_PLANNED", key)] == 1 for key in assets)
         # Every asset materializes Jan 2, 3 and 4, but those whose source holds nothing in the range
-        # record none: no scoreboard and no shot chart of 0022200552 is recorded.
+        # record none: no scoreboard and no shot chart of 0022200552 is recorded, and no win
+        # probability model is in the lake, so win_probability scores nothing.
         assert not list((REPLAY / "stats").glob("scoreboardv*/GameDate=2023-01-0*.json"))
         assert not list((REPLAY / "stats/shotchartdetail").glob("*GameID=0022200552*"))
         skipped = {key.to_user_string() for key in assets if events[("ASSET_MATERIALIZATION", key)] == 0}
-        assert skipped == {"scoreboard_games", "bronze_shot_chart", "shots"}
+        assert skipped == {"scoreboard_games", "bronze_shot_chart", "shots", "win_probability"}
         assert all(events[("ASSET_MATERIALIZATION", key)] == 3 for key in assets if key.to_user_string() not in skipped)
         materialized = instance.get_materialized_partitions(dg.AssetKey("event_state"))
         assert materialized == {"2023-01-02", "2023-01-03", "2023-01-04"}

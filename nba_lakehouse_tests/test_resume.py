@@ -91,7 +91,7 @@ class Backfill:
 
 
 BACKFILLS = [
-    pytest.param(Backfill("2023-01-01", "2023-01-03", 0.1, 60), id="one_game_3_dates"),
+    pytest.param(Backfill("2023-01-01", "2023-01-03", 0.1, 240), id="one_game_3_dates"),
     pytest.param(
         Backfill("2022-01-26", "2023-01-02", 0.0, 600), id="two_games_342_dates",
         marks=pytest.mark.skipif(not SLOW, reason="about 10 minutes; set NBA_LAKEHOUSE_SLOW_TESTS=1"),
