@@ -48,6 +48,7 @@ from nba_lakehouse.gold.win_probability_model import (
     pregame_strength,
     train_model,
     training_set,
+    weighted_slope,
 )
 from nba_lakehouse.lake import BUNDLED_WIN_PROBABILITY_MODEL, Lake
 from nba_lakehouse.resources import build_resources
@@ -95,9 +96,8 @@ def bootstrap(held_out: pl.DataFrame, probability: np.ndarray, resamples: int) -
         bins = calibration_bins(sample.get_column("probability").to_numpy(), sample.get_column("label").to_numpy()).filter("enough_events")
         weights = bins.get_column("events").to_numpy().astype(np.float64)
         x, y = bins.get_column("predicted").to_numpy(), bins.get_column("observed").to_numpy()
-        mean_x, mean_y = np.average(x, weights=weights), np.average(y, weights=weights)
         figures["max_gap"].append(float(bins.get_column("gap").max()))  # type: ignore[arg-type]
-        figures["slope"].append(float(np.sum(weights * (x - mean_x) * (y - mean_y)) / np.sum(weights * (x - mean_x) ** 2)))
+        figures["slope"].append(weighted_slope(x, y, weights))
         figures["home_win_rate"].append(float(drawn.join(frame.unique("game_id"), on="game_id").get_column("label").mean()))  # type: ignore[arg-type]
     return {name: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) for name, v in figures.items()}
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import time
+from typing import Literal, overload
 
 import dagster as dg
 import polars as pl
@@ -257,7 +258,8 @@ def win_probability_model(
 @dg.asset(**_per_date(WIN_PROBABILITY, ["event_state", "win_probability_model"], SCORE_NEW_EVENTS), output_required=False)
 def win_probability(context: dg.AssetExecutionContext, lake: LakeResource):
     store, dates = lake.lake(), partition_dates(context)
-    if not store.exists(store.model_path("win_probability_model")):
+    model = read_model(store, missing_ok=True)
+    if model is None:
         context.log.warning(
             f"no win probability model at {store.model_path('win_probability_model')}: nothing scored;"
             " materialize win_probability_model, then win_probability_job for these dates"
@@ -265,9 +267,8 @@ def win_probability(context: dg.AssetExecutionContext, lake: LakeResource):
         return
     events = store.read_table(EVENT_STATE, game_dates=dates)
     refuse_to_drop_gold_without_silver(context, store, WIN_PROBABILITY, {EVENT_STATE: events}, dates=dates)
-    model = read_model(store)
     # Pregame strengths come from the seasons' earlier dates, as the lake holds them now.
-    seasons = sorted(set(events.get_column("season").unique().to_list()))
+    seasons = sorted(events.get_column("season").unique().to_list())
     season_events = store.read_table(EVENT_STATE, seasons=seasons, columns=RESULT_COLUMNS) if seasons else events
     df = build_win_probability(events, pregame_strength(game_results(season_events)), model, model_id(model))
     yield _write(store, WIN_PROBABILITY, df, dates)
@@ -290,12 +291,19 @@ def _cutoff_date(text: str) -> dt.date:
         raise ValueError(f"win_probability_model config cutoff_date {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def read_model(store) -> WinProbabilityModel:
-    """The lake's win probability model, or a failure saying how to make one."""
+@overload
+def read_model(store, missing_ok: Literal[False] = False) -> WinProbabilityModel: ...
+@overload
+def read_model(store, missing_ok: Literal[True]) -> WinProbabilityModel | None: ...
+def read_model(store, missing_ok: bool = False) -> WinProbabilityModel | None:
+    """The lake's win probability model; when there is none, None with ``missing_ok``, else a
+    failure saying how to make one."""
     path = store.model_path("win_probability_model")
     try:
         data = store.read_bytes(path)
     except FileNotFoundError:
+        if missing_ok:
+            return None
         raise dg.Failure(
             description=f"no win probability model at {path}: materialize win_probability_model first"
             " (trained on the lake, or with bundled: true the shipped 2022-23 model)"

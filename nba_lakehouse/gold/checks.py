@@ -13,11 +13,11 @@ from nba_lakehouse.gold.assets import read_model
 from nba_lakehouse.gold.win_probability import certainty_violations, wpa_sum_violations
 from nba_lakehouse.gold.win_probability_model import (
     CALIBRATION_BINS,
-    MIN_HELD_OUT_GAMES,
     MODEL_INPUT_COLUMNS,
     calibration_report,
     held_out_events,
     model_id,
+    too_few_to_judge,
 )
 from nba_lakehouse.partitions import game_date_partitions
 from nba_lakehouse.resources import LakeResource
@@ -179,7 +179,7 @@ def calibrated_on_held_out_games(context: dg.AssetCheckExecutionContext, lake: L
             "max_gap", "slope", "brier", "log_loss", "baseline_brier", "baseline_log_loss")},
         "deciles": markdown_sample(bins, rows=CALIBRATION_BINS, float_precision=4),
     }
-    too_few = report["held_out_games"] < MIN_HELD_OUT_GAMES or report["bins_judged"] < 2
+    too_few = too_few_to_judge(report) is not None
     return dg.AssetCheckResult(
         passed=not report["failures"],
         severity=dg.AssetCheckSeverity.WARN if too_few else dg.AssetCheckSeverity.ERROR,

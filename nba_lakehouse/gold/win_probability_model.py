@@ -33,6 +33,7 @@ from sklearn.metrics import brier_score_loss, log_loss
 from sklearn.model_selection import GroupKFold
 
 from nba_lakehouse.game_clock import REGULATION_PERIOD_SECONDS, REGULATION_PERIODS
+from nba_lakehouse.silver.games import reached_its_last_period_end
 
 HOME, AWAY = 0, 1
 GAME_SECONDS = REGULATION_PERIODS * REGULATION_PERIOD_SECONDS
@@ -103,7 +104,7 @@ def game_results(event_state: pl.DataFrame) -> pl.DataFrame:
     last = event_state.sort("game_id", "event_order").group_by("game_id", maintain_order=True).agg(
         pl.col("season", "game_date", "home_team_id", "away_team_id").first(),
         pl.col("event_order", "period", "event_type", "point_differential", "home_score", "away_score", "final_winning_team").last(),
-        ended=(pl.col("event_type").is_in(["period_end", "game_end"]) & (pl.col("period") == pl.col("period").max())).any(),
+        ended=reached_its_last_period_end(),
     )
     over = (
         pl.col("final_winning_team").is_not_null()
@@ -434,7 +435,7 @@ def calibration_report(model: WinProbabilityModel, held_out: pl.DataFrame) -> di
     judged = bins.filter("enough_events")
     weights = judged.get_column("events").to_numpy().astype(np.float64)
     predicted, observed = judged.get_column("predicted").to_numpy(), judged.get_column("observed").to_numpy()
-    slope = _weighted_slope(predicted, observed, weights) if judged.height >= 2 else math.nan
+    slope = weighted_slope(predicted, observed, weights) if judged.height >= 2 else math.nan
     report = {
         "held_out_games": held_out.get_column("game_id").n_unique(),
         "held_out_events": held_out.height,
@@ -451,22 +452,27 @@ def calibration_report(model: WinProbabilityModel, held_out: pl.DataFrame) -> di
     return report
 
 
-def _weighted_slope(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> float:
+def weighted_slope(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> float:
     """Slope of the event-weighted least-squares line of observed on predicted rate."""
     mean_x, mean_y = np.average(x, weights=weights), np.average(y, weights=weights)
     return float(np.sum(weights * (x - mean_x) * (y - mean_y)) / np.sum(weights * (x - mean_x) ** 2))
 
 
+def too_few_to_judge(report: Mapping[str, Any]) -> str | None:
+    """Why a calibration report cannot be judged at all (too few held-out games or deciles), or None."""
+    if report["held_out_games"] < MIN_HELD_OUT_GAMES:
+        return f"only {report['held_out_games']} held-out games, too few to judge calibration (at least {MIN_HELD_OUT_GAMES})"
+    if report["bins_judged"] < 2:
+        return f"only {report['bins_judged']} probability deciles hold {MIN_EVENTS_PER_BIN}+ held-out events"
+    return None
+
+
 def calibration_failures(report: Mapping[str, Any]) -> list[str]:
     """The gates a calibration report misses, one line each (empty: all met)."""
     low, high = CALIBRATION_SLOPE_RANGE
+    if (reason := too_few_to_judge(report)) is not None:
+        return [reason]
     failures = []
-    if report["held_out_games"] < MIN_HELD_OUT_GAMES:
-        failures.append(f"only {report['held_out_games']} held-out games, too few to judge calibration (at least {MIN_HELD_OUT_GAMES})")
-        return failures
-    if report["bins_judged"] < 2:
-        failures.append(f"only {report['bins_judged']} probability deciles hold {MIN_EVENTS_PER_BIN}+ held-out events")
-        return failures
     if not report["max_gap"] <= MAX_CALIBRATION_GAP:
         failures.append(f"max decile gap {report['max_gap']:.4f} > {MAX_CALIBRATION_GAP}")
     if not low <= report["slope"] <= high:

@@ -23,6 +23,11 @@ def with_partition_columns(df: pl.DataFrame, game_date) -> pl.DataFrame:
     return df.with_columns(season=season_of_game_expr(pl.col("game_id")), game_date=date)
 
 
+def reached_its_last_period_end() -> pl.Expr:
+    """Per game (in an aggregation): the play-by-play logged a period or game end in its last period."""
+    return (pl.col("event_type").is_in(["period_end", "game_end"]) & (pl.col("period") == pl.col("period").max())).any()
+
+
 def play_by_play_summary(pbp: pl.DataFrame) -> pl.DataFrame:
     """Per game: feed, periods, sides seen in the feed, last known score, and whether it ended."""
     ordered = pbp.sort("game_id", "event_order")
@@ -30,10 +35,7 @@ def play_by_play_summary(pbp: pl.DataFrame) -> pl.DataFrame:
         ordered.group_by("game_id")
         .agg(
             periods=pl.col("period").max(),
-            ended=(
-                (pl.col("event_type").is_in(["period_end", "game_end"]))
-                & (pl.col("period") == pl.col("period").max())
-            ).any(),
+            ended=reached_its_last_period_end(),
         )
     )
     sides = (
