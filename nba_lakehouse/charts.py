@@ -91,6 +91,30 @@ def period_spans(game: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _shaded_step(ax, x: np.ndarray, y: np.ndarray, baseline: float, gid: str, baseline_gid: str | None = None) -> None:
+    """A step line (each value holds until the next event), shaded above ``baseline`` in the home
+    colour and below it in the away colour, with the baseline drawn."""
+    ax.fill_between(x, np.clip(y, baseline, None), baseline, step="post", color=HOME_COLOR, alpha=0.25, lw=0)
+    ax.fill_between(x, np.clip(y, None, baseline), baseline, step="post", color=AWAY_COLOR, alpha=0.25, lw=0)
+    ax.step(x, y, where="post", color="black", lw=1.4, gid=gid)
+    ax.axhline(baseline, color="grey", lw=0.8, gid=baseline_gid)
+
+
+def _game_time_axis(ax, spans: pl.DataFrame, game_end: float) -> None:
+    """Game time in minutes along x: a dashed line at every period boundary, the periods labelled
+    Q1..Q4, OT1... at the top, ticks at the boundaries."""
+    for end in spans["end"][:-1]:  # a boundary after every period but the last
+        ax.axvline(end, color="grey", ls="--", lw=0.9, gid=GID_PERIOD_BOUNDARY)
+    for period, start, end in spans.iter_rows():  # a handful of periods
+        ax.text((start + end) / 2, 0.98, period_label(period), transform=ax.get_xaxis_transform(),
+                ha="center", va="top", fontsize=10, color="dimgrey")
+    ax.set_xlim(0, game_end)
+    ax.set_xticks(sorted({0.0, *spans["end"].to_list()}))
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value:g}")
+    ax.set_xlabel("game time (minutes)")
+    ax.grid(axis="y", alpha=0.3)
+
+
 def game_flow_figure(
     events: pl.DataFrame | pl.LazyFrame,
     game_id: str,
@@ -119,25 +143,11 @@ def game_flow_figure(
 
     fig = _new_figure(11, 4.8)
     ax = fig.add_subplot()
-    ax.fill_between(x, np.clip(y, 0, None), 0, step="post", color=HOME_COLOR, alpha=0.25, lw=0)
-    ax.fill_between(x, np.clip(y, None, 0), 0, step="post", color=AWAY_COLOR, alpha=0.25, lw=0)
-    ax.step(x, y, where="post", color="black", lw=1.4, gid=GID_DIFFERENTIAL)
-    ax.axhline(0, color="grey", lw=0.8)
-
-    for end in spans["end"][:-1]:  # a boundary after every period but the last
-        ax.axvline(end, color="grey", ls="--", lw=0.9, gid=GID_PERIOD_BOUNDARY)
-    for period, start, end in spans.iter_rows():  # a handful of periods
-        ax.text((start + end) / 2, 0.98, period_label(period), transform=ax.get_xaxis_transform(),
-                ha="center", va="top", fontsize=10, color="dimgrey")
-
+    _shaded_step(ax, x, y, 0.0, GID_DIFFERENTIAL)
+    _game_time_axis(ax, spans, game_end)
     reach = max(float(np.abs(margin).max()), 5.0) + 3
     ax.set_ylim(-reach, reach * 1.12)  # headroom for the period labels
-    ax.set_xlim(0, game_end)
-    ax.set_xticks(sorted({0.0, *spans["end"].to_list()}))
-    ax.xaxis.set_major_formatter(lambda value, _: f"{value:g}")
-    ax.set_xlabel("game time (minutes)")
     ax.set_ylabel(f"{home} − {away} (points)")
-    ax.grid(axis="y", alpha=0.3)
 
     last = game.row(-1, named=True)
     ax.annotate(f"{last['point_differential']:+d}", (game_end, margin[-1]), xytext=(4, 0),
@@ -216,16 +226,8 @@ def win_probability_figure(
 
     fig = _new_figure(11, 4.8)
     ax = fig.add_subplot()
-    ax.fill_between(x, np.clip(y, 0.5, None), 0.5, step="post", color=HOME_COLOR, alpha=0.25, lw=0)
-    ax.fill_between(x, np.clip(y, None, 0.5), 0.5, step="post", color=AWAY_COLOR, alpha=0.25, lw=0)
-    ax.step(x, y, where="post", color="black", lw=1.4, gid=GID_WIN_PROBABILITY)
-    ax.axhline(0.5, color="grey", lw=0.8, gid=GID_EVEN)
-
-    for end in spans["end"][:-1]:
-        ax.axvline(end, color="grey", ls="--", lw=0.9, gid=GID_PERIOD_BOUNDARY)
-    for period, start, end in spans.iter_rows():
-        ax.text((start + end) / 2, 0.98, period_label(period), transform=ax.get_xaxis_transform(),
-                ha="center", va="top", fontsize=10, color="dimgrey")
+    _shaded_step(ax, x, y, 0.5, GID_WIN_PROBABILITY, baseline_gid=GID_EVEN)
+    _game_time_axis(ax, spans, game_end)
 
     # The biggest swings circled and numbered on the line, described in a key below the chart
     # (they often come minutes apart, late in a close game: labels on the line would overlap).
@@ -246,12 +248,7 @@ def win_probability_figure(
 
     ax.set_ylim(-0.02, 1.1)  # headroom for the period labels
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
-    ax.set_xlim(0, game_end)
-    ax.set_xticks(sorted({0.0, *spans["end"].to_list()}))
-    ax.xaxis.set_major_formatter(lambda value, _: f"{value:g}")
-    ax.set_xlabel("game time (minutes)")
     ax.set_ylabel(f"{home} win probability")
-    ax.grid(axis="y", alpha=0.3)
     ax.legend(
         handles=[Patch(color=HOME_COLOR, alpha=0.35, label=f"{home} favoured"),
                  Patch(color=AWAY_COLOR, alpha=0.35, label=f"{away} favoured")],
