@@ -90,6 +90,14 @@ def full_name_parts(name: pl.Expr) -> dict[str, pl.Expr]:
     return {"first": _family_key(first), "family": _family_key(rest), "spelled": _spelled_key(rest)}
 
 
+def with_parts_per_value(frame: pl.DataFrame, column: str, parts: dict[str, pl.Expr]) -> pl.DataFrame:
+    """``frame`` with ``parts`` (expressions of ``column`` alone) added, each worked out once per
+    distinct value: a season names a few hundred players over hundreds of thousands of rows, and
+    the folding is a chain of regular expressions."""
+    table = frame.select(pl.col(column).unique()).with_columns(**parts)
+    return frame.join(table, on=column, how="left", nulls_equal=True, maintain_order="left")
+
+
 def _compatible(initial: pl.Expr, first: pl.Expr) -> pl.Expr:
     """An initial fits a first name it begins (or an initial that begins it: "j" and "jal")."""
     return (
@@ -107,26 +115,31 @@ def roster_names(pbp: pl.DataFrame, box_players: pl.DataFrame, outgoing: pl.Data
     feed's playerName on a row he acted on) or outgoing (the name a substitution took him off by).
     ``outgoing`` is (game_id, team_id, player_id, name).
     """
-    box = box_players.select(
-        "game_id", "team_id", "player_id", **full_name_parts(pl.col("player_name")),
-        origin=pl.lit("box"), played="played",
+    box = with_parts_per_value(box_players, "player_name", full_name_parts(pl.col("player_name"))).select(
+        "game_id", "team_id", "player_id", "first", "family", "spelled", origin=pl.lit("box"), played="played",
     )
-    # V2 spells full names, V3 and the CDN family names.
-    named = pbp.filter(pl.col("player_id").is_not_null() & pl.col("player_name").is_not_null() & pl.col("team_id").is_not_null())
+    # V2 spells full names, V3 and the CDN family names. The rows repeat each player's name
+    # hundreds of times: one row per name a game's team uses is enough (the result is a set).
+    named = pbp.filter(
+        pl.col("player_id").is_not_null() & pl.col("player_name").is_not_null() & pl.col("team_id").is_not_null()
+    ).select("game_id", "team_id", "player_id", "player_name", is_v2=pl.col("source") == "v2").unique()
     spelled = pl.col("player_name")
-    is_v2 = pl.col("source") == "v2"
     full, family_only = full_name_parts(spelled), mention_parts(spelled)
-    acted = named.select(
+    parts = {
+        "full_first": full["first"], "full_family": full["family"], "full_spelled": full["spelled"],
+        "short_family": family_only["family"], "short_spelled": family_only["spelled"],
+    }
+    is_v2 = pl.col("is_v2")
+    acted = with_parts_per_value(named, "player_name", parts).select(
         "game_id", "team_id", "player_id",
-        first=pl.when(is_v2).then(full["first"]),
-        family=pl.when(is_v2).then(full["family"]).otherwise(family_only["family"]),
-        spelled=pl.when(is_v2).then(full["spelled"]).otherwise(family_only["spelled"]),
+        first=pl.when(is_v2).then("full_first"),
+        family=pl.when(is_v2).then("full_family").otherwise("short_family"),
+        spelled=pl.when(is_v2).then("full_spelled").otherwise("short_spelled"),
         origin=pl.lit("acted"), played=pl.lit(True),
     )
-    out_name = mention_parts(pl.col("name"))
-    out = outgoing.drop_nulls(["player_id", "name"]).select(
-        "game_id", "team_id", "player_id", first=out_name["initial"], family=out_name["family"],
-        spelled=out_name["spelled"], origin=pl.lit("outgoing"), played=pl.lit(True),
+    out = with_parts_per_value(outgoing.drop_nulls(["player_id", "name"]), "name", mention_parts(pl.col("name"))).select(
+        "game_id", "team_id", "player_id", first="initial", family="family",
+        spelled="spelled", origin=pl.lit("outgoing"), played=pl.lit(True),
     )
     return pl.concat([box, acted, out], how="vertical_relaxed").unique()
 
@@ -167,7 +180,7 @@ def _teammates_at_the_time(candidates: pl.DataFrame, pbp: pl.DataFrame) -> pl.Da
 def _candidates(mentions: pl.DataFrame, roster: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
     """(game_id, event_order, role, period, team_id, player_id, in_game, namesakes_set_aside):
     the closest-spelled players a mention may mean."""
-    named = mentions.with_columns(**mention_parts(pl.col("name"))).drop_nulls("family")
+    named = with_parts_per_value(mentions, "name", mention_parts(pl.col("name"))).drop_nulls("family")
     fits = _compatible(pl.col("initial"), pl.col("first"))
     # How closely a roster name matches: the suffix as written ("Jones Jr." is not Carlik
     # "Jones"), then an initial that meets a known first name ("J. Holiday" is Justin), the
@@ -206,9 +219,15 @@ def _candidates(mentions: pl.DataFrame, roster: pl.DataFrame, pbp: pl.DataFrame)
     by_player = found.group_by(*MENTION, "period", "team_id", "player_id").agg(
         pl.col("closeness").max(), pl.col("in_game").any()
     )
+    # (The two windows in two steps: a window over a window is evaluated slowly, 1.8 s a season.)
     closest = pl.col("closeness") == pl.col("closeness").max().over(MENTION)
     # A namesake left out for a farther spelling can still show the closest one to be wrong.
-    return by_player.with_columns(namesakes_set_aside=(~closest).any().over(MENTION)).filter(closest).drop("closeness")
+    return (
+        by_player.with_columns(_closest=closest)
+        .with_columns(namesakes_set_aside=(~pl.col("_closest")).any().over(MENTION))
+        .filter("_closest")
+        .drop("closeness", "_closest")
+    )
 
 
 def _on_floor_evidence(candidates: pl.DataFrame, pbp: pl.DataFrame, entering: pl.DataFrame) -> pl.DataFrame:

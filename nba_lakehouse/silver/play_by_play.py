@@ -99,6 +99,13 @@ def _iso_clock_seconds(clock: pl.Expr) -> pl.Expr:
     return (minutes * 60 + seconds).fill_null(0.0)
 
 
+def _with_distinct(frame: pl.DataFrame, column: str, **values: pl.Expr) -> pl.DataFrame:
+    """``frame`` with ``values`` (expressions of ``column`` alone) worked out once per distinct
+    value and joined back: a season's 600k clocks are some 1,300 strings, each parsed by regex."""
+    table = frame.select(pl.col(column).unique()).with_columns(**values)
+    return frame.join(table, on=column, how="left", nulls_equal=True, maintain_order="left")
+
+
 def _mmss_seconds(clock: pl.Expr) -> pl.Expr:
     """``11:42`` (or ``0:42.5``) -> seconds"""
     parts = clock.str.split_exact(":", 1)
@@ -175,35 +182,41 @@ def _no_live_fields() -> list[pl.Expr]:
 
 # --------------------------------------------------------------------------- normalizers
 def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
-    action = pl.col("actionType").str.strip_chars()
+    # The stripped actionType once (a with_columns: the select below would strip it at every use).
+    action = pl.col("_action")
     desc = pl.col("description")
     person_is_team = _is_team_id(pl.col("personId"))
     is_fg = action.is_in(["Made Shot", "Missed Shot"])
+    is_ft = action == "Free Throw"
+    # Text searched only on the rows it matters for (null elsewhere, which costs nothing).
+    unnamed_desc = pl.when(action == "").then(desc)
     event_type = (
         pl.when(action == "period").then(pl.format("period_{}", pl.col("subType")))
         # Block and steal rows have an empty actionType and repeat the shot's actionNumber.
         .when(action == "").then(
-            pl.when(desc.str.contains("STEAL")).then(pl.lit("steal"))
-            .when(desc.str.contains("BLOCK")).then(pl.lit("block"))
+            pl.when(unnamed_desc.str.contains("STEAL")).then(pl.lit("steal"))
+            .when(unnamed_desc.str.contains("BLOCK")).then(pl.lit("block"))
             .otherwise(pl.lit("other"))
         )
         .otherwise(action.replace_strict(V3_EVENT_TYPES, default="other"))
     )
-    # A steal or block row repeats the actionNumber of the turnover or shot it goes with.
-    paired = raw.with_columns(
-        **{
-            f"_{word.lower()}_by": pl.col("personId").filter((action == "") & desc.str.contains(word)).first()
-            .over("game_id", "actionNumber")
-            for word in ("STEAL", "BLOCK")
-        }
+    # A steal or block row repeats the actionNumber of the turnover or shot it goes with. Only the
+    # rows without an actionType can be one: grouped alone (a few percent of the rows), joined back.
+    raw = raw.with_columns(_action=pl.col("actionType").str.strip_chars())
+    pairs = (
+        raw.filter(action == "")
+        .group_by("game_id", "actionNumber", maintain_order=True)
+        .agg(**{f"_{word.lower()}_by": pl.col("personId").filter(desc.str.contains(word)).first() for word in ("STEAL", "BLOCK")})
     )
-    return _finish(paired, "actionId").select(
+    paired = raw.join(pairs, on=["game_id", "actionNumber"], how="left", nulls_equal=True, maintain_order="left")
+    finished = _with_distinct(_finish(paired, "actionId"), "clock", _clock_seconds=_iso_clock_seconds(pl.col("clock")))
+    return finished.select(
         "game_id",
         "event_order",
         source=pl.lit("v3"),
         source_event_id=pl.col("actionId"),
         period=pl.col("period"),
-        clock_seconds=_iso_clock_seconds(pl.col("clock")),
+        clock_seconds=pl.col("_clock_seconds"),
         event_type=event_type,
         event_subtype=pl.col("subType").str.strip_chars().replace("", None),
         team_id=pl.when(pl.col("teamId") > 0).then(pl.col("teamId"))
@@ -218,13 +231,13 @@ def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
             sub_out_player_id=pl.when(action == "Substitution").then(_person(pl.col("personId"))),
         ),
         shot_made=pl.when(is_fg).then(action == "Made Shot")
-        .when(action == "Free Throw").then(~desc.str.starts_with("MISS")),
+        .when(is_ft).then(~desc.str.starts_with("MISS")),
         shot_value=pl.when(is_fg).then(
             pl.coalesce(
                 pl.col("shotValue").replace(0, None),
                 pl.when(desc.str.contains("3PT")).then(3).otherwise(2),
             )
-        ).when(action == "Free Throw").then(free_throw_value(pl.concat_str("subType", desc, separator=" ", ignore_nulls=True))),
+        ).when(is_ft).then(free_throw_value(pl.when(is_ft).then(pl.concat_str("subType", desc, separator=" ", ignore_nulls=True)))),
         home_score=_score(pl.col("scoreHome")),
         away_score=_score(pl.col("scoreAway")),
         possession_team_id=pl.lit(None, pl.Int64),

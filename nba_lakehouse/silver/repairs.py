@@ -21,7 +21,7 @@ from nba_lakehouse.game_clock import REGULATION_PERIODS
 from nba_lakehouse.schemas import BOX_SCORE_PLAYERS, PLAY_BY_PLAY
 from nba_lakehouse.silver import audits
 from nba_lakehouse.silver.games import play_by_play_summary, with_partition_columns
-from nba_lakehouse.silver.names import folded_spelling
+from nba_lakehouse.silver.names import folded_spelling, with_parts_per_value
 from nba_lakehouse.silver.play_by_play import REPAIR_COLUMNS, parse_play_by_play
 from nba_lakehouse.silver.secondary_players import unresolved_name_violations, with_v3_secondary_players
 
@@ -46,6 +46,10 @@ GAME_RULES = ("scores_never_decrease", "final_score_matches_scoring_events", "ev
 # are cheaper than over the game id string, and games come out in the order they came in.
 _GAME = "_game"
 _SAME_CLOCK = [_GAME, "period", "clock_seconds"]
+# The score rules read neighbouring rows of a game. The frame is sorted by game then event, so a
+# game's rows are one run from _START to _END (row numbers, _ROW): a fill that reaches past them
+# came from another game. This replaces windows over _GAME, each a group-by of the whole frame.
+_ROW, _START, _END = "_row", "_start", "_end"
 
 
 # --------------------------------------------------------------------------- shared pieces
@@ -54,8 +58,36 @@ def _previous_stated(column: str, game: str = _GAME) -> pl.Expr:
     return pl.col(column).forward_fill().shift(1).over(game)
 
 
-def _next_stated(column: str) -> pl.Expr:
-    return pl.col(column).backward_fill().shift(-1).over(_GAME)
+def _last_before(value: pl.Expr) -> pl.Expr:
+    """``value`` on the game's last row before this one where it is not null (the game's rows run
+    _START.._END): ``value.forward_fill().shift(1).over(_GAME)`` without the window."""
+    source = pl.when(value.is_not_null()).then(pl.col(_ROW)).forward_fill().shift(1)
+    return pl.when(source >= pl.col(_START)).then(value.forward_fill().shift(1))
+
+
+def _first_after(value: pl.Expr) -> pl.Expr:
+    """``value`` on the game's first row after this one where it is not null: ``value.backward_fill().shift(-1).over(_GAME)``."""
+    source = pl.when(value.is_not_null()).then(pl.col(_ROW)).backward_fill().shift(-1)
+    return pl.when(source <= pl.col(_END)).then(value.backward_fill().shift(-1))
+
+
+def _with_game_runs(frame: pl.DataFrame) -> pl.DataFrame:
+    """_ROW, _START and _END of a frame sorted by _GAME (see _last_before)."""
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    first = (pl.col(_GAME) != pl.col(_GAME).shift(1)).fill_null(True)
+    last = (pl.col(_GAME) != pl.col(_GAME).shift(-1)).fill_null(True)
+    return frame.with_columns(**{_ROW: row}).with_columns(
+        **{_START: pl.when(first).then(pl.col(_ROW)).forward_fill(), _END: pl.when(last).then(pl.col(_ROW)).backward_fill()}
+    )
+
+
+def _sorted_by_game_and_event(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` sorted by (_GAME, event_order); not sorted again when it already is (the common case)."""
+    game_step, order_step = pl.col(_GAME).diff(), pl.col("event_order").diff()
+    in_order = frame.select(
+        ((game_step > 0) | ((game_step == 0) & (order_step > 0))).all() & pl.col("event_order").is_not_null().all()
+    ).item()
+    return frame if in_order else frame.sort(_GAME, "event_order")
 
 
 def _points(side: str) -> pl.Expr:
@@ -120,16 +152,22 @@ def _changed(frame: pl.DataFrame, rule: str, changed: pl.Expr, **new_values: pl.
     return frame.with_columns(*updates, _rule_added(flag, rule)).drop("_changed_flag")
 
 
-def _placed(frame: pl.DataFrame, rule: str, sort_key: pl.Expr) -> pl.DataFrame:
-    """Sort each game by ``sort_key`` and number it 1..n again; rows whose number changed name ``rule``."""
-    moved = (
-        frame.with_columns(_sort_key=sort_key)
-        .sort(_GAME, "_sort_key", "event_order")
-        .with_columns(_new_order=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over(_GAME))
-    )
-    return _changed(moved, rule, pl.col("_new_order") != pl.col("event_order"), event_order=pl.col("_new_order")).drop(
-        "_sort_key", "_new_order"
-    )
+def _placed(frame: pl.DataFrame, rule: str, sort_key: pl.DataFrame) -> pl.DataFrame:
+    """Number each game 1..n again in the order of ``sort_key`` (a ``_sort_key`` column, one row per
+    row of ``frame``); rows whose number changed name ``rule``.
+
+    Only the numbers change: the rows are not moved (``repair_play_by_play`` sorts once, after
+    both placing rules). The numbering is worked out on the three columns it needs.
+    """
+    keyed = frame.select(_GAME, "event_order").hstack(sort_key).with_row_index("_pos")
+    ordered = keyed.sort(_GAME, "_sort_key", "event_order")
+    first = (pl.col(_GAME) != pl.col(_GAME).shift(1)).fill_null(True)
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    numbered = ordered.select(
+        "_pos", _new_order=(row - pl.when(first).then(row).forward_fill() + 1).cast(pl.Int32)
+    ).sort("_pos")
+    moved = frame.with_columns(_new_order=numbered["_new_order"])
+    return _changed(moved, rule, pl.col("_new_order") != pl.col("event_order"), event_order=pl.col("_new_order")).drop("_new_order")
 
 
 # ------------------------------------------------------------------------------ the rules
@@ -139,7 +177,9 @@ def _same_clock_scoring_order(frame: pl.DataFrame) -> pl.DataFrame:
     The other rows of the clock keep their places: only the scoring rows trade places. A review
     may lower the score, so an instant_replay row closes the group: rows never cross it.
     """
-    frame = frame.with_columns(_reviews=(pl.col("event_type") == "instant_replay").cum_sum().over(_GAME))
+    # Reviews so far: counted over the whole (sorted) frame, the count differs from the game's own
+    # by a constant within each game, so (game, ..., _reviews) groups the same rows.
+    frame = frame.with_columns(_reviews=(pl.col("event_type") == "instant_replay").cum_sum())
     same_clock = [*_SAME_CLOCK, "_reviews"]
     scoring = pl.col("shot_made").fill_null(False) & pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null()
     slots = (
@@ -150,8 +190,10 @@ def _same_clock_scoring_order(frame: pl.DataFrame) -> pl.DataFrame:
         .with_columns(slot=pl.col("event_order").sort().over(same_clock))
         .select(_GAME, "event_order", "slot")
     )
-    keyed = frame.join(slots, on=[_GAME, "event_order"], how="left", maintain_order="left")
-    return _placed(keyed, "same_clock_scoring_order", pl.coalesce("slot", "event_order").cast(pl.Float64)).drop("slot", "_reviews")
+    key = frame.select(_GAME, "event_order").join(slots, on=[_GAME, "event_order"], how="left", maintain_order="left").select(
+        _sort_key=pl.coalesce("slot", "event_order").cast(pl.Float64)
+    )
+    return _placed(frame.drop("_reviews"), "same_clock_scoring_order", key)
 
 
 def _substitution_before_free_throw(frame: pl.DataFrame) -> pl.DataFrame:
@@ -162,17 +204,21 @@ def _substitution_before_free_throw(frame: pl.DataFrame) -> pl.DataFrame:
     # once accents and case are folded ("Vucevic" in the text, "Vučević" as playerName), never by
     # family name alone ("Jal. Williams" is not every Williams). The repair runs before V3's names
     # are resolved: the resolver reads the order this rule puts right.
-    incoming = pl.coalesce(
-        pl.col("sub_in_player_id").cast(pl.String),
-        folded_spelling(pl.col("description").str.extract(r"^SUB: (.+?) FOR ", 1)),
-    )
-    shooter = (
-        pl.when(pl.col("source") == "v3").then(folded_spelling(pl.col("player_name")))
-        .otherwise(pl.col("player_id").cast(pl.String))
-    )
+    # (Each distinct name is folded once: the folding is a chain of regular expressions.)
     keys = [*_SAME_CLOCK, "team_id", "player"]
-    subs = frame.filter(pl.col("event_type") == "substitution").select(*keys[:-1], "event_order", player=incoming)
-    free_throws = frame.filter(pl.col("event_type") == "free_throw").select(*keys[:-1], ft_order="event_order", player=shooter)
+    subs = with_parts_per_value(
+        frame.filter(pl.col("event_type") == "substitution").select(
+            *keys[:-1], "event_order", "sub_in_player_id", _named=pl.col("description").str.extract(r"^SUB: (.+?) FOR ", 1)
+        ),
+        "_named", {"_folded": folded_spelling(pl.col("_named"))},
+    ).select(*keys[:-1], "event_order", player=pl.coalesce(pl.col("sub_in_player_id").cast(pl.String), "_folded"))
+    free_throws = with_parts_per_value(
+        frame.filter(pl.col("event_type") == "free_throw").select(*keys[:-1], "event_order", "source", "player_name", "player_id"),
+        "player_name", {"_folded": folded_spelling(pl.col("player_name"))},
+    ).select(
+        *keys[:-1], ft_order="event_order",
+        player=pl.when(pl.col("source") == "v3").then("_folded").otherwise(pl.col("player_id").cast(pl.String)),
+    )
     early = (
         subs.drop_nulls("player")
         .join(free_throws, on=keys)
@@ -180,10 +226,10 @@ def _substitution_before_free_throw(frame: pl.DataFrame) -> pl.DataFrame:
         .group_by(_GAME, "event_order")
         .agg(before=pl.col("ft_order").min() - 0.5)
     )
-    keyed = frame.join(early, on=[_GAME, "event_order"], how="left", maintain_order="left")
-    return _placed(keyed, "substitution_before_free_throw", pl.coalesce("before", pl.col("event_order").cast(pl.Float64))).drop(
-        "before"
+    key = frame.select(_GAME, "event_order").join(early, on=[_GAME, "event_order"], how="left", maintain_order="left").select(
+        _sort_key=pl.coalesce("before", pl.col("event_order").cast(pl.Float64))
     )
+    return _placed(frame, "substitution_before_free_throw", key)
 
 
 def _isolated_score_jumps(frame: pl.DataFrame) -> pl.DataFrame:
@@ -191,11 +237,11 @@ def _isolated_score_jumps(frame: pl.DataFrame) -> pl.DataFrame:
     stated score shows the jump was not real (lower again, or reached by the next row's points)."""
     for side in SIDES:
         score, points = f"{side}_score", _points(side)
-        before = _previous_stated(score)
+        before = _last_before(pl.col(score))
         expected = before + points
-        after = _next_stated(score)
+        after = _first_after(pl.col(score))
         # What the next row with a stated score scores for this side.
-        after_points = pl.when(pl.col(score).is_not_null()).then(points).backward_fill().shift(-1).over(_GAME)
+        after_points = _first_after(pl.when(pl.col(score).is_not_null()).then(points))
         jump = (pl.col(score) > expected) & ((after < pl.col(score)) | (after == expected + after_points))
         frame = _changed(frame, "isolated_score_jump", jump, **{score: expected})
     return frame
@@ -206,8 +252,8 @@ def _isolated_score_drops(frame: pl.DataFrame) -> pl.DataFrame:
     up (a stale score stamped on the row). Runs after the jumps, whose fixes it reads."""
     for side in SIDES:
         score, points = f"{side}_score", _points(side)
-        before, after = _previous_stated(score), _next_stated(score)
-        after_points = pl.when(pl.col(score).is_not_null()).then(points).backward_fill().shift(-1).over(_GAME)
+        before, after = _last_before(pl.col(score)), _first_after(pl.col(score))
+        after_points = _first_after(pl.when(pl.col(score).is_not_null()).then(points))
         # A review may take points off for good: the next score then builds on the lowered one.
         correction = (pl.col("event_type") == "instant_replay") & (after == pl.col(score) + after_points)
         drop = (pl.col(score) < before) & (after >= before) & ~correction
@@ -220,7 +266,7 @@ def _free_throws_made_by_score(frame: pl.DataFrame) -> pl.DataFrame:
     unchanged = pl.lit(False)
     for side in SIDES:
         score = f"{side}_score"
-        same = pl.col(score).is_null() | (pl.col(score) == _previous_stated(score)).fill_null(False)
+        same = pl.col(score).is_null() | (pl.col(score) == _last_before(pl.col(score))).fill_null(False)
         unchanged = unchanged | ((pl.col("side") == side) & same)
     unscored = (pl.col("event_type") == "free_throw") & pl.col("shot_made").fill_null(False) & unchanged
     return _changed(frame, "free_throw_made_by_score", unscored, shot_made=pl.lit(False))
@@ -234,11 +280,11 @@ def _instant_replay_overturns(frame: pl.DataFrame) -> pl.DataFrame:
         score, points = f"{side}_score", _points(side)
         scoring = points > 0
         last = frame.with_columns(
-            before=_previous_stated(score),
-            last_order=pl.when(scoring).then(pl.col("event_order")).forward_fill().shift(1).over(_GAME),
-            last_points=pl.when(scoring).then(points).forward_fill().shift(1).over(_GAME),
+            before=_last_before(pl.col(score)),
+            last_order=_last_before(pl.when(scoring).then(pl.col("event_order"))),
+            last_points=_last_before(pl.when(scoring).then(points)),
             # The score stated on that last scoring row: it must be the one the review takes down.
-            last_score=pl.when(scoring).then(pl.col(score)).forward_fill().shift(1).over(_GAME),
+            last_score=_last_before(pl.when(scoring).then(pl.col(score))),
         )
         overturned.append(
             last.filter(
@@ -266,18 +312,17 @@ def repair_play_by_play(pbp: pl.DataFrame) -> pl.DataFrame:
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype).alias(name))
     games = frame.select("game_id").unique(maintain_order=True).with_row_index(_GAME)
-    frame = (
-        frame.join(games, on="game_id", how="left", maintain_order="left")
-        .sort(_GAME, "event_order")
-        .join(_team_sides(frame), on=["game_id", "team_id"], how="left", maintain_order="left")
+    frame = _sorted_by_game_and_event(frame.join(games, on="game_id", how="left", maintain_order="left")).join(
+        _team_sides(frame), on=["game_id", "team_id"], how="left", maintain_order="left"
     )
-    frame = _same_clock_scoring_order(frame)
-    frame = _substitution_before_free_throw(frame)
+    # The two placing rules renumber the events; the rows are sorted once, after both.
+    frame = _substitution_before_free_throw(_same_clock_scoring_order(frame))
+    frame = _with_game_runs(_sorted_by_game_and_event(frame))
     frame = _isolated_score_jumps(frame)
     frame = _isolated_score_drops(frame)
     frame = _free_throws_made_by_score(frame)
     frame = _instant_replay_overturns(frame)
-    return PLAY_BY_PLAY.cast(frame.drop(_GAME, "side"))
+    return PLAY_BY_PLAY.cast(frame.drop(_GAME, "side", _ROW, _START, _END))
 
 
 def repairs_by_rule(repaired: pl.DataFrame) -> pl.DataFrame:
