@@ -24,13 +24,16 @@ from nba_lakehouse.silver.play_by_play import SECONDARY_COLUMNS
 GAME_KEY = ["game_id", "period"]
 # Secondary players of an event who are on the floor while it happens: all but the substitutes.
 ON_FLOOR_ROLES = tuple(c for c in SECONDARY_COLUMNS if c not in ("sub_in_player_id", "sub_out_player_id"))
+# The play-by-play columns build_players_on_court reads.
+READS = ("season", "game_date", "game_id", "event_order", "period", "clock_seconds", "event_type", "description",
+         "team_id", "player_id", *SECONDARY_COLUMNS)
 
 
 # ----------------------------------------------------------------------------- rosters
 def player_teams(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
     """(game_id, player_id, team_id): the box score's, else the team the player acted for."""
     from_pbp = (
-        pbp.filter(pl.col("player_id").is_not_null() & pl.col("team_id").is_not_null())
+        pbp.select("game_id", "player_id", "team_id").filter(pl.col("player_id").is_not_null() & pl.col("team_id").is_not_null())
         .group_by("game_id", "player_id").agg(team_id=pl.col("team_id").mode().first())
     )
     from_box = box_players.select("game_id", "player_id", "team_id")
@@ -44,8 +47,8 @@ def substitutions(pbp: pl.DataFrame) -> pl.DataFrame:
     rows one each). An incoming V3 name no roster rule settled is null there, left out here and
     reported by ``unresolved_substitutions``; the five-per-team check then fails for that stretch.
     """
-    subs = pbp.filter(pl.col("event_type") == "substitution")
     base = ["game_id", "period", "event_order", "team_id"]
+    subs = pbp.select(*base, "event_type", "sub_in_player_id", "sub_out_player_id").filter(pl.col("event_type") == "substitution")
     rows = [
         subs.select(*base, player_id="sub_out_player_id", entering=pl.lit(False)),
         subs.select(*base, player_id="sub_in_player_id", entering=pl.lit(True)),
@@ -70,7 +73,11 @@ def lineup_segments(pbp: pl.DataFrame) -> pl.DataFrame:
     A segment ends after a batch of consecutive substitution rows; the rows of a batch still see
     the lineup from before it, so CDN's separate out and in rows never show four or six players.
     """
-    ordered = pbp.select("game_id", "event_order", "period", "event_type").sort("game_id", "event_order")
+    return _segments_of(pbp.select("game_id", "event_order", "period", "event_type").sort("game_id", "event_order"))
+
+
+def _segments_of(ordered: pl.DataFrame) -> pl.DataFrame:
+    """``lineup_segments`` of play-by-play already sorted by game and event order."""
     is_sub = pl.col("event_type") == "substitution"
     closes_batch = is_sub & ~is_sub.shift(-1).over(GAME_KEY).fill_null(False)
     return ordered.select(
@@ -82,10 +89,11 @@ def lineup_segments(pbp: pl.DataFrame) -> pl.DataFrame:
 # ----------------------------------------------------------------------------- starters
 def _first_actions(pbp: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
     """(game_id, period, team_id, player_id, first_action): first event the player took part in."""
-    acts = pbp.filter(
+    # (The description is only searched on the rows of those four types.)
+    on_bench = pl.when(pl.col("event_type").is_in(["foul", "ejection", "violation", "other"]))
+    acts = pbp.select(*GAME_KEY, "event_order", "event_type", "description", "player_id", *ON_FLOOR_ROLES).filter(
         (pl.col("event_type") != "substitution")
-        & ~(pl.col("event_type").is_in(["foul", "ejection", "violation", "other"])
-            & pl.col("description").fill_null("").str.contains(BENCH_ACTION))
+        & ~on_bench.then(pl.col("description").fill_null("").str.contains(BENCH_ACTION)).otherwise(False)
     )
     involved = pl.concat([
         acts.select(*GAME_KEY, "event_order", player_id=column) for column in ("player_id", *ON_FLOOR_ROLES)
@@ -123,16 +131,20 @@ def _intervals(starters: pl.DataFrame, subs: pl.DataFrame, segments: pl.DataFram
         ),
     ]).sort("order").unique([*GAME_KEY, "team_id", "player_id", "segment"], keep="last")
     n_segments = segments.group_by(GAME_KEY).agg(last=pl.col("segment").max())
-    players = markers.select(*GAME_KEY, "team_id", "player_id").unique()
-    grid = (
-        players.join(n_segments, on=GAME_KEY)
-        .with_columns(segment=pl.int_ranges(0, pl.col("last") + 1, dtype=pl.Int32))
-        .explode("segment").drop("last")
+    # Each marker holds from its segment until the player's next marker (or the period's end):
+    # the on ones give his stretches on the floor, segment by segment.
+    player = [*GAME_KEY, "team_id", "player_id"]
+    same_player = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(-1)) for c in player)
+    end = pl.col("last") + 1
+    until = pl.when(same_player).then(pl.min_horizontal(pl.col("segment").shift(-1), end)).otherwise(end)
+    return (
+        markers.lazy().join(n_segments.lazy(), on=GAME_KEY).sort(*player, "segment")
+        .with_columns(until=until)
+        .filter(pl.col("on") & (pl.col("until") > pl.col("segment")))
+        .select(*player, segment=pl.int_ranges("segment", "until", dtype=pl.Int32))
+        .explode("segment")
+        .collect(engine="in-memory")
     )
-    state = grid.join(markers.drop("order"), on=[*GAME_KEY, "team_id", "player_id", "segment"], how="left").with_columns(
-        on=pl.col("on").forward_fill().over([*GAME_KEY, "team_id", "player_id"], order_by="segment").fill_null(False)
-    )
-    return state.filter("on").drop("on")
 
 
 def period_starters(
@@ -216,7 +228,11 @@ def period_starters(
 
 def _segment_seconds(pbp: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
     """(game_id, period, segment, seconds): game time each lineup segment covers."""
-    clock = pbp.select("game_id", "event_order", "clock_seconds").join(segments, on=["game_id", "event_order"])
+    if pbp.height == segments.height and pbp["event_order"].equals(segments["event_order"]) and pbp["game_id"].equals(segments["game_id"]):
+        # pbp in the segments' order (build_players_on_court passes it sorted): no join needed.
+        clock = segments.with_columns(clock_seconds=pbp["clock_seconds"])
+    else:
+        clock = pbp.select("game_id", "event_order", "clock_seconds").join(segments, on=["game_id", "event_order"])
     return spans(clock, "segment").select(*GAME_KEY, "segment", seconds=pl.col("end") - pl.col("start"))
 
 
@@ -224,20 +240,26 @@ def _segment_seconds(pbp: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
 def build_players_on_court(pbp: pl.DataFrame, box_players: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
     """``pbp`` silver play_by_play, ``box_players`` silver box_score_players (may be empty),
     ``sides`` (game_id, home_team_id, away_team_id). One row per event with both lineups."""
-    segments = lineup_segments(pbp)
-    subs = substitutions(pbp)
-    on_floor = _intervals(period_starters(pbp, box_players, subs, segments, sides), subs, segments)
-    lineups = on_floor.group_by(*GAME_KEY, "segment", "team_id").agg(player_ids=pl.col("player_id").sort())
-    events = (
-        pbp.select("season", "game_date", "game_id", "event_order", "period")
-        .join(segments.select("game_id", "event_order", "segment"), on=["game_id", "event_order"])
-        .join(sides.select("game_id", "home_team_id", "away_team_id"), on="game_id", how="left")
+    # Only the columns read here, sorted once.
+    ordered = pbp.select(READS).sort("game_id", "event_order")
+    segments = _segments_of(ordered.select("game_id", "event_order", "period", "event_type"))
+    subs = substitutions(ordered)
+    on_floor = _intervals(period_starters(ordered, box_players, subs, segments, sides), subs, segments)
+    lineups = on_floor.lazy().group_by(*GAME_KEY, "segment", "team_id").agg(player_ids=pl.col("player_id").sort())
+    # Both lineups of each segment, then one join of the events to them.
+    by_segment = (
+        segments.lazy().select(*GAME_KEY, "segment").unique()
+        .join(sides.lazy().select("game_id", "home_team_id", "away_team_id"), on="game_id", how="left")
     )
     for side in ("home", "away"):
-        events = events.join(
+        by_segment = by_segment.join(
             lineups.rename({"team_id": f"{side}_team_id", "player_ids": f"{side}_player_ids"}),
             on=[*GAME_KEY, "segment", f"{side}_team_id"], how="left",
         )
+    events = (
+        ordered.lazy().select("season", "game_date", "game_id", "event_order", "period", segment=pl.lit(segments["segment"]))
+        .join(by_segment, on=[*GAME_KEY, "segment"], how="left", maintain_order="left")
+    )
     return events.with_columns(
         pl.col("home_player_ids", "away_player_ids").fill_null(pl.lit([], pl.List(pl.Int64))),
-    ).sort("game_id", "event_order")
+    ).collect(engine="in-memory")
