@@ -7,13 +7,16 @@ map a raw frame to ``schemas.PLAY_BY_PLAY`` (without the partition columns, whic
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
 from nba_lakehouse import game_issues
 from nba_lakehouse.schemas import PLAY_BY_PLAY
-from nba_lakehouse.sources.payloads import result_set
+from nba_lakehouse.sources.errors import NBASourceError
+from nba_lakehouse.sources.payloads import Body, records_frame, result_set
 
 # NBA team ids are 1610612737..1610612766; the feeds put a team id in the person field for
 # team rebounds, team turnovers and timeouts.
@@ -76,13 +79,34 @@ V2_RAW_SCHEMA = {
 
 
 # --------------------------------------------------------------------------- raw frames
-def v3_actions(actions: list[dict], game_id: str) -> pl.DataFrame:
-    """PlayByPlayV3 ``game.actions`` (or a bulk file's bare action list) as a raw frame."""
+def v3_actions(actions: list[dict] | bytes, game_id: str) -> pl.DataFrame:
+    """PlayByPlayV3 ``game.actions`` (or a bulk file's bare action list, also as its raw bytes) as a raw frame.
+
+    Raw bytes are read by polars' JSON reader where that builds the frame ``json.loads`` would
+    (``payloads.records_frame``), else loaded by ``json.loads``, with its errors."""
+    if isinstance(actions, bytes):
+        frame = records_frame(actions, V3_RAW_SCHEMA)
+        if frame is not None:
+            return frame.with_columns(game_id=pl.lit(game_id))
+        return pl.from_dicts(json.loads(actions), schema=V3_RAW_SCHEMA).with_columns(game_id=pl.lit(game_id))
     return pl.from_dicts(actions, schema=V3_RAW_SCHEMA).with_columns(game_id=pl.lit(game_id))
 
 
 def cdn_actions(actions: list[dict], game_id: str) -> pl.DataFrame:
     return pl.from_dicts(actions, schema=CDN_RAW_SCHEMA).with_columns(game_id=pl.lit(game_id))
+
+
+def _actions_of(schema: Any, actions):
+    """A raw-frame builder of ``game.actions`` that reads an undecoded ``Body`` with polars where
+    it can (``payloads.records_frame``) and decodes it as ``load_payload`` does where it cannot."""
+    def build(payload: dict | Body, game_id: str) -> pl.DataFrame:
+        if isinstance(payload, Body):
+            frame = records_frame(payload.body, schema, ("game", "actions"))
+            if frame is not None:
+                return frame.with_columns(game_id=pl.lit(game_id))
+            payload = payload.payload()
+        return actions(payload["game"]["actions"], game_id)
+    return build
 
 
 def v2_events(payload: dict) -> pl.DataFrame:
@@ -387,16 +411,18 @@ def _v2_secondary(msg: pl.Expr) -> dict[str, pl.Expr]:
     }
 
 
+# Each takes a decoded payload or an undecoded ``payloads.Body``.
 RAW_FRAMES = {
-    "v3": lambda payload, game_id: v3_actions(payload["game"]["actions"], game_id),
-    "cdn": lambda payload, game_id: cdn_actions(payload["game"]["actions"], game_id),
-    "v2": lambda payload, game_id: v2_events(payload),
+    "v3": _actions_of(V3_RAW_SCHEMA, v3_actions),
+    "cdn": _actions_of(CDN_RAW_SCHEMA, cdn_actions),
+    "v2": lambda payload, game_id: v2_events(payload.payload() if isinstance(payload, Body) else payload),
 }
 NORMALIZERS = {"v3": normalize_v3, "cdn": normalize_cdn, "v2": normalize_v2}
 
 
-def play_by_play_from_payloads(responses: list[tuple[dict, str, str]]) -> pl.DataFrame:
-    """Raw responses ``(payload, feed, game_id)`` of many games to silver rows.
+def play_by_play_from_payloads(responses: Sequence[tuple[dict | Body, str, str]]) -> pl.DataFrame:
+    """Raw responses ``(payload, feed, game_id)`` of many games to silver rows; a payload is the
+    decoded JSON or the undecoded ``payloads.Body`` (faster: V3 and CDN bodies go straight to polars).
 
     Games are grouped by feed and each feed is normalized in one pass over all its games.
     Raises on the first unusable game; ``parse_play_by_play`` holds such games back instead.
@@ -408,9 +434,10 @@ def play_by_play_from_payloads(responses: list[tuple[dict, str, str]]) -> pl.Dat
     return rows
 
 
-def parse_play_by_play(responses: list[tuple[dict, str, str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def parse_play_by_play(responses: Sequence[tuple[dict | Body, str, str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Like ``play_by_play_from_payloads``, but a game whose payload cannot be read (a missing or
-    mistyped field, no events) is left out and returned as a violation (game_id, rule, detail)."""
+    mistyped field, no events) is left out and returned as a violation (game_id, rule, detail).
+    A ``Body`` that does not decode is one too, with the message ``load_payload`` raises."""
     by_feed: dict[str, list[pl.DataFrame]] = {}
     unusable: list[tuple[str, str, str]] = []
     for payload, feed, game_id in responses:
@@ -419,6 +446,9 @@ def parse_play_by_play(responses: list[tuple[dict, str, str]]) -> tuple[pl.DataF
             continue
         try:
             raw = RAW_FRAMES[feed](payload, game_id)
+        except NBASourceError as exc:
+            unusable.append((game_id, "unusable_payload", str(exc)))
+            continue
         except (KeyError, TypeError, ValueError, pl.exceptions.PolarsError) as exc:
             unusable.append((game_id, "unusable_payload", f"{feed} payload: {type(exc).__name__}: {exc}"))
             continue

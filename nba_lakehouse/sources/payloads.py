@@ -5,7 +5,9 @@ What a usable response of each endpoint holds is checked in ``validation``."""
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -63,10 +65,77 @@ def result_set(payload: dict, name: str, schema: dict[str, pl.DataType] | None =
     if not rows:
         frame = pl.DataFrame(schema={h: pl.String for h in headers})
     else:
+        # Transposed by zip and typed column by column: faster than polars' row orientation
+        # (pl.DataFrame(rows, orient="row") takes 2.5-3.4x as long on a play-by-play or a season's
+        # game log) and the only way that types a column as pl.Series(strict=False) does (row
+        # orientation writes 0.0 as "0" in a column mixing floats and strings).
         columns = list(zip(*rows, strict=True))
         frame = pl.DataFrame({h: pl.Series(h, list(col), strict=False) for h, col in zip(headers, columns, strict=True)})
     if schema:
         frame = frame.with_columns(pl.col(c).cast(t, strict=False) for c, t in schema.items() if c in frame.columns)
+    return frame
+
+
+class Body(NamedTuple):
+    """A response body not yet decoded, with the label ``decode_payload`` names it by."""
+
+    label: str
+    body: bytes
+
+    def payload(self) -> dict:
+        return decode_payload(self.label, self.body.decode("utf-8"))
+
+
+_JSON_WHITESPACE = b" \t\r\n"
+_UTF8_BOM = b"\xef\xbb\xbf"
+# A surrogate pair's first half: alone, polars reads it as NUL where json.loads keeps it (and
+# from_dicts raises); one scan for a backslash-u first, as bodies rarely hold any escape.
+_HIGH_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB]")
+
+
+def records_frame(body: bytes, schema: Mapping[str, Any], path: tuple[str, ...] = ()) -> pl.DataFrame | None:
+    """The list of JSON objects at ``path`` of ``body`` (the body itself for ``()``) as a frame of
+    ``schema``, read by polars' JSON reader, about 2-3x faster than ``json.loads`` plus
+    ``pl.from_dicts(..., schema=schema)``, which builds the same frame.
+
+    None whenever that frame could differ from ``pl.from_dicts(<the list>, schema=schema)`` of the
+    body's ``json.loads`` or the body is not one ``decode_payload`` accepts: not an object (for a
+    path) or a list (without one), a byte order mark, invalid JSON or JSON polars reads and
+    ``json.loads`` does not (or the reverse: NaN, 1e400, a number in a string), nothing at
+    ``path``, an integer beyond Int64 (polars would make it null where ``from_dicts`` raises), a
+    surrogate escape (alone, polars makes it NUL where ``from_dicts`` raises; a pair takes the
+    slow path too), and always for a schema with a list or struct field (polars makes a string a
+    one-item list and a list mixing strings and numbers a list of strings, where ``from_dicts``
+    gives null or raises: so the CDN's ``qualifiers`` keep the CDN feed on the slow path). The
+    caller then takes the ``json.loads`` path, with its errors and messages. Not checked: an object
+    repeating a key (polars keeps the first value, ``json.loads`` the last) and an integer beyond
+    Int128 (polars makes it null, ``from_dicts`` raises); no NBA feed has either.
+    """
+    if any(t.is_nested() for t in schema.values()):
+        return None
+    first = body.lstrip(_JSON_WHITESPACE)[:1]
+    if first != (b"{" if path else b"[") or body.startswith(_UTF8_BOM):
+        return None
+    if b"\\u" in body and _HIGH_SURROGATE_ESCAPE.search(body):
+        return None
+    # Integers are read 128 bits wide so that one beyond Int64 fails the strict cast below.
+    wide = {c: pl.Int128 if t == pl.Int64 else t for c, t in schema.items()}
+    nested: Any = pl.List(pl.Struct(wide))
+    for key in reversed(path[1:]):
+        nested = pl.Struct({key: nested})
+    try:
+        if path:
+            column = pl.read_json(body, schema={path[0]: nested}).get_column(path[0])
+            for key in path[1:]:
+                column = column.struct.field(key)
+            if column.len() != 1 or column.null_count():
+                return None
+            frame = column[0].struct.unnest()
+        else:
+            frame = pl.read_json(body, schema=wide)
+        frame = frame.cast({c: pl.Int64 for c, t in schema.items() if t == pl.Int64}, strict=True)
+    except Exception:  # anything polars cannot read goes the json.loads way
+        return None
     return frame
 
 
