@@ -1,4 +1,4 @@
-"""Season benchmark: a whole season of real NBA play-by-play through silver and gold.
+"""Season benchmark: a whole season of real NBA play-by-play, raw JSON -> silver -> every per-date gold table.
 
 Run from the repository root::
 
@@ -11,21 +11,25 @@ github.com/brendanwilliam/nbaplays_2022-2023, scraped from nba.com game charts):
 It is extracted once into the work directory (default ``benchmarks/out/``, git-ignored); extraction is
 not measured.
 
-Every table is built by the same ``build_<table>`` function its Dagster asset calls: the headline
-(stages 1-5b) ends in gold event_state as the asset builds it, with its possession and lineup
-columns (stage 4 builds possessions and players_on_court for it).
+The headline is the production path (issue 17): raw season JSON -> silver play_by_play as the
+play_by_play asset builds it (``parse_play_by_play``, partition columns, repairs, V3 secondary players,
+game rules: the steps of ``publishable_play_by_play``) -> every per-date gold table with the same
+``build_<table>`` function its Dagster asset calls (players_on_court, possessions, stints,
+team_game_stats, event_state with its possession and lineup columns, win_probability with the bundled
+model), the assets' game-rule checks, and every table written with ``Lake.write_table``. All dates in
+one go, as a single-run backfill of the per-date assets runs them; the frames pass in memory (the
+assets read them back from the lake: stage R times one such read). The same path is also run on the
+first 1, 10 and 100 games (game-id order) so cost per game and peak memory can be read against scale.
 
 Every stage is timed for wall time, events per second and peak resident memory (VmHWM, reset between
-stages through ``/proc/self/clear_refs``).
+stages through ``/proc/self/clear_refs``). The parse floor (stage 0d, ``pl.read_json(bytes, schema)``
+per file) is measured in the same run, and the headline is printed as a multiple of it.
 
-In the same run, the lineup and possession gold tables are built over the whole season's silver
-play_by_play frame at once (stages L1-L3: ``players_on_court``, ``possessions``, ``stints``, each
-through its schema's ``enforce``; the bulk has no box scores, so an empty box_score_players frame),
-timed against their own target, with quality figures derived from their output (5+5 lineups,
-unresolved substitutions, possessions per team, possession imbalance, stint points vs the last
-play-by-play score). Then, when pbpstats is installed (the ``test`` extra), pbpstats' time per event
-on the repo's CDN recording of 0022000001 (``data/replay``) is printed next to ours for the same
-three tables on the same game (best of 5) and ours per event over the season; without pbpstats the
+Quality figures are derived from the gold tables the run wrote (5+5 lineups, unresolved substitutions,
+possessions per team, possession imbalance, stint points vs the last play-by-play score, row counts).
+Then, when pbpstats is installed (the ``test`` extra), pbpstats' time per event on the repo's CDN
+recording of 0022000001 (``data/replay``) is printed next to ours for players_on_court + possessions +
+stints on the same game (best of 5) and ours per event over the season; without pbpstats the
 comparison is skipped with the reason.
 
 This is a script, not a test; it exits 1 if a row-count check fails, 2 if the bulk data is missing,
@@ -53,7 +57,15 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import polars as pl
 
-from nba_lakehouse.gold.audits import lineup_size_violations, possession_imbalance
+from nba_lakehouse import game_issues
+from nba_lakehouse.gold.audits import (
+    games_without_box_score,
+    lineup_size_violations,
+    players_on_court_rule_violations,
+    possession_imbalance,
+    possessions_rule_violations,
+    stints_rule_violations,
+)
 from nba_lakehouse.gold.event_state import build_event_state
 from nba_lakehouse.gold.players_on_court import (
     build_players_on_court,
@@ -61,8 +73,10 @@ from nba_lakehouse.gold.players_on_court import (
 )
 from nba_lakehouse.gold.possessions import build_possessions
 from nba_lakehouse.gold.stints import build_stints
-from nba_lakehouse.lake import Lake
-from nba_lakehouse.partitions import season_of_game_expr
+from nba_lakehouse.gold.team_game_stats import build_team_game_stats
+from nba_lakehouse.gold.win_probability import RESULT_COLUMNS, build_win_probability
+from nba_lakehouse.gold.win_probability_model import WinProbabilityModel, game_results, model_id, pregame_strength
+from nba_lakehouse.lake import BUNDLED_WIN_PROBABILITY_MODEL, Lake
 from nba_lakehouse.pbpstats_oracle import (
     cdn_recordings,
     pbpstats_available,
@@ -81,6 +95,8 @@ from nba_lakehouse.schemas import (
     SCOREBOARD_GAMES,
     STINTS,
     TEAM_GAME_LOGS,
+    TEAM_GAME_STATS,
+    WIN_PROBABILITY,
 )
 from nba_lakehouse.silver import audits
 from nba_lakehouse.silver.box_scores import box_score_from_payload
@@ -90,13 +106,17 @@ from nba_lakehouse.silver.games import (
     with_partition_columns,
 )
 from nba_lakehouse.silver.play_by_play import (
+    RAW_FRAMES,
     V3_RAW_SCHEMA,
-    normalize_v3,
+    parse_play_by_play,
     play_by_play_from_payload,
-    v3_actions,
 )
-from nba_lakehouse.silver.repairs import repair_play_by_play
-from nba_lakehouse.silver.secondary_players import secondary_player_counts, with_v3_secondary_players
+from nba_lakehouse.silver.repairs import game_rule_violations, repair_play_by_play
+from nba_lakehouse.silver.secondary_players import (
+    secondary_player_counts,
+    unresolved_name_violations,
+    with_v3_secondary_players,
+)
 
 try:  # not a project dependency: only measured when it happens to be installed
     import orjson
@@ -113,9 +133,17 @@ EXPECTED_ACTIONS = 603_750
 SEASON_FIRST_DAY = dt.date(2022, 10, 18)
 SEASON_LAST_DAY = dt.date(2023, 4, 9)
 
+# Issue 17's targets.
+FLOOR_MULTIPLE_TARGET = 3.0  # raw season JSON -> all per-date gold tables <= 3x the parse floor (0d) of the same run
+COST_PER_GAME_TOLERANCE = 0.30  # ms/game of 1230 games within +-30% of 10 games
+SEASON_PEAK_TARGET_MB = 1024.0  # the season run's peak RSS
+ONE_GAME_TARGET = 1.0  # pbpstats time / ours on one game (players_on_court + possessions + stints)
+SEASON_PER_EVENT_TARGET = 3.0  # pbpstats time per event / ours per event over the season
+SCALING_GAMES = {1: 3, 10: 3, 100: 2}  # games -> runs (the best is shown); plus the whole season, once (the headline run)
+# Earlier issues' targets, still printed.
 TARGET_SECONDS = 15.0
 TARGET_PEAK_MB = 2048.0
-LINEUP_TARGET_SECONDS = 30.0  # stages L1+L2+L3 over the whole season
+LINEUP_TARGET_SECONDS = 30.0  # players_on_court + possessions + stints over the whole season
 
 # The one game pbpstats is compared on: the repo's CDN recording (pbpstats ships the same files).
 COMPARE_GAME = "0022000001"
@@ -156,6 +184,7 @@ class Stage:
     events: int
     in_total: bool
     note: str = ""  # replaces "(not in total)" in the table when set
+    kind: str = ""  # "compute" or "write" for the stages of the production path
 
 
 class Meter:
@@ -173,7 +202,7 @@ class Meter:
         return peak
 
     @contextmanager
-    def stage(self, label: str, events: int = EXPECTED_ACTIONS, in_total: bool = True, note: str = ""):
+    def stage(self, label: str, events: int = EXPECTED_ACTIONS, in_total: bool = True, note: str = "", kind: str = ""):
         self._close_window()  # whatever ran since the last stage
         gc.collect()
         _reset_peak()
@@ -181,7 +210,7 @@ class Meter:
         yield
         seconds = time.perf_counter() - start
         peak = self._close_window()
-        self.stages.append(Stage(label, seconds, peak / 1024, events, in_total, note))
+        self.stages.append(Stage(label, seconds, peak / 1024, events, in_total, note, kind))
         _reset_peak()
 
     def process_peak_mb(self) -> float:
@@ -226,13 +255,6 @@ def assign_dates(game_ids: list[str]) -> pl.DataFrame:
     return pl.DataFrame({"game_id": ordered, "game_date": dates}, schema={"game_id": pl.String, "game_date": pl.Date})
 
 
-def with_partition_columns_for(df: pl.DataFrame, game_dates: pl.DataFrame) -> pl.DataFrame:
-    """Many-date version of ``silver.games.with_partition_columns``: season from the id, date by join."""
-    return df.join(game_dates, on="game_id", how="left", validate="m:1", maintain_order="left").with_columns(
-        season=season_of_game_expr(pl.col("game_id"))
-    )
-
-
 # ------------------------------------------------------------------------------ the stages
 def floor_parse(files: list[Path], meter: Meter) -> None:
     """Stage 0: reading and parsing alone, one file at a time, each result dropped at once."""
@@ -256,8 +278,14 @@ def floor_parse(files: list[Path], meter: Meter) -> None:
     measure("0d floor: read + pl.read_json(bytes, schema) -> frame", lambda b: pl.read_json(b, schema=V3_RAW_SCHEMA).height)
 
 
+def v3_payload(actions: list) -> dict:
+    """A bulk file's bare action list as the PlayByPlayV3 response the bronze archive holds."""
+    return {"game": {"actions": actions}}
+
+
 def raw_frames(files: list[Path], loads=json.loads, progress: Progress | None = None) -> tuple[pl.DataFrame, int]:
-    """Stage 1 as the pipeline runs it: read, ``loads`` (stdlib json), ``v3_actions`` per game, one concat.
+    """The raw frame ``parse_play_by_play`` builds before normalizing: read, ``loads`` (stdlib json),
+    ``RAW_FRAMES["v3"]`` per game, one concat. The reference the X* alternatives are checked against.
 
     Each game's dicts are dropped as soon as its frame exists, so the season is never held as dicts.
     """
@@ -266,7 +294,7 @@ def raw_frames(files: list[Path], loads=json.loads, progress: Progress | None = 
     for path in files:
         actions = loads(path.read_bytes())
         actions_read += len(actions)
-        frames.append(v3_actions(actions, game_id_of(path)))
+        frames.append(RAW_FRAMES["v3"](v3_payload(actions), game_id_of(path)))
         if progress is not None:
             progress.step(detail=f"{actions_read:,} actions")
     return pl.concat(frames, rechunk=True), actions_read
@@ -292,13 +320,130 @@ def same_frame(df: pl.DataFrame, expected: tuple) -> bool:
     return schema == expected[0] and height == expected[1] and hashes.equals(expected[2])
 
 
-def silver_play_by_play(raw: pl.DataFrame, game_dates: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Stage 2 as the play_by_play asset runs it: one ``normalize_v3`` over the whole season, the
-    partition columns, the feed repairs and V3's secondary players (no box scores: the feed's own
-    names are the rosters). Also returns the names no rule settled."""
-    pbp = with_partition_columns_for(PLAY_BY_PLAY.cast(normalize_v3(raw)), game_dates)
-    pbp, unresolved = with_v3_secondary_players(repair_play_by_play(pbp), BOX_SCORE_PLAYERS.empty())
-    return PLAY_BY_PLAY.enforce(pbp), unresolved
+def season_responses(files: list[Path], progress: Progress | None = None):
+    """The play_by_play asset's ``(payload, feed, game_id)`` responses, one game at a time.
+
+    The asset loads every archived payload of its run into a list first (``load_payload``: the
+    body, ``json.loads``); this hands ``parse_play_by_play`` the same payloads lazily, so a game's
+    dicts are dropped once its raw frame exists (the asset's list would add the season's dicts to
+    the peak of stage 1).
+    """
+    actions_read = 0
+    for path in files:
+        actions = json.loads(path.read_bytes())
+        actions_read += len(actions)
+        yield v3_payload(actions), "v3", game_id_of(path)
+        if progress is not None:
+            progress.step(detail=f"{actions_read:,} actions")
+
+
+@dataclass
+class Production:
+    """What one run of the production path leaves: row counts, files written, silver's findings."""
+
+    games: int
+    dates: int
+    rows: dict[str, int]  # table -> rows built
+    written: dict[str, dict]  # table -> Lake.write_table's {partition: rows}
+    unresolved_names: pl.DataFrame  # V3 names no roster rule settles (with_v3_secondary_players)
+    held_back: dict[str, pl.DataFrame]  # table -> the games its asset would hold back (game_id, rule, detail)
+    flagged: pl.DataFrame  # play_by_play's flags (published with a caveat)
+
+
+def production_run(files: list[Path], game_dates: pl.DataFrame, lake: Lake, meter: Meter,
+                   events: int = EXPECTED_ACTIONS, progress: bool = False) -> Production:
+    """Raw JSON of ``files`` -> silver play_by_play -> every per-date gold table, written to ``lake``.
+
+    Each stage is what the asset of that table computes from its inputs (the assets read their
+    inputs back from the lake; here they stay in memory, and each frame is dropped once no later
+    asset reads it). Every game is kept: the games the rules would hold back are counted, not
+    removed, so the quality figures cover the whole season. No box scores: box_score_players and
+    box_score_teams are empty frames, as the assets read them for dates without box scores.
+    """
+    by_game = dict(zip(game_dates["game_id"].to_list(), game_dates["game_date"].to_list(), strict=True))
+    dates = sorted(set(by_game.values()))
+    box_players, box_teams = BOX_SCORE_PLAYERS.empty(), BOX_SCORE_TEAMS.empty()
+    rows: dict[str, int] = {}
+    written: dict[str, dict] = {}
+    held_back: dict[str, pl.DataFrame] = {}
+
+    def compute(label: str):
+        return meter.stage(label, events=events, kind="compute")
+
+    def write(table, df: pl.DataFrame, label: str) -> None:
+        rows[table.name] = df.height
+        with meter.stage(label, events=events, kind="write"):
+            written[table.name] = lake.write_table(table, df, dates=dates)
+
+    # silver play_by_play: publishable_play_by_play's steps (the asset's call), every game kept
+    with compute("1  silver: parse_play_by_play (read, json.loads, RAW_FRAMES v3, normalize_v3)"):
+        parsed, unusable = parse_play_by_play(season_responses(files, file_progress(files, "1  raw JSON parse") if progress else None))
+    with compute("2  silver: partition columns, repairs, V3 secondary players, game rules"):
+        repaired = repair_play_by_play(with_partition_columns(parsed, by_game))
+        del parsed
+        box = box_players.join(repaired.select("game_id").unique(), on="game_id", how="semi")
+        pbp, unresolved = with_v3_secondary_players(repaired, box)
+        del repaired
+        held_back["play_by_play"] = game_issues.combine(unusable, game_rule_violations(pbp))
+        flagged = game_issues.without_games(unresolved_name_violations(unresolved), held_back["play_by_play"])
+        published_rows = game_issues.without_games(pbp, held_back["play_by_play"]).height
+    rows["play_by_play published"] = published_rows
+    write(PLAY_BY_PLAY, pbp, "2w write silver play_by_play (Lake.write_table)")
+
+    # gold, in the order the asset graph runs them
+    with compute("3  gold players_on_court: game_outcomes + build_players_on_court"):
+        on_court = build_players_on_court(pbp, box_players, game_outcomes(box_teams, pbp))
+    write(PLAYERS_ON_COURT, on_court, "3w write gold players_on_court")
+    with compute("4  gold possessions: game_outcomes + build_possessions"):
+        possessions = build_possessions(pbp, game_outcomes(box_teams, pbp))
+    write(POSSESSIONS, possessions, "4w write gold possessions")
+    with compute("5  gold stints: build_stints"):
+        stints = build_stints(pbp, on_court, possessions)
+    write(STINTS, stints, "5w write gold stints")
+    with compute("6  gold team_game_stats: build_team_game_stats (no box scores: 0 rows)"):
+        team_stats = build_team_game_stats(box_teams, possessions)
+    write(TEAM_GAME_STATS, team_stats, "6w write gold team_game_stats (empties its dates)")
+    with compute("7  gold event_state: game_outcomes + build_event_state"):
+        event_state = build_event_state(
+            pbp, game_outcomes(box_teams, pbp), possessions=possessions, on_court=on_court, box_players=box_players,
+        )
+    write(EVENT_STATE, event_state, "7w write gold event_state")
+    with compute("8  the gold assets' game rules before publishing"):
+        held_back["players_on_court"] = players_on_court_rule_violations(on_court)
+        games_without_box_score(pbp, box_players)  # flags only: every game here has no box score
+        held_back["possessions"] = possessions_rule_violations(possessions)
+        held_back["stints"] = stints_rule_violations(stints, box_teams, box_players)
+    games = pbp["game_id"].n_unique()
+    del pbp, on_court, possessions, stints, team_stats
+    with compute("9  gold win_probability: bundled model, pregame_strength, build_win_probability"):
+        model = WinProbabilityModel.from_bytes(BUNDLED_WIN_PROBABILITY_MODEL.read_bytes(), str(BUNDLED_WIN_PROBABILITY_MODEL))
+        season_events = event_state.select(RESULT_COLUMNS)
+        win_probability = build_win_probability(event_state, pregame_strength(game_results(season_events)), model, model_id(model))
+        del season_events
+    del event_state
+    write(WIN_PROBABILITY, win_probability, "9w write gold win_probability")
+    del win_probability
+    return Production(games, len(dates), rows, written, unresolved, held_back, flagged)
+
+
+def scaling_run(files: list[Path], game_dates: pl.DataFrame, workdir: Path) -> dict:
+    """The production path on ``files`` alone, in a lake of its own: wall time, cost per game, peak RSS."""
+    gc.collect()
+    meter = Meter()
+    _reset_peak()
+    meter.process_peak_kb = _vm_kb("VmHWM")
+    root = Path(tempfile.mkdtemp(prefix="lake-scaling-", dir=workdir))
+    try:
+        ids = {game_id_of(p) for p in files}
+        run = production_run(files, game_dates.filter(pl.col("game_id").is_in(ids)), Lake(str(root)), meter, events=0)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    seconds = sum(s.seconds for s in meter.stages)
+    return {
+        "games": run.games, "events": run.rows[PLAY_BY_PLAY.name], "seconds": seconds,
+        "compute": sum(s.seconds for s in meter.stages if s.kind == "compute"),
+        "peak_mb": meter.process_peak_mb(), "stages": {s.label: s.seconds for s in meter.stages},
+    }
 
 
 # --------------------------------------------------------------------- lineups, possessions
@@ -313,17 +458,6 @@ def possessions_table(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
 
 def stints_table(pbp: pl.DataFrame, on_court: pl.DataFrame, possessions: pl.DataFrame) -> pl.DataFrame:
     return STINTS.enforce(build_stints(pbp, on_court, possessions))
-
-
-def event_state_table(pbp: pl.DataFrame, box_players: pl.DataFrame, outcomes: pl.DataFrame) -> pl.DataFrame:
-    """Gold event_state as the asset builds it: from the possessions and players_on_court of the
-    same games, so its possession and starter columns are filled."""
-    return EVENT_STATE.enforce(build_event_state(
-        pbp, outcomes,
-        possessions=possessions_table(pbp, outcomes),
-        on_court=players_on_court_table(pbp, box_players, outcomes),
-        box_players=box_players,
-    ))
 
 
 def lineup_quality(pbp: pl.DataFrame, on_court: pl.DataFrame,
@@ -416,11 +550,11 @@ def mb(megabytes: float) -> str:
 
 
 def print_stage_table(stages: list[Stage]) -> None:
-    print(f"  {'stage':<70} {'wall s':>8} {'events/s':>12} {'peak RSS':>10}")
+    print(f"  {'stage':<78} {'wall s':>8} {'events/s':>12} {'peak RSS':>10}")
     for s in stages:
         rate = f"{s.events / s.seconds:,.0f}" if s.seconds > 0 and s.events else "-"
-        mark = f"  ({s.note})" if s.note else "" if s.in_total else "  (not in total)"
-        print(f"  {s.label:<70} {s.seconds:>8.2f} {rate:>12} {mb(s.peak_mb):>10}{mark}")
+        mark = f"  ({s.note})" if s.note else f"  {s.kind}" if s.in_total else "  (not in total)"
+        print(f"  {s.label:<78} {s.seconds:>8.2f} {rate:>12} {mb(s.peak_mb):>10}{mark}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -451,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     lake = Lake(str(lake_root))
 
     print("=" * 100)
-    print("NBA lakehouse season benchmark: 2022-23 regular season, PlayByPlayV3 bulk files -> silver -> gold")
+    print("NBA lakehouse season benchmark: 2022-23 regular season, PlayByPlayV3 bulk files -> silver -> every per-date gold table")
     print(f"  date: {dt.date.today().isoformat()}   python {sys.version.split()[0]}   polars {pl.__version__}   "
           f"cpus: {os.cpu_count()}   POLARS_MAX_THREADS: {pl.thread_pool_size()}")
     size_mb = sum(p.stat().st_size for p in files) / 1e6
@@ -461,84 +595,92 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  GAME DATES ARE ASSIGNED, NOT REAL: the files carry no dates, so the {len(files)} games are spread in")
     print(f"    game-id order over the real season window {SEASON_FIRST_DAY}..{SEASON_LAST_DAY}: {len(dates)} dates, "
           f"{per_date['len'].min()}-{per_date['len'].max()} games per date.")
-    print("  NO BOX SCORES in the bulk: game_outcomes gets an empty box_score_teams frame, so every game is")
-    print("    'in_progress' and final scores, winner_team_id and event_state.final_winning_team are null.")
+    print("  NO BOX SCORES in the bulk: every asset reads empty box_score_teams / box_score_players frames, as it would")
+    print("    for dates without box scores: game_outcomes (the assets' sides) takes home/away from the play-by-play, so every")
+    print("    game is 'in_progress' and final scores, winner_team_id and event_state.final_winning_team are null; starters")
+    print("    are inferred from the play-by-play; team_game_stats gets an empty BOX_SCORE_TEAMS frame and so has 0 rows")
+    print("    (its write still runs: it empties the run's dates); win_probability has no finished game to rate teams by.")
+    print("  HEADLINE = the production path, raw season JSON -> every per-date gold table, all dates in one go (a")
+    print("    single-run backfill): stages 1-9 compute, 2w-9w Lake.write_table; frames stay in memory between assets")
+    print("    (the assets read them back from the lake; stage R times one such read, not in the total). Every game is kept:")
+    print("    the games the assets' rules would hold back are counted below, not removed, so the quality figures cover 1230.")
     print("=" * 100, flush=True)
 
     meter = Meter()
-    print(f"  RSS after imports and setup (included in every peak below): {mb(_vm_kb('VmRSS') / 1024)}", flush=True)
+    setup_mb = _vm_kb("VmRSS") / 1024
+    print(f"  RSS after imports and setup (included in every peak below): {mb(setup_mb)}", flush=True)
 
     # Stage 0: floors, not part of the pipeline total.
     floor_parse(files, meter)
+    floor_seconds = next(s.seconds for s in meter.stages if s.label.startswith("0d"))
 
-    # Stages 1-5: the pipeline, end to end, in one go; the total is their sum.
-    with meter.stage("1  raw JSON -> raw frames (read, json.loads, v3_actions, concat)"):
-        raw, actions_read = raw_frames(files, progress=file_progress(files, "1  raw JSON parse"))
-    raw_print = fingerprint(raw)  # outside the timed stages; for comparing the alternatives below
-    with meter.stage("2  normalize_v3, repairs, V3 secondary players -> silver play_by_play"):
-        pbp, unresolved_names = silver_play_by_play(raw, game_dates)
-        del raw
-    with meter.stage("3  write silver play_by_play (Lake.write_table)"):
-        written_pbp = lake.write_table(PLAY_BY_PLAY, pbp, dates=dates)
-    with meter.stage("4  game_outcomes, possessions, on_court, build_event_state -> gold"):
-        outcomes = game_outcomes(BOX_SCORE_TEAMS.empty(), pbp)
-        event_state = event_state_table(pbp, BOX_SCORE_PLAYERS.empty(), outcomes)
-    with meter.stage("5  write gold event_state (Lake.write_table)"):
-        written_es = lake.write_table(EVENT_STATE, event_state, dates=dates)
+    # The production path on the first 1, 10, 100 games (after a one-game warm-up, not shown), each in
+    # a lake of its own, then on the whole season: the headline run.
+    print(f"  scaling runs: the production path on the first {', '.join(map(str, SCALING_GAMES))} games (after a 1-game warm-up)", flush=True)
+    scaling_run(files[:1], game_dates, args.workdir)
+    scaling = [
+        min((scaling_run(files[:n], game_dates, args.workdir) for _ in range(runs)), key=lambda r: r["seconds"])
+        for n, runs in SCALING_GAMES.items()
+    ]
+    print("  headline run: the production path on the whole season", flush=True)
+    first = len(meter.stages)
+    run = production_run(files, game_dates, lake, meter, progress=True)
+    headline = meter.stages[first:]
+    compute_seconds = sum(s.seconds for s in headline if s.kind == "compute")
+    write_seconds = sum(s.seconds for s in headline if s.kind == "write")
+    total_seconds = compute_seconds + write_seconds
+    season_peak = max(s.peak_mb for s in headline)
+    lineup_stages = [s for s in headline if s.label.split()[0] in ("3", "4", "5")]  # players_on_court, possessions, stints
+    lineup_seconds = sum(s.seconds for s in lineup_stages)
+    scaling.append({
+        "games": run.games, "events": run.rows[PLAY_BY_PLAY.name], "seconds": total_seconds,
+        "compute": compute_seconds, "peak_mb": season_peak, "stages": {s.label: s.seconds for s in headline},
+    })
+
+    # Not part of the total: silver read back, silver games, audits.
+    with meter.stage("R  read silver play_by_play back (Lake.read_table)", in_total=False):
+        pbp = lake.read_table(PLAY_BY_PLAY)
     games = GAMES.enforce(build_games(
         SCHEDULE.empty(), SCOREBOARD_GAMES.empty(), TEAM_GAME_LOGS.empty(), BOX_SCORE_TEAMS.empty(), pbp
     ))
-    with meter.stage(f"5b write silver games (Lake.write_table, {games.height} rows)", events=0):
+    with meter.stage(f"S  write silver games (Lake.write_table, {games.height} rows; no gold input)", events=0, in_total=False):
         written_games = lake.write_table(GAMES, games, dates=dates)
-
-    # Not part of the pipeline total.
     with meter.stage("A  audits: decreasing_scores, duplicate_event_keys, clock", in_total=False):
         findings = {
             "decreasing_scores": audits.decreasing_scores(pbp),
             "duplicate_event_keys": audits.duplicate_event_keys(pbp),
             "clock_out_of_bounds": audits.clock_out_of_bounds(pbp),
         }
-    with meter.stage("R  read silver play_by_play back (Lake.read_table)", in_total=False):
-        reread = lake.read_table(PLAY_BY_PLAY)
-
-    # Everything printed below about the big frames is computed now, so they can go before the
-    # stage-1 alternatives run (which would otherwise stack on top of them in the process peak).
-    counts = {
-        "pbp": pbp.height, "pbp_written": sum(written_pbp.values()), "pbp_files": len(written_pbp),
-        "reread": reread.height, "es": event_state.height, "es_written": sum(written_es.values()),
-        "es_files": len(written_es),
-    }
     decreasing_by_type = (
         findings["decreasing_scores"].join(pbp.select("game_id", "event_order", "event_type"), on=["game_id", "event_order"])
-        .group_by("event_type").len().sort("len", descending=True)
+        .group_by("event_type").len().sort(["len", "event_type"], descending=[True, False])
     )
-    del event_state, reread
 
-    # Lineups, possessions and stints over the whole season at once (not part of the total above).
-    sides = outcomes.select("game_id", "home_team_id", "away_team_id")
-    no_box_players = BOX_SCORE_PLAYERS.empty()
-    lineup_note = "lineup total"
-    with meter.stage("L1 build_players_on_court -> gold players_on_court (+ enforce)", in_total=False, note=lineup_note):
-        on_court = players_on_court_table(pbp, no_box_players, sides)
-    with meter.stage("L2 build_possessions -> gold possessions (+ enforce)", in_total=False, note=lineup_note):
-        possessions = possessions_table(pbp, sides)
-    with meter.stage("L3 build_stints -> gold stints (+ enforce)", in_total=False, note=lineup_note):
-        stints = stints_table(pbp, on_court, possessions)
-    lineup_stages = meter.stages[-3:]
+    # Quality figures from the gold tables the headline wrote (read back, not timed).
+    on_court, possessions, stints = (lake.read_table(t) for t in (PLAYERS_ON_COURT, POSSESSIONS, STINTS))
     quality = lineup_quality(pbp, on_court, possessions, stints)
     quality["secondary"] = secondary_player_counts(pbp)
-    quality["unresolved_names"] = unresolved_names
-    counts.update(on_court=on_court.height, possessions=possessions.height, stints=stints.height)
+    quality["unresolved_names"] = run.unresolved_names
+    rows, written = run.rows, run.written
+    counts = {
+        "pbp": rows[PLAY_BY_PLAY.name], "reread": pbp.height,
+        **{f"{name}_written": sum(w.values()) for name, w in written.items()},
+        **{f"{name}_files": len(w) for name, w in written.items()},
+    }
     del pbp, on_court, possessions, stints
 
-    # Alternatives for stage 1, each checked to build exactly the frame the project path built.
+    # Alternatives for parsing, each checked to build exactly the raw frame parse_play_by_play builds.
+    with meter.stage("X0 parse_play_by_play's raw frame alone: json.loads, RAW_FRAMES v3, concat", in_total=False):
+        raw, actions_read = raw_frames(files, progress=file_progress(files, "X0 parse"))
+    raw_print = fingerprint(raw)
+    del raw
     alternatives: dict[str, bool] = {}
     if orjson is not None:
-        with meter.stage("X1 stage 1 with orjson.loads in place of json.loads", in_total=False):
+        with meter.stage("X1 X0 with orjson.loads in place of json.loads", in_total=False):
             alt, _ = raw_frames(files, loads=orjson.loads, progress=file_progress(files, "X1 parse"))
         alternatives["X1"] = same_frame(alt, raw_print)
         del alt
-    with meter.stage("X2 stage 1 as pl.read_json(bytes, schema) + game_id per file, concat", in_total=False):
+    with meter.stage("X2 X0 as pl.read_json(bytes, schema) + game_id per file, concat", in_total=False):
         alt = raw_frames_polars(files, progress=file_progress(files, "X2 parse"))
     alternatives["X2"] = same_frame(alt, raw_print)
     del alt
@@ -559,38 +701,71 @@ def main(argv: list[str] | None = None) -> int:
             compare["skipped"] = f"pbpstats failed on {COMPARE_GAME}: {exc!r}"
         compare["ours"] = ours_on_one_game(COMPARE_GAME, COMPARE_GAME_DATE, REPLAY_DIR, COMPARE_REPEATS)
 
-    pipeline = [s for s in meter.stages if s.in_total]
-    total_seconds = sum(s.seconds for s in pipeline)
-    total_peak = max(s.peak_mb for s in pipeline)
     process_peak = meter.process_peak_mb()
+    events = counts["pbp"]
 
     print("\nStages (wall time, events per second over the 603,750 actions, peak RSS within the stage)")
     print_stage_table(meter.stages)
-    print("\n  TOTAL raw season JSON -> gold event_state = stages 1+2+3+4+5+5b, run back to back:")
-    print(f"    {total_seconds:.2f} s wall, {actions_read / total_seconds:,.0f} events/s, peak RSS {mb(total_peak)}")
-    print(f"  process-wide peak RSS (whole script, all stages and floors): {mb(process_peak)}")
+    print("  (floors, R, S, A and X* are informational; the scaling runs are the same stages 1-9w on fewer games)")
     for key, same in alternatives.items():
-        print(f"  {key} builds the same raw frame as stage 1: {'yes' if same else 'NO'}")
-    print("  (floors and X* alternatives are informational; only stage 1 as the project runs it is in the total)")
-    lineup_seconds = sum(s.seconds for s in lineup_stages)
+        print(f"  {key} builds the same raw frame as X0 (parse_play_by_play's raw frame): {'yes' if same else 'NO'}")
+
+    print("\nHEADLINE raw season JSON -> every per-date gold table (silver play_by_play, players_on_court, possessions, stints,")
+    print("  team_game_stats, event_state, win_probability), stages 1-9w run back to back in one process:")
+    print(f"    compute, stages 1-9 (no writes)         : {compute_seconds:6.2f} s = {compute_seconds / floor_seconds:4.1f}x the parse floor")
+    print(f"    Lake writes, stages 2w-9w (7 tables)    : {write_seconds:6.2f} s")
+    print(f"    compute + writes (THE TARGET USES THIS) : {total_seconds:6.2f} s = {total_seconds / floor_seconds:4.1f}x the parse floor, "
+          f"{events / total_seconds:,.0f} events/s, peak RSS {mb(season_peak)}")
+    print(f"    parse floor, stage 0d (pl.read_json(bytes, schema) per file, same run): {floor_seconds:.2f} s")
+    floor_multiple = total_seconds / floor_seconds
+    floor_ok = floor_multiple <= FLOOR_MULTIPLE_TARGET
+    print(f"  raw -> all per-date gold: {total_seconds:.2f} s = {floor_multiple:.1f} x the parse floor "
+          f"(target <= {FLOOR_MULTIPLE_TARGET:.0f}x): {'PASS' if floor_ok else 'MISS'}")
+    print(f"  process-wide peak RSS (whole script, all stages, floors and scaling runs): {mb(process_peak)}")
+
+    print("\nScaling: the same production path (stages 1-9w) on the first N games in game-id order, each in a fresh lake;")
+    print(f"  best of {', '.join(f'{runs} for {n}' for n, runs in SCALING_GAMES.items())} games; the season is the headline run (one run)")
+    print(f"  {'games':>6} {'events':>9} {'dates':>6} {'wall s':>8} {'compute s':>10} {'ms/game':>9} {'µs/event':>9} {'peak RSS':>10}")
+    for r in scaling:
+        dates_n = game_dates.head(r["games"])["game_date"].n_unique()
+        print(f"  {r['games']:>6,} {r['events']:>9,} {dates_n:>6} {r['seconds']:>8.2f} {r['compute']:>10.2f} "
+              f"{1000 * r['seconds'] / r['games']:>9.2f} {1e6 * r['seconds'] / r['events']:>9.2f} {mb(r['peak_mb']):>10}")
+    per_game = {r["games"]: r["seconds"] / r["games"] for r in scaling}
+    growth = per_game[run.games] / per_game[10] - 1
+    growth_ok = abs(growth) <= COST_PER_GAME_TOLERANCE
+    print(f"  cost per game 10 -> {run.games}: {100 * growth:+.0f}% (target within +-{100 * COST_PER_GAME_TOLERANCE:.0f}%): "
+          f"{'PASS' if growth_ok else 'MISS'}")
+    peak_ok = season_peak <= SEASON_PEAK_TARGET_MB
+    print(f"  season peak RSS {season_peak:,.0f} MB (target <= {SEASON_PEAK_TARGET_MB / 1024:.0f} GB): {'PASS' if peak_ok else 'MISS'}"
+          f"  (max over stages 1-9w of the headline run; includes the {mb(setup_mb)} after imports)")
+    print("  ms/game by stage (a stage whose ms/game falls as games grow carries a fixed cost per run):")
+    print(f"    {'stage':<78}" + "".join(f" {r['games']:>7,}" for r in scaling))
+    for label in scaling[-1]["stages"]:
+        print(f"    {label:<78}" + "".join(f" {1000 * r['stages'].get(label, 0.0) / r['games']:>7.2f}" for r in scaling))
+
     lineup_ok = lineup_seconds < LINEUP_TARGET_SECONDS
-    print("\n  LINEUP TOTAL silver play_by_play -> gold players_on_court, possessions, stints = L1+L2+L3, whole season at once:")
-    print(f"    {lineup_seconds:.2f} s wall, {actions_read / lineup_seconds:,.0f} events/s, "
+    print("\n  LINEUP TOTAL silver play_by_play -> gold players_on_court, possessions, stints = stages 3+4+5, whole season:")
+    print(f"    {lineup_seconds:.2f} s wall, {events / lineup_seconds:,.0f} events/s, "
           f"peak RSS {mb(max(s.peak_mb for s in lineup_stages))}")
     print(f"    {'PASS' if lineup_ok else 'MISS'}: {lineup_seconds:.2f} s (target < {LINEUP_TARGET_SECONDS:.0f} s)")
 
     print("\nRow counts")
     print(f"  actions read from the files : {actions_read:,} (expected {EXPECTED_ACTIONS:,})")
-    print(f"  silver play_by_play rows    : {counts['pbp']:,} (written {counts['pbp_written']:,} in {counts['pbp_files']} partition files; "
-          f"re-read {counts['reread']:,})")
+    print(f"  silver play_by_play rows    : {counts['pbp']:,} (written {counts['play_by_play_written']:,} in "
+          f"{counts['play_by_play_files']} partition files; re-read {counts['reread']:,}; "
+          f"{rows['play_by_play published']:,} in the games the asset would publish)")
     print(f"  silver games rows           : {games.height:,} (written {sum(written_games.values()):,} in {len(written_games)} files)")
-    print(f"  gold event_state rows       : {counts['es']:,} (written {counts['es_written']:,} in {counts['es_files']} files)")
-    print(f"  gold players_on_court rows  : {counts['on_court']:,}")
-    print(f"  gold possessions rows       : {counts['possessions']:,}")
-    print(f"  gold stints rows            : {counts['stints']:,}")
+    for table in (PLAYERS_ON_COURT, POSSESSIONS, STINTS, TEAM_GAME_STATS, EVENT_STATE, WIN_PROBABILITY):
+        name = table.name
+        print(f"  gold {name + ' rows':<23}: {rows[name]:,} (written {counts[name + '_written']:,} in {counts[name + '_files']} files)")
     print(f"  games by status             : {dict(games.group_by('status').len().iter_rows())}; "
           f"with winner: {games['winner_team_id'].is_not_null().sum()}; "
           f"home/away team ids from play-by-play: {games['home_team_id'].is_not_null().sum()}/{games['away_team_id'].is_not_null().sum()}")
+    print("  games the assets' rules would hold back (kept in this run, see HEADLINE):")
+    for name, failed in run.held_back.items():
+        by_rule = ", ".join(f"{rule} {n}" for rule, n in failed.group_by("rule").len().sort("rule").iter_rows()) or "none"
+        print(f"    {name:<17}: {failed['game_id'].n_unique()} games ({by_rule})")
+    print(f"    play_by_play flags (published with a caveat): {run.flagged['game_id'].n_unique()} games")
 
     print("\nAudits on the season (real findings in the NBA's own feed, not hidden)")
     for name, frame in findings.items():
@@ -605,7 +780,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("    " + str(frame.head(8)).replace("\n", "\n    "))
 
     q = quality
-    print("\nLineups, possessions and stints on the season (derived from the L1-L3 output; no box scores)")
+    print("\nLineups, possessions and stints on the season (from the gold tables the headline wrote; no box scores)")
     print(f"  events with exactly 5+5 on the floor : {q['five_and_five']:,} of {q['events']:,} "
           f"({100 * q['five_and_five'] / q['events']:.2f}%)")
     print(f"  games with any event not 5+5         : {q['games_not_five']} of {q['games']}")
@@ -637,6 +812,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    e.g. {row['game_id']}: stints {row['home_points']}-{row['away_points']}, play-by-play {row['pbp_home']}-{row['pbp_away']}")
 
     print(f"\npbpstats comparison on {COMPARE_GAME} (CDN recording in {REPLAY_DIR.relative_to(REPO_ROOT)})")
+    one_game_ratio = season_ratio = None
     if "skipped" in compare:
         print(f"  skipped: {compare['skipped']}")
     if "pbpstats" in compare:
@@ -650,37 +826,57 @@ def main(argv: list[str] | None = None) -> int:
         ours = compare["ours"]
         n = ours["events"]
         stage_ms = ", ".join(f"{k} {v * 1000:.1f}" for k, v in ours["per_stage"].items())
-        print(f"  ours, players_on_court + possessions + stints: {n} events, best of {COMPARE_REPEATS} "
+        print(f"  ours, players_on_court + possessions + stints (each + enforce): {n} events, best of {COMPARE_REPEATS} "
               f"{ours['seconds'] * 1000:.1f} ms = {us(ours['seconds'] / n)}/event  (ms: {stage_ms})")
         print(f"    the same plus both JSON files -> silver (json.loads, play_by_play/box_score_from_payload, "
               f"game_outcomes): {ours['with_parse'] * 1000:.1f} ms = {us(ours['with_parse'] / n)}/event")
         print(f"    events not 5+5: {ours['not_five']}; stints: {ours['stints']}; possessions by team: {ours['possessions_by_team']}")
-    print(f"  ours over the whole season, L1+L2+L3: {lineup_seconds:.2f} s / {counts['pbp']:,} events = "
-          f"{us(lineup_seconds / counts['pbp'])}/event")
+    print(f"  ours over the whole season, stages 3+4+5 of the headline: {lineup_seconds:.2f} s / {events:,} events = "
+          f"{us(lineup_seconds / events)}/event")
     if "ours" in compare and "pbpstats" in compare:
         ours, n = compare["ours"], compare["ours"]["events"]
         ps_per = compare["pbpstats"]["seconds_per_event"]
-        print(f"  pbpstats time per event / ours (> 1: ours is faster): one game {ps_per / (ours['seconds'] / n):.2f}x; "
-              f"against our season throughput {ps_per / (lineup_seconds / counts['pbp']):.2f}x "
-              "(one game is dominated by fixed per-call overhead)")
+        one_game_ratio = ps_per / (ours["seconds"] / n)
+        season_ratio = ps_per / (lineup_seconds / events)
+        print("  pbpstats time per event / ours (> 1: ours is faster):")
+        print(f"    one game {one_game_ratio:.2f}x (target >= {ONE_GAME_TARGET:.0f}x): {'PASS' if one_game_ratio >= ONE_GAME_TARGET else 'MISS'}")
+        print(f"    season per event {season_ratio:.2f}x (target >= {SEASON_PER_EVENT_TARGET:.0f}x): "
+              f"{'PASS' if season_ratio >= SEASON_PER_EVENT_TARGET else 'MISS'}")
 
     checks = {
         f"actions read == {EXPECTED_ACTIONS:,}": actions_read == EXPECTED_ACTIONS,
         "silver rows == actions read": counts["pbp"] == actions_read,
-        "silver rows written == silver rows": counts["pbp_written"] == counts["pbp"],
-        f"games == {EXPECTED_GAMES}": games.height == EXPECTED_GAMES,
-        "event_state rows == silver rows (built and written)": counts["es"] == counts["es_written"] == counts["pbp"],
+        "silver rows written == silver rows": counts["play_by_play_written"] == counts["pbp"],
+        f"games == {EXPECTED_GAMES}": games.height == EXPECTED_GAMES == run.games,
+        "event_state rows == silver rows (built and written)": rows["event_state"] == counts["event_state_written"] == counts["pbp"],
         "silver re-read == silver rows": counts["reread"] == counts["pbp"],
-        "players_on_court rows == silver rows": counts["on_court"] == counts["pbp"],
+        "players_on_court rows == silver rows (built and written)": rows["players_on_court"] == counts["players_on_court_written"] == counts["pbp"],
+        "possessions, stints: written == built": all(rows[t] == counts[f"{t}_written"] for t in ("possessions", "stints")),
+        "win_probability rows == event_state rows (built and written)": rows["win_probability"] == counts["win_probability_written"] == rows["event_state"],
+        "team_game_stats rows == 0 (no box scores)": rows["team_game_stats"] == counts["team_game_stats_written"] == 0,
     }
     print("\nChecks")
     for name, ok in checks.items():
         print(f"  {'ok  ' if ok else 'FAIL'} {name}")
 
+    def verdict(ok: bool | None) -> str:
+        return "skipped" if ok is None else "PASS" if ok else "MISS"
+
+    print("\nIssue 17 targets (this run)")
+    print(f"  {verdict(floor_ok)}  raw -> all per-date gold (compute + writes) {total_seconds:.2f} s = {floor_multiple:.1f}x the parse floor "
+          f"{floor_seconds:.2f} s (<= {FLOOR_MULTIPLE_TARGET:.0f}x); compute alone {compute_seconds / floor_seconds:.1f}x")
+    print(f"  {verdict(growth_ok)}  cost per game 10 -> {run.games} games: {100 * growth:+.0f}% "
+          f"({1000 * per_game[10]:.1f} -> {1000 * per_game[run.games]:.1f} ms/game; within +-{100 * COST_PER_GAME_TOLERANCE:.0f}%)")
+    print(f"  {verdict(peak_ok)}  season peak RSS {mb(season_peak)} (<= {SEASON_PEAK_TARGET_MB / 1024:.0f} GB)")
+    one_ok = None if one_game_ratio is None else one_game_ratio >= ONE_GAME_TARGET
+    season_ok = None if season_ratio is None else season_ratio >= SEASON_PER_EVENT_TARGET
+    print(f"  {verdict(one_ok)}  one game vs pbpstats {one_game_ratio or 0:.2f}x (>= {ONE_GAME_TARGET:.0f}x)")
+    print(f"  {verdict(season_ok)}  season per event vs pbpstats {season_ratio or 0:.2f}x (>= {SEASON_PER_EVENT_TARGET:.0f}x)")
+    print(f"  {'PASS' if all(checks.values()) else 'FAIL'}  row-count checks; quality figures printed above")
     time_ok, memory_ok = total_seconds < TARGET_SECONDS, process_peak < TARGET_PEAK_MB
-    verdict = "PASS" if time_ok and memory_ok else "MISS"
-    print(f"\n{verdict}: total {total_seconds:.2f} s (target < {TARGET_SECONDS:.0f} s: {'ok' if time_ok else 'MISS'}), "
-          f"process peak RSS {mb(process_peak)} (target < {TARGET_PEAK_MB / 1024:.0f} GB: {'ok' if memory_ok else 'MISS'})")
+    print(f"Earlier targets: total {total_seconds:.2f} s (< {TARGET_SECONDS:.0f} s: {'ok' if time_ok else 'MISS'}), "
+          f"process peak RSS {mb(process_peak)} (< {TARGET_PEAK_MB / 1024:.0f} GB: {'ok' if memory_ok else 'MISS'}), "
+          f"lineup total {lineup_seconds:.2f} s (< {LINEUP_TARGET_SECONDS:.0f} s: {'ok' if lineup_ok else 'MISS'})")
 
     if not args.keep_lake:
         shutil.rmtree(lake_root, ignore_errors=True)
