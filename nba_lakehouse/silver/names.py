@@ -35,6 +35,8 @@ from typing import Literal
 
 import polars as pl
 
+from nba_lakehouse.frames import with_values_per_distinct
+
 PLAYERS_PER_SIDE = 5
 GAME_KEY = ["game_id", "period"]
 MENTION = ["game_id", "event_order", "role"]
@@ -90,14 +92,6 @@ def full_name_parts(name: pl.Expr) -> dict[str, pl.Expr]:
     return {"first": _family_key(first), "family": _family_key(rest), "spelled": _spelled_key(rest)}
 
 
-def with_parts_per_value(frame: pl.DataFrame, column: str, parts: dict[str, pl.Expr]) -> pl.DataFrame:
-    """``frame`` with ``parts`` (expressions of ``column`` alone) added, each worked out once per
-    distinct value: a season names a few hundred players over hundreds of thousands of rows, and
-    the folding is a chain of regular expressions."""
-    table = frame.select(pl.col(column).unique()).with_columns(**parts)
-    return frame.join(table, on=column, how="left", nulls_equal=True, maintain_order="left")
-
-
 def _compatible(initial: pl.Expr, first: pl.Expr) -> pl.Expr:
     """An initial fits a first name it begins (or an initial that begins it: "j" and "jal")."""
     return (
@@ -115,7 +109,7 @@ def roster_names(pbp: pl.DataFrame, box_players: pl.DataFrame, outgoing: pl.Data
     feed's playerName on a row he acted on) or outgoing (the name a substitution took him off by).
     ``outgoing`` is (game_id, team_id, player_id, name).
     """
-    box = with_parts_per_value(box_players, "player_name", full_name_parts(pl.col("player_name"))).select(
+    box = with_values_per_distinct(box_players, "player_name", full_name_parts(pl.col("player_name"))).select(
         "game_id", "team_id", "player_id", "first", "family", "spelled", origin=pl.lit("box"), played="played",
     )
     # V2 spells full names, V3 and the CDN family names. The rows repeat each player's name
@@ -130,14 +124,14 @@ def roster_names(pbp: pl.DataFrame, box_players: pl.DataFrame, outgoing: pl.Data
         "short_family": family_only["family"], "short_spelled": family_only["spelled"],
     }
     is_v2 = pl.col("is_v2")
-    acted = with_parts_per_value(named, "player_name", parts).select(
+    acted = with_values_per_distinct(named, "player_name", parts).select(
         "game_id", "team_id", "player_id",
         first=pl.when(is_v2).then("full_first"),
         family=pl.when(is_v2).then("full_family").otherwise("short_family"),
         spelled=pl.when(is_v2).then("full_spelled").otherwise("short_spelled"),
         origin=pl.lit("acted"), played=pl.lit(True),
     )
-    out = with_parts_per_value(outgoing.drop_nulls(["player_id", "name"]), "name", mention_parts(pl.col("name"))).select(
+    out = with_values_per_distinct(outgoing.drop_nulls(["player_id", "name"]), "name", mention_parts(pl.col("name"))).select(
         "game_id", "team_id", "player_id", first="initial", family="family",
         spelled="spelled", origin=pl.lit("outgoing"), played=pl.lit(True),
     )
@@ -180,7 +174,7 @@ def _teammates_at_the_time(candidates: pl.DataFrame, pbp: pl.DataFrame) -> pl.Da
 def _candidates(mentions: pl.DataFrame, roster: pl.DataFrame, pbp: pl.DataFrame) -> pl.DataFrame:
     """(game_id, event_order, role, period, team_id, player_id, in_game, namesakes_set_aside):
     the closest-spelled players a mention may mean."""
-    named = with_parts_per_value(mentions, "name", mention_parts(pl.col("name"))).drop_nulls("family")
+    named = with_values_per_distinct(mentions, "name", mention_parts(pl.col("name"))).drop_nulls("family")
     fits = _compatible(pl.col("initial"), pl.col("first"))
     # How closely a roster name matches: the suffix as written ("Jones Jr." is not Carlik
     # "Jones"), then an initial that meets a known first name ("J. Holiday" is Justin), the

@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from nba_lakehouse import game_issues
+from nba_lakehouse.frames import with_values_per_distinct
 from nba_lakehouse.schemas import PLAY_BY_PLAY
 from nba_lakehouse.sources.errors import NBASourceError
 from nba_lakehouse.sources.payloads import Body, records_frame, result_set
@@ -123,13 +124,6 @@ def _iso_clock_seconds(clock: pl.Expr) -> pl.Expr:
     return (minutes * 60 + seconds).fill_null(0.0)
 
 
-def _with_distinct(frame: pl.DataFrame, column: str, **values: pl.Expr) -> pl.DataFrame:
-    """``frame`` with ``values`` (expressions of ``column`` alone) worked out once per distinct
-    value and joined back: a season's 600k clocks are some 1,300 strings, each parsed by regex."""
-    table = frame.select(pl.col(column).unique()).with_columns(**values)
-    return frame.join(table, on=column, how="left", nulls_equal=True, maintain_order="left")
-
-
 def _mmss_seconds(clock: pl.Expr) -> pl.Expr:
     """``11:42`` (or ``0:42.5``) -> seconds"""
     parts = clock.str.split_exact(":", 1)
@@ -233,7 +227,7 @@ def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
         .agg(**{f"_{word.lower()}_by": pl.col("personId").filter(desc.str.contains(word)).first() for word in ("STEAL", "BLOCK")})
     )
     paired = raw.join(pairs, on=["game_id", "actionNumber"], how="left", nulls_equal=True, maintain_order="left")
-    finished = _with_distinct(_finish(paired, "actionId"), "clock", _clock_seconds=_iso_clock_seconds(pl.col("clock")))
+    finished = with_values_per_distinct(_finish(paired, "actionId"), "clock", {"_clock_seconds": _iso_clock_seconds(pl.col("clock"))})
     return finished.select(
         "game_id",
         "event_order",

@@ -13,17 +13,20 @@ rules after the repairs is not fit to publish.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import polars as pl
 
 from nba_lakehouse import game_issues
+from nba_lakehouse.frames import with_values_per_distinct
 from nba_lakehouse.game_clock import REGULATION_PERIODS
 from nba_lakehouse.schemas import BOX_SCORE_PLAYERS, PLAY_BY_PLAY
 from nba_lakehouse.silver import audits
 from nba_lakehouse.silver.games import play_by_play_summary, with_partition_columns
-from nba_lakehouse.silver.names import folded_spelling, with_parts_per_value
+from nba_lakehouse.silver.names import folded_spelling
 from nba_lakehouse.silver.play_by_play import REPAIR_COLUMNS, parse_play_by_play
 from nba_lakehouse.silver.secondary_players import unresolved_name_violations, with_v3_secondary_players
+from nba_lakehouse.sources.payloads import Body
 
 REPAIR_RULES: dict[str, str] = {
     "same_clock_scoring_order": "scoring rows at one game clock are put in the order of their stated scores "
@@ -206,13 +209,13 @@ def _substitution_before_free_throw(frame: pl.DataFrame) -> pl.DataFrame:
     # are resolved: the resolver reads the order this rule puts right.
     # (Each distinct name is folded once: the folding is a chain of regular expressions.)
     keys = [*_SAME_CLOCK, "team_id", "player"]
-    subs = with_parts_per_value(
+    subs = with_values_per_distinct(
         frame.filter(pl.col("event_type") == "substitution").select(
             *keys[:-1], "event_order", "sub_in_player_id", _named=pl.col("description").str.extract(r"^SUB: (.+?) FOR ", 1)
         ),
         "_named", {"_folded": folded_spelling(pl.col("_named"))},
     ).select(*keys[:-1], "event_order", player=pl.coalesce(pl.col("sub_in_player_id").cast(pl.String), "_folded"))
-    free_throws = with_parts_per_value(
+    free_throws = with_values_per_distinct(
         frame.filter(pl.col("event_type") == "free_throw").select(*keys[:-1], "event_order", "source", "player_name", "player_id"),
         "player_name", {"_folded": folded_spelling(pl.col("player_name"))},
     ).select(
@@ -416,7 +419,7 @@ def game_rule_violations(pbp: pl.DataFrame) -> pl.DataFrame:
 
 
 def publishable_play_by_play(
-    responses: list[tuple[dict, str, str]], game_dates: dict[str, dt.date], box_players: pl.DataFrame | None = None
+    responses: Sequence[tuple[dict | Body, str, str]], game_dates: dict[str, dt.date], box_players: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Raw responses ``(payload, feed, game_id)`` to the silver rows fit to publish, the
     violations (game_id, rule, detail) of the games held back (unreadable payloads, games still
