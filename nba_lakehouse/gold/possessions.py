@@ -63,9 +63,9 @@ def _spread(rows: pl.Series, where: pl.Expr) -> pl.Expr:
     return pl.when(where).then(pl.lit(rows).gather(at))
 
 
-def _free_throw_parts(pbp: pl.DataFrame, free_throws: pl.DataFrame | None = None) -> pl.DataFrame:
-    """``pbp`` with each free throw's trip_index / trip_size / keeps_ball (``_free_throws``)."""
-    shots = _free_throws(pbp) if free_throws is None else free_throws
+def _free_throw_parts(pbp: pl.DataFrame, shots: pl.DataFrame) -> pl.DataFrame:
+    """``pbp`` with each free throw's trip_index / trip_size / keeps_ball (``shots``, the
+    ``_free_throws`` of ``pbp``)."""
     is_ft = pl.col("event_type") == "free_throw"
     return pbp.with_columns(
         trip_index=_spread(shots["trip_index"], is_ft),
@@ -81,28 +81,18 @@ def _latest_before(value: pl.Expr, run: str) -> pl.Expr:
     return pl.when(from_run == pl.col(run)).then(value.forward_fill().shift(1))
 
 
-def _periods_in_order(ordered: pl.DataFrame) -> bool:
-    """Whether each game's periods never go back in event order (then a game's rows of one
-    period are consecutive in ``ordered``, sorted by game and event order)."""
-    went_back = (pl.col("period") < pl.col("period").shift(1)) & (pl.col("game_id") == pl.col("game_id").shift(1))
-    return not ordered.select(went_back.any()).item()
-
-
 def possession_events(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
     """Every event with its possession: ``possession_number`` (1.. within the game),
     ``offense_team_id`` and the points each side scored on the event.
 
     ``sides`` is (game_id, home_team_id, away_team_id).
 
-    The rules are the ones of ``_possession_events_by_windows``, computed on the rows in game and
-    event order with shifts and fills over runs of consecutive rows rather than windows over
-    every period and possession (a window over ~250,000 small groups costs seconds on a season),
-    on only the columns they read, in one lazy query. A game whose periods go back in event order
-    (no real feed does) takes the windowed path.
+    The rules read neighbouring rows of a period or a possession. They run on the rows in game
+    and event order, as shifts and fills over runs of consecutive rows (a period is a run of rows
+    of one period number), not as windows over every period and possession: a window over
+    ~250,000 small groups costs seconds on a season. Only the columns they read, in one lazy query.
     """
     ordered = pbp.sort("game_id", "event_order")
-    if not _periods_in_order(ordered):
-        return _possession_events_by_windows(ordered, sides)
     return ordered.hstack(_possession_columns(ordered, sides.lazy()).collect(engine="in-memory"))
 
 
@@ -114,7 +104,7 @@ READS = ("game_id", "event_order", "period", "clock_seconds", "team_id", "event_
 
 
 def _possession_columns(ordered: pl.DataFrame, sides: pl.LazyFrame) -> pl.LazyFrame:
-    """``ADDED`` for ``ordered`` (sorted by game and event order, each game's periods in order)."""
+    """``ADDED`` for ``ordered`` (sorted by game and event order)."""
     kind = pl.col("event_type")
     team = pl.col("team_id")
     game_start = pl.col("game_id").ne_missing(pl.col("game_id").shift(1))
@@ -218,96 +208,6 @@ def _possession_columns(ordered: pl.DataFrame, sides: pl.LazyFrame) -> pl.LazyFr
     merged_start = pl.when(pl.col("game_start") | (pl.col("possession_number") != pl.col("possession_number").shift(1))).then("row").forward_fill()
     # A possession's start type is the one on its first event (the others are null).
     return events.with_columns(start_type=pl.col("start_type").gather(merged_start)).select(ADDED)
-
-
-def _possession_events_by_windows(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
-    """``possession_events`` as windows over each period, possession and game: for play-by-play
-    whose periods go back in event order, which the run-based path does not handle."""
-    events = _free_throw_parts(_event_points(pbp.sort("game_id", "event_order")))
-    events = events.join(sides.select("game_id", "home_team_id", "away_team_id"), on="game_id", how="left")
-    kind = pl.col("event_type")
-    team = pl.col("team_id")
-    in_period: dict[str, Any] = {"partition_by": GAME_KEY, "order_by": "event_order"}
-
-    # The team of the latest shot decides whether a rebound is offensive.
-    is_shot = kind.is_in(["missed_shot", "made_shot"]) | ((kind == "free_throw") & ~pl.col("keeps_ball"))
-    last_shooter = pl.when(is_shot).then(team).forward_fill().shift(1).over(**in_period)
-    offensive_rebound = (kind == "rebound") & (team == last_shooter)
-    defensive_rebound = (kind == "rebound") & team.is_not_null() & last_shooter.is_not_null() & (team != last_shooter)
-
-    # An and-one: a made basket followed by a single free throw for the same team on the same clock.
-    and_ones = (
-        events.filter((kind == "free_throw") & (pl.col("trip_size") == 1) & ~pl.col("keeps_ball"))
-        .select(*GAME_KEY, "clock_seconds", "team_id", and_one=pl.lit(True)).unique()
-    )
-    events = events.join(and_ones, on=[*GAME_KEY, "clock_seconds", "team_id"], how="left")
-    no_turnover = pl.col("description").fill_null("").str.contains("(?i)no turnover")
-    last_free_throw = (kind == "free_throw") & (pl.col("trip_index") == pl.col("trip_size")) & ~pl.col("keeps_ball")
-    ends = (
-        ((kind == "made_shot") & pl.col("and_one").is_null())
-        | (last_free_throw & pl.col("shot_made").fill_null(False))
-        | defensive_rebound
-        | ((kind == "turnover") & team.is_not_null() & ~no_turnover)
-    )
-    reveals = (
-        pl.when(kind.is_in(["made_shot", "missed_shot", "turnover"]) | ((kind == "free_throw") & ~pl.col("keeps_ball")))
-        .then(team)
-        .when(offensive_rebound).then(team)
-    )
-    events = events.with_columns(
-        ends=ends.fill_null(False), reveals=reveals, ending_kind=pl.when(ends).then(
-            pl.when(defensive_rebound).then(pl.lit("after_defensive_rebound"))
-            .when(kind == "turnover").then(pl.lit("after_turnover"))
-            .otherwise(pl.lit("after_make"))
-        ),
-    )
-    # Pass 1: split after ending events; pass 2: also split where the acting offense changes.
-    after_end = pl.col("ends").shift(1).over(**in_period).fill_null(False)
-    events = events.with_columns(first_pass=after_end.cast(pl.Int32).cum_sum().over(**in_period))
-    earlier_offense = pl.col("reveals").forward_fill().shift(1).over(*GAME_KEY, "first_pass", order_by="event_order")
-    switched = pl.col("reveals").is_not_null() & earlier_offense.is_not_null() & (pl.col("reveals") != earlier_offense)
-    new_possession = (pl.col("period") != pl.col("period").shift(1)) | after_end.fill_null(False) | switched
-    events = events.with_columns(
-        possession_number=new_possession.fill_null(True).cast(pl.Int32).cum_sum().over("game_id", order_by="event_order"),
-        start_type=pl.when((pl.col("period") != pl.col("period").shift(1).over("game_id", order_by="event_order")).fill_null(True))
-        .then(pl.lit("period_start"))
-        .when(after_end).then(pl.col("ending_kind").shift(1).over(**in_period))
-        .when(switched).then(pl.lit("change_of_offense")),
-    )
-    events = events.with_columns(offense_team_id=pl.col("reveals").drop_nulls().first().over("game_id", "possession_number"))
-    # A possession where nobody acted (the ball changed hands, then the period ended) belongs to
-    # the team that did not have the previous one (or, failing that, the next one).
-    def other_than(team: pl.Expr) -> pl.Expr:
-        return pl.when(team == pl.col("home_team_id")).then("away_team_id").when(team == pl.col("away_team_id")).then("home_team_id")
-
-    possessions = (
-        events.group_by("game_id", "possession_number")
-        .agg(pl.col("period", "offense_team_id", "home_team_id", "away_team_id").first())
-        .sort("game_id", "possession_number")
-        .with_columns(
-            offense_team_id=pl.coalesce(
-                "offense_team_id",
-                other_than(pl.col("offense_team_id").shift(1).over("game_id")),
-                other_than(pl.col("offense_team_id").shift(-1).over("game_id")),
-            )
-        )
-    )
-    # Two possessions in a row for one team in a period are one: the "end" between them kept the
-    # ball with the offense (an away-from-play free throw, a rebound credited to the wrong side).
-    merged = possessions.with_columns(
-        merged_number=(pl.col("offense_team_id").ne_missing(pl.col("offense_team_id").shift(1).over("game_id", "period")))
-        .cast(pl.Int32).cum_sum().over("game_id", order_by="possession_number")
-    ).select("game_id", "possession_number", "merged_number", "offense_team_id")
-    return (
-        events.drop("offense_team_id")
-        .join(merged, on=["game_id", "possession_number"], how="left")
-        .with_columns(
-            possession_number="merged_number",
-            # A possession's start type is the one on its first event (the others are null).
-            start_type=pl.col("start_type").first().over("game_id", "merged_number", order_by="event_order"),
-        )
-        .drop("merged_number", "first_pass", "and_one", "reveals", "ending_kind")
-    )
 
 
 def build_possessions(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
