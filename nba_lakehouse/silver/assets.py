@@ -28,6 +28,7 @@ from nba_lakehouse.bronze.archive import (
     game_manifest_path,
     load_payload,
     season_manifest_path,
+    verified_body,
 )
 from nba_lakehouse.bronze.assets import bronze_box_score, bronze_play_by_play
 from nba_lakehouse.bronze.discovery import SCOREBOARD_ENDPOINTS
@@ -81,6 +82,7 @@ from nba_lakehouse.silver.season_stats import (
 )
 from nba_lakehouse.silver.secondary_players import secondary_player_counts
 from nba_lakehouse.sources.errors import NBASourceError
+from nba_lakehouse.sources.payloads import Body
 from nba_lakehouse.wiring import (
     partition_dates,
     record_issues,
@@ -165,7 +167,8 @@ def play_by_play(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
         for m in archived_for_date(store, "play_by_play", d):
             manifests.append(m)
             try:
-                payloads.append((load_payload(store, m), m["feed"], m["game_id"]))
+                # Undecoded: V3 bodies go straight to polars' JSON reader (payloads.records_frame).
+                payloads.append((Body(m["request"], verified_body(store, m)), m["feed"], m["game_id"]))
             except (ArchiveCorruptError, NBASourceError) as exc:
                 unreadable.append((m["game_id"], "unusable_payload", str(exc)))
         progress.step(detail=f"{d}, {len(manifests)} games read")
