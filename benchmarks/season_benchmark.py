@@ -117,6 +117,7 @@ from nba_lakehouse.silver.secondary_players import (
     unresolved_name_violations,
     with_v3_secondary_players,
 )
+from nba_lakehouse.sources.payloads import Body
 
 try:  # not a project dependency: only measured when it happens to be installed
     import orjson
@@ -323,18 +324,15 @@ def same_frame(df: pl.DataFrame, expected: tuple) -> bool:
 def season_responses(files: list[Path], progress: Progress | None = None):
     """The play_by_play asset's ``(payload, feed, game_id)`` responses, one game at a time.
 
-    The asset loads every archived payload of its run into a list first (``load_payload``: the
-    body, ``json.loads``); this hands ``parse_play_by_play`` the same payloads lazily, so a game's
-    dicts are dropped once its raw frame exists (the asset's list would add the season's dicts to
-    the peak of stage 1).
+    The asset hands ``parse_play_by_play`` each archived body undecoded (``payloads.Body``), which
+    reads V3 with polars' JSON reader. A bulk file is the bare action list; wrapped in the
+    ``{"game": {"actions": ...}}`` envelope it is the body the bronze archive holds. Lazily, one
+    game at a time (the asset's list of bodies is a few hundred MB a season, not counted here).
     """
-    actions_read = 0
     for path in files:
-        actions = json.loads(path.read_bytes())
-        actions_read += len(actions)
-        yield v3_payload(actions), "v3", game_id_of(path)
+        yield Body(str(path), b'{"game": {"actions": ' + path.read_bytes() + b"}}"), "v3", game_id_of(path)
         if progress is not None:
-            progress.step(detail=f"{actions_read:,} actions")
+            progress.step()
 
 
 @dataclass
@@ -376,7 +374,7 @@ def production_run(files: list[Path], game_dates: pl.DataFrame, lake: Lake, mete
             written[table.name] = lake.write_table(table, df, dates=dates)
 
     # silver play_by_play: publishable_play_by_play's steps (the asset's call), every game kept
-    with compute("1  silver: parse_play_by_play (read, json.loads, RAW_FRAMES v3, normalize_v3)"):
+    with compute("1  silver: parse_play_by_play (read, RAW_FRAMES v3 on the undecoded body, normalize_v3)"):
         parsed, unusable = parse_play_by_play(season_responses(files, file_progress(files, "1  raw JSON parse") if progress else None))
     with compute("2  silver: partition columns, repairs, V3 secondary players, game rules"):
         repaired = repair_play_by_play(with_partition_columns(parsed, by_game))
