@@ -12,3 +12,17 @@ def with_values_per_distinct(frame: pl.DataFrame, column: str, values: dict[str,
     player names and 1,300 clock strings."""
     table = frame.select(pl.col(column).unique()).with_columns(**values)
     return frame.join(table, on=column, how="left", nulls_equal=True, maintain_order="left")
+
+
+def last_before_in_run(value: pl.Expr, run: str) -> pl.Expr:
+    """``value.forward_fill().shift(1).over(run)`` for a frame whose rows of each ``run`` are
+    consecutive: the latest non-null ``value`` on an earlier row of the same run, null when there
+    is none. Without the window, which costs seconds over a season's ~250,000 small groups."""
+    from_run = pl.when(value.is_not_null()).then(pl.col(run)).forward_fill().shift(1)
+    return pl.when(from_run == pl.col(run)).then(value.forward_fill().shift(1))
+
+
+def first_after_in_run(value: pl.Expr, run: str) -> pl.Expr:
+    """``value.backward_fill().shift(-1).over(run)`` for consecutive runs (see ``last_before_in_run``)."""
+    from_run = pl.when(value.is_not_null()).then(pl.col(run)).backward_fill().shift(-1)
+    return pl.when(from_run == pl.col(run)).then(value.backward_fill().shift(-1))

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
+from nba_lakehouse.frames import last_before_in_run
 from nba_lakehouse.game_clock import spans
 from nba_lakehouse.silver.play_by_play import ONE_SHOT_FREE_THROW
 
@@ -74,13 +75,6 @@ def _free_throw_parts(pbp: pl.DataFrame, shots: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _latest_before(value: pl.Expr, run: str) -> pl.Expr:
-    """``value.forward_fill().shift(1).over(run)`` where the rows of each run are consecutive: the
-    latest non-null ``value`` before each row in its run, without a window over many small groups."""
-    from_run = pl.when(value.is_not_null()).then(pl.col(run)).forward_fill().shift(1)
-    return pl.when(from_run == pl.col(run)).then(value.forward_fill().shift(1))
-
-
 def possession_events(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
     """Every event with its possession: ``possession_number`` (1.. within the game),
     ``offense_team_id`` and the points each side scored on the event.
@@ -129,7 +123,7 @@ def _possession_columns(ordered: pl.DataFrame, sides: pl.LazyFrame) -> pl.LazyFr
         period_run=pl.col("period_start").cum_sum(),
     )
     # The team of the latest shot decides whether a rebound is offensive.
-    events = events.with_columns(last_shooter=_latest_before(pl.col("shooter"), "period_run"))
+    events = events.with_columns(last_shooter=last_before_in_run(pl.col("shooter"), "period_run"))
     last_shooter = pl.col("last_shooter")
     events = events.with_columns(
         offensive_rebound=(kind == "rebound") & (team == last_shooter),
@@ -158,7 +152,7 @@ def _possession_columns(ordered: pl.DataFrame, sides: pl.LazyFrame) -> pl.LazyFr
         after_end=pl.col("ends").shift(1).fill_null(False) & ~pl.col("period_start"),
     )
     events = events.with_columns(first_pass=(pl.col("period_start") | pl.col("after_end")).cum_sum())
-    events = events.with_columns(earlier_offense=_latest_before(pl.col("reveals"), "first_pass"))
+    events = events.with_columns(earlier_offense=last_before_in_run(pl.col("reveals"), "first_pass"))
     events = events.with_columns(
         switched=pl.col("reveals").is_not_null() & pl.col("earlier_offense").is_not_null() & (pl.col("reveals") != pl.col("earlier_offense"))
     )

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from nba_lakehouse import game_issues
-from nba_lakehouse.frames import with_values_per_distinct
+from nba_lakehouse.frames import first_after_in_run, last_before_in_run, with_values_per_distinct
 from nba_lakehouse.game_clock import REGULATION_PERIODS
 from nba_lakehouse.schemas import BOX_SCORE_PLAYERS, PLAY_BY_PLAY
 from nba_lakehouse.silver import audits
@@ -49,10 +49,6 @@ GAME_RULES = ("scores_never_decrease", "final_score_matches_scoring_events", "ev
 # are cheaper than over the game id string, and games come out in the order they came in.
 _GAME = "_game"
 _SAME_CLOCK = [_GAME, "period", "clock_seconds"]
-# The score rules read neighbouring rows of a game. The frame is sorted by game then event, so a
-# game's rows are one run from _START to _END (row numbers, _ROW): a fill that reaches past them
-# came from another game. This replaces windows over _GAME, each a group-by of the whole frame.
-_ROW, _START, _END = "_row", "_start", "_end"
 
 
 # --------------------------------------------------------------------------- shared pieces
@@ -62,26 +58,14 @@ def _previous_stated(column: str, game: str = _GAME) -> pl.Expr:
 
 
 def _last_before(value: pl.Expr) -> pl.Expr:
-    """``value`` on the game's last row before this one where it is not null (the game's rows run
-    _START.._END): ``value.forward_fill().shift(1).over(_GAME)`` without the window."""
-    source = pl.when(value.is_not_null()).then(pl.col(_ROW)).forward_fill().shift(1)
-    return pl.when(source >= pl.col(_START)).then(value.forward_fill().shift(1))
+    """``value`` on the game's last row before this one where it is not null (the frame is sorted
+    by game then event, so a game's rows are one run)."""
+    return last_before_in_run(value, _GAME)
 
 
 def _first_after(value: pl.Expr) -> pl.Expr:
-    """``value`` on the game's first row after this one where it is not null: ``value.backward_fill().shift(-1).over(_GAME)``."""
-    source = pl.when(value.is_not_null()).then(pl.col(_ROW)).backward_fill().shift(-1)
-    return pl.when(source <= pl.col(_END)).then(value.backward_fill().shift(-1))
-
-
-def _with_game_runs(frame: pl.DataFrame) -> pl.DataFrame:
-    """_ROW, _START and _END of a frame sorted by _GAME (see _last_before)."""
-    row = pl.int_range(pl.len(), dtype=pl.Int64)
-    first = (pl.col(_GAME) != pl.col(_GAME).shift(1)).fill_null(True)
-    last = (pl.col(_GAME) != pl.col(_GAME).shift(-1)).fill_null(True)
-    return frame.with_columns(**{_ROW: row}).with_columns(
-        **{_START: pl.when(first).then(pl.col(_ROW)).forward_fill(), _END: pl.when(last).then(pl.col(_ROW)).backward_fill()}
-    )
+    """``value`` on the game's first row after this one where it is not null."""
+    return first_after_in_run(value, _GAME)
 
 
 def _sorted_by_game_and_event(frame: pl.DataFrame) -> pl.DataFrame:
@@ -320,12 +304,12 @@ def repair_play_by_play(pbp: pl.DataFrame) -> pl.DataFrame:
     )
     # The two placing rules renumber the events; the rows are sorted once, after both.
     frame = _substitution_before_free_throw(_same_clock_scoring_order(frame))
-    frame = _with_game_runs(_sorted_by_game_and_event(frame))
+    frame = _sorted_by_game_and_event(frame)
     frame = _isolated_score_jumps(frame)
     frame = _isolated_score_drops(frame)
     frame = _free_throws_made_by_score(frame)
     frame = _instant_replay_overturns(frame)
-    return PLAY_BY_PLAY.cast(frame.drop(_GAME, "side", _ROW, _START, _END))
+    return PLAY_BY_PLAY.cast(frame.drop(_GAME, "side"))
 
 
 def repairs_by_rule(repaired: pl.DataFrame) -> pl.DataFrame:
