@@ -11,7 +11,7 @@ import json
 import polars as pl
 import pytest
 
-from nba_lakehouse.silver.play_by_play import CDN_RAW_SCHEMA, RAW_FRAMES, V3_RAW_SCHEMA, parse_play_by_play, v3_actions
+from nba_lakehouse.silver.play_by_play import CDN_RAW_SCHEMA, RAW_FRAMES, V3_RAW_SCHEMA, parse_play_by_play
 from nba_lakehouse.sources.errors import NBASourceError
 from nba_lakehouse.sources.payloads import Body, decode_payload, records_frame, result_set
 from nba_lakehouse_tests.conftest import REPLAY
@@ -60,13 +60,6 @@ def test_an_undecoded_body_gives_the_frame_of_its_decoded_payload(feed):
     assert fast.schema == plain.schema
     assert fast.equals(plain)
     assert fast.equals(RAW_FRAMES[feed](decode_payload(str(path), body.decode()), "g"))
-
-
-def test_a_bare_action_list_as_bytes_gives_the_frame_of_its_dicts():
-    actions = json.loads(ACTION_FILES["v3"][0].read_bytes())["game"]["actions"]
-    body = json.dumps(actions, indent=4).encode()
-    assert v3_actions(body, "g").equals(v3_actions(actions, "g"))
-    assert v3_actions(b"[]", "g").equals(v3_actions([], "g"))
 
 
 ACTION = '{"actionNumber": 1, "clock": "PT12M00.00S", "period": 1, "teamId": 0, "qualifiers": ["x"]}'
@@ -132,14 +125,6 @@ def test_odd_and_bad_bodies_give_what_the_decoded_payload_gives(feed, case):
     body = text.encode("utf-8")
     fast = _outcome(lambda: RAW_FRAMES[feed](Body("label", body), "g"))
     plain = _outcome(lambda: RAW_FRAMES[feed](decode_payload("label", body.decode("utf-8")), "g"))
-    assert _same(fast, plain), (fast, plain)
-
-
-@pytest.mark.parametrize("case", sorted(ODD_ACTIONS))
-def test_odd_bare_action_lists_give_what_json_loads_gives(case):
-    body = ODD_ACTIONS[case].encode()
-    fast = _outcome(lambda: v3_actions(body, "g"))
-    plain = _outcome(lambda: v3_actions(json.loads(body), "g"))
     assert _same(fast, plain), (fast, plain)
 
 

@@ -7,7 +7,6 @@ map a raw frame to ``schemas.PLAY_BY_PLAY`` (without the partition columns, whic
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -80,16 +79,8 @@ V2_RAW_SCHEMA = {
 
 
 # --------------------------------------------------------------------------- raw frames
-def v3_actions(actions: list[dict] | bytes, game_id: str) -> pl.DataFrame:
-    """PlayByPlayV3 ``game.actions`` (or a bulk file's bare action list, also as its raw bytes) as a raw frame.
-
-    Raw bytes are read by polars' JSON reader where that builds the frame ``json.loads`` would
-    (``payloads.records_frame``), else loaded by ``json.loads``, with its errors."""
-    if isinstance(actions, bytes):
-        frame = records_frame(actions, V3_RAW_SCHEMA)
-        if frame is not None:
-            return frame.with_columns(game_id=pl.lit(game_id))
-        return pl.from_dicts(json.loads(actions), schema=V3_RAW_SCHEMA).with_columns(game_id=pl.lit(game_id))
+def v3_actions(actions: list[dict], game_id: str) -> pl.DataFrame:
+    """PlayByPlayV3 ``game.actions`` (or a bulk file's bare action list) as a raw frame."""
     return pl.from_dicts(actions, schema=V3_RAW_SCHEMA).with_columns(game_id=pl.lit(game_id))
 
 
