@@ -9,6 +9,11 @@ the NBA at the same time and only the shared limiter (redis) spaces them. ``NBA_
 switches ``game_date_job`` to the Celery executor (``definitions.build_executor``); ``dagster job
 execute`` launches it for two game dates with the live client in the run config. The same dates
 are then run in-process (``fake_nba.run_dates``) into another lake, and the two lakes compared.
+
+The spacing is asserted on the turns the limiter granted, read from redis' ``MONITOR`` (the
+``HSET`` of each grant carries the next start the redis clock allows): the gaps the fake server
+sees also carry thread scheduling, which a loaded 2-core machine stretches and squeezes by more
+than any fair tolerance. The server side checks that no request reached it without a turn.
 """
 
 from __future__ import annotations
@@ -18,19 +23,23 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import redis
 import yaml
 
+from nba_lakehouse.sources.rate_limit import REDIS_KEY
 from nba_lakehouse_tests.fake_nba import lake_snapshot, live_client, run_dates, serve
 from nba_lakehouse_tests.service_redis import redis_url  # noqa: F401 (fixture)
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MIN_INTERVAL_S = 0.2
-TOLERANCE_S = 0.05
 # Two game dates, one recorded game on the first (0021600270), none on the second.
 START, END = "2016-11-30", "2016-12-01"
 WORKER_START_TIMEOUT_S = 90.0
@@ -46,6 +55,43 @@ def _workers_ready(app_yaml: Path, env: dict, count: int) -> bool:
     )
     out = subprocess.run([sys.executable, "-c", probe, str(app_yaml)], env=env, capture_output=True, text=True, timeout=60)
     return out.returncode == 0 and out.stdout.strip().isdigit() and int(out.stdout.strip()) >= count
+
+
+@contextmanager
+def granted_turns(url: str) -> Iterator[dict[str, list[int]]]:
+    """Per NBA host, the next-start times (redis clock, ms) the limiter reserved, in grant order,
+    recorded while the block runs. Each grant writes ``now + gap``: with no jitter, consecutive
+    values are exactly as far apart as the grants."""
+    turns: dict[str, list[int]] = {}
+    prefix = "HSET " + REDIS_KEY.format(host="")
+    done, listening = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def record() -> None:
+        try:
+            with redis.Redis.from_url(url, socket_timeout=1).monitor() as monitor:
+                listening.set()
+                while not done.is_set():
+                    try:
+                        command = monitor.next_command()["command"]
+                    except redis.TimeoutError:
+                        continue
+                    if command.startswith(prefix):
+                        host, _, next_start = command[len(prefix):].split()
+                        turns.setdefault(host, []).append(int(next_start))
+        except BaseException as exc:  # surfaced by the test, not lost with the thread
+            failures.append(exc)
+            raise
+
+    recorder = threading.Thread(target=record, daemon=True)
+    recorder.start()
+    assert listening.wait(30), f"redis MONITOR on {url} did not start within 30s"
+    try:
+        yield turns
+    finally:
+        done.set()
+        recorder.join(timeout=30)
+    assert not failures, f"recording the limiter's turns failed: {failures[0]!r}"
 
 
 def test_two_celery_workers_keep_the_spacing_and_write_the_in_process_lake(tmp_path, redis_url):
@@ -93,11 +139,12 @@ def test_two_celery_workers_keep_the_spacing_and_write_the_in_process_lake(tmp_p
                 time.sleep(1)
 
             tags = {"dagster/asset_partition_range_start": START, "dagster/asset_partition_range_end": END}
-            run = subprocess.run(
-                [str(BIN / "dagster"), "job", "execute", "-m", "nba_lakehouse.definitions", "-j", "game_date_job",
-                 "-c", str(run_config), "--tags", json.dumps(tags)],
-                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
-            )
+            with granted_turns(redis_url) as turns:
+                run = subprocess.run(
+                    [str(BIN / "dagster"), "job", "execute", "-m", "nba_lakehouse.definitions", "-j", "game_date_job",
+                     "-c", str(run_config), "--tags", json.dumps(tags)],
+                    cwd=tmp_path, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
+                )
             assert run.returncode == 0, run.stderr[-4000:] + (tmp_path / "worker-w1.log").read_text()[-2000:]
             celery_seen = sorted(fake.seen, key=lambda s: s.at)
         finally:
@@ -127,12 +174,14 @@ def test_two_celery_workers_keep_the_spacing_and_write_the_in_process_lake(tmp_p
         }
     assert {h.split("@")[0] for h in hosts} == {"w1", "w2"}, hosts
 
-    # The spacing at the server, per host, across both workers.
+    # The spacing of the turns, per host, across both workers; every request the server saw had one.
     assert len(celery_seen) >= 10
-    for prefix in ("/stats/", "/cdn/"):
-        times = [s.at for s in celery_seen if s.path.startswith(prefix)]
-        gaps = [b - a for a, b in itertools.pairwise(times)]
-        assert gaps and min(gaps) >= MIN_INTERVAL_S - TOLERANCE_S, (prefix, [round(g, 3) for g in gaps])
+    for host, prefix in (("stats", "/stats/"), ("cdn", "/cdn/")):
+        arrived = sum(s.path.startswith(prefix) for s in celery_seen)
+        granted = turns.get(host, [])
+        assert 2 <= arrived <= len(granted), (host, arrived, len(granted))
+        gaps_ms = [b - a for a, b in itertools.pairwise(granted)]
+        assert min(gaps_ms) >= 1000 * MIN_INTERVAL_S, (host, gaps_ms)
 
     # The lake, byte for byte (volatile columns aside), as an in-process run writes it.
     celery_lake, reference = lake_snapshot(lake), lake_snapshot(tmp_path / "in_process_lake")
