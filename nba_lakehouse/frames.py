@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import polars as pl
 
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
-def with_values_per_distinct(frame: pl.DataFrame, column: str, values: dict[str, pl.Expr]) -> pl.DataFrame:
+
+def with_values_per_distinct(frame: Frame, column: str, values: dict[str, pl.Expr]) -> Frame:
     """``frame`` with ``values`` (expressions of ``column`` alone) added, each worked out once per
     distinct value of ``column`` and joined back. Pays where the expression is a chain of regular
     expressions over a column that repeats few values: a season's ~600k events hold some 450

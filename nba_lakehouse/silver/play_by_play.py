@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from nba_lakehouse import game_issues
-from nba_lakehouse.frames import with_values_per_distinct
+from nba_lakehouse.frames import Frame, with_values_per_distinct
 from nba_lakehouse.schemas import PLAY_BY_PLAY
 from nba_lakehouse.sources.errors import NBASourceError
 from nba_lakehouse.sources.payloads import Body, records_frame, result_set
@@ -130,7 +130,7 @@ def _score(text: pl.Expr) -> pl.Expr:
     return pl.when(text.str.strip_chars() == "").then(None).otherwise(text).cast(pl.Int32, strict=False)
 
 
-def _finish(frame: pl.DataFrame, order_by: str) -> pl.DataFrame:
+def _finish(frame: Frame, order_by: str) -> Frame:
     """Sort by game and the feed's order key and number events 1..n within each game."""
     frame = frame.sort(["game_id", order_by], maintain_order=True)
     return frame.with_columns(event_order=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("game_id"))
@@ -217,7 +217,10 @@ def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
         .group_by("game_id", "actionNumber", maintain_order=True)
         .agg(**{f"_{word.lower()}_by": pl.col("personId").filter(desc.str.contains(word)).first() for word in ("STEAL", "BLOCK")})
     )
-    paired = raw.join(pairs, on=["game_id", "actionNumber"], how="left", nulls_equal=True, maintain_order="left")
+    # One lazy plan from here: each step's full-width intermediate is dropped as the next is made,
+    # where eager steps would hold them all until the end (the season's peak memory). Collected by
+    # the in-memory engine: polars' default picks the streaming one, which holds more and is slower here.
+    paired = raw.lazy().join(pairs.lazy(), on=["game_id", "actionNumber"], how="left", nulls_equal=True, maintain_order="left")
     finished = with_values_per_distinct(_finish(paired, "actionId"), "clock", {"_clock_seconds": _iso_clock_seconds(pl.col("clock"))})
     return finished.select(
         "game_id",
@@ -254,7 +257,7 @@ def normalize_v3(raw: pl.DataFrame) -> pl.DataFrame:
         *_no_live_fields(),
         *_shot_location(is_fg),
         *_unrepaired(),
-    )
+    ).collect(engine="in-memory")
 
 
 def _with_cdn_jumper_sides(raw: pl.DataFrame) -> pl.DataFrame:

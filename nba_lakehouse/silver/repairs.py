@@ -352,6 +352,11 @@ def _per_game(rows: pl.DataFrame, rule: str, detail: pl.Expr) -> pl.DataFrame:
     )
 
 
+# The play-by-play columns game_rule_violations reads (its audits and play_by_play_summary too).
+RULE_COLUMNS = ("game_id", "event_order", "source", "period", "clock_seconds", "event_type", "description",
+                "team_id", "location", "shot_made", "shot_value", "home_score", "away_score")
+
+
 def game_rule_violations(pbp: pl.DataFrame) -> pl.DataFrame:
     """(game_id, rule, detail) for every game breaking a rule it must pass to be published.
 
@@ -360,7 +365,9 @@ def game_rule_violations(pbp: pl.DataFrame) -> pl.DataFrame:
     field goals and free throws added up.
     event_keys_unique, clock_within_period: as the silver audits.
     """
-    ordered = pbp.sort("game_id", "event_order")
+    # Only the columns the rules read are sorted: a sorted copy of all of silver's columns is the
+    # season's peak memory (a few hundred MB over the frame itself).
+    ordered = pbp.select(RULE_COLUMNS).sort("game_id", "event_order")
     clocks = ordered.select("game_id", "event_order", "clock_seconds")
     decreasing = audits.decreasing_scores(ordered).join(clocks, on=["game_id", "event_order"], how="left").sort("game_id", "event_order")
     found = [
