@@ -47,7 +47,11 @@ def build_event_state(
         .when(pl.col("winner_team_id") == pl.col("home_team_id")).then(pl.lit(HOME, pl.Int8))
         .when(pl.col("winner_team_id") == pl.col("away_team_id")).then(pl.lit(AWAY, pl.Int8))
     )
-    joined = pbp.join(
+    # Only the columns read here: a full-width copy of the season's play-by-play is its largest allocation.
+    joined = pbp.select(
+        "season", "game_date", "game_id", "event_order", "period", "event_type", "team_id", "source", "clock_seconds",
+        "possession_team_id", "home_score", "away_score",
+    ).join(
         games.select("game_id", "home_team_id", "away_team_id", "status", "winner_team_id"),
         on="game_id", how="left",
     )
@@ -99,12 +103,13 @@ def _with_starters_on_court(state: pl.DataFrame, on_court: pl.DataFrame | None, 
     if on_court is None or box_players is None:
         return state.with_columns(home_starters_on_court=pl.lit(None, pl.Int8), away_starters_on_court=pl.lit(None, pl.Int8))
     starters = box_players.filter("starter").group_by("game_id").agg(starter_ids=pl.col("player_id"))
-    counts = on_court.join(starters, on="game_id", how="left").select(
+    # Lazy, so the lineups are not copied by the join before the counts replace them.
+    counts = on_court.lazy().join(starters.lazy(), on="game_id", how="left").select(
         "game_id", "event_order",
         **{
             f"{side}_starters_on_court": pl.col(f"{side}_player_ids").list.set_intersection(pl.col("starter_ids"))
             .list.len().cast(pl.Int8)
             for side in ("home", "away")
         },
-    )
+    ).collect(engine="in-memory")
     return state.join(counts, on=["game_id", "event_order"], how="left")

@@ -30,7 +30,10 @@ def reached_its_last_period_end() -> pl.Expr:
 
 def play_by_play_summary(pbp: pl.DataFrame) -> pl.DataFrame:
     """Per game: feed, periods, sides seen in the feed, last known score, and whether it ended."""
-    ordered = pbp.sort("game_id", "event_order")
+    # Only the columns read here: a sorted copy of the whole frame is a season's largest allocation.
+    ordered = pbp.select(
+        "game_id", "event_order", "period", "event_type", "location", "team_id", "source", "home_score", "away_score",
+    ).sort("game_id", "event_order")
     last_period_end = (
         ordered.group_by("game_id")
         .agg(
