@@ -513,17 +513,21 @@ class Lake:
             self._write_parquet(self.table_dir(table), df)
             return {(): df.height}
         if df.height:
-            parts = [(tuple(_partition_value(v) for v in values), part)
-                     for values, part in df.partition_by(keys, as_dict=True, maintain_order=True).items()]
+            # Each partition's rows are gathered when its file is written, not all split up front:
+            # a season's table is not held twice.
+            rows_of = df.select(keys).with_row_index("row").group_by(keys, maintain_order=True).agg("row")
+            parts = [(tuple(_partition_value(v) for v in values), rows)
+                     for values, rows in zip(rows_of.select(keys).iter_rows(), rows_of["row"], strict=True)]
             # Each partition's file and record are its own: on an object store, where a write is a
             # few round trips of latency, they are written several at once.
             threads = 1 if self.is_local else min(OBJECT_STORE_WRITE_THREADS, len(parts))
             present = self._present_under(table, {values[0] for values, _ in parts}) if threads > 2 else None
+            data = df.drop(keys)
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 list(pool.map(
-                    lambda item: self._write_parquet(self.partition_dir(table, item[0]), item[1].drop(keys), present), parts
+                    lambda item: self._write_parquet(self.partition_dir(table, item[0]), data[item[1]], present), parts
                 ))
-            written.update({values: part.height for values, part in parts})
+            written.update({values: rows.len() for values, rows in parts})
         below = tuple(within[c] for c in keys if c in within)
         owned = [(s, *below) for s in seasons] + [
             (season, d.isoformat(), *below) for d in dates for season in seasons_possibly_containing(d)
