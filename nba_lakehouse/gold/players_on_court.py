@@ -78,59 +78,62 @@ def lineup_segments(pbp: pl.DataFrame) -> pl.DataFrame:
 
 def _segments_of(ordered: pl.DataFrame) -> pl.DataFrame:
     """``lineup_segments`` of play-by-play already sorted by game and event order."""
+    # Shifts over the sorted rows with a mask at each period's first row, not windows per period:
+    # the same result without grouping (event_type is never null in silver).
     is_sub = pl.col("event_type") == "substitution"
-    closes_batch = is_sub & ~is_sub.shift(-1).over(GAME_KEY).fill_null(False)
+    period_start = pl.col("game_id").ne_missing(pl.col("game_id").shift(1)) | pl.col("period").ne_missing(pl.col("period").shift(1))
+    closes_batch = is_sub & (period_start.shift(-1, fill_value=True) | ~is_sub.shift(-1, fill_value=False))
+    closed_before = closes_batch.cast(pl.Int32).cum_sum().shift(1, fill_value=0)
     return ordered.select(
         "game_id", "event_order", "period",
-        segment=closes_batch.cast(pl.Int32).cum_sum().shift(1).over(GAME_KEY).fill_null(0),
+        segment=closed_before - pl.when(period_start).then(closed_before).forward_fill(),
     )
 
 
 # ----------------------------------------------------------------------------- starters
-def _first_actions(pbp: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
-    """(game_id, period, team_id, player_id, first_action): first event the player took part in."""
-    # (The description is only searched on the rows of those four types.)
-    on_bench = pl.when(pl.col("event_type").is_in(["foul", "ejection", "violation", "other"]))
-    acts = pbp.select(*GAME_KEY, "event_order", "event_type", "description", "player_id", *ON_FLOOR_ROLES).filter(
-        (pl.col("event_type") != "substitution")
-        & ~on_bench.then(pl.col("description").fill_null("").str.contains(BENCH_ACTION)).otherwise(False)
-    )
-    involved = pl.concat([
-        acts.select(*GAME_KEY, "event_order", player_id=column) for column in ("player_id", *ON_FLOOR_ROLES)
-    ]).filter(pl.col("player_id").is_not_null())
-    return (
-        involved.join(teams, on=["game_id", "player_id"])
-        .group_by(*GAME_KEY, "team_id", "player_id").agg(first_action=pl.col("event_order").min())
-    )
-
-
 def _starter_evidence(pbp: pl.DataFrame, subs: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
     """Per game, period, team and player: whether he certainly started the period (acted or left
     before entering) or certainly did not (entered before doing anything)."""
-    sub_firsts = subs.group_by(*GAME_KEY, "team_id", "player_id").agg(
+    # (The description is only searched on the rows of those four types.)
+    on_bench = pl.when(pl.col("event_type").is_in(["foul", "ejection", "violation", "other"]))
+    acts = pbp.lazy().filter(
+        (pl.col("event_type") != "substitution")
+        & ~on_bench.then(pl.col("description").fill_null("").str.contains(BENCH_ACTION)).otherwise(False)
+    ).select(*GAME_KEY, "event_order", *ON_FLOOR_ROLES, actor="player_id")
+    # Every player an event involves, as one row each; substitutions are the rows with `entering`.
+    involved = (
+        acts.unpivot(index=[*GAME_KEY, "event_order"], value_name="player_id").drop("variable")
+        .filter(pl.col("player_id").is_not_null())
+        .join(teams.lazy(), on=["game_id", "player_id"])
+        .select(*GAME_KEY, "team_id", "player_id", "event_order", entering=pl.lit(None, pl.Boolean))
+    )
+    moves = subs.lazy().select(*GAME_KEY, "team_id", "player_id", "event_order", "entering")
+    seen = pl.concat([involved, moves]).group_by(*GAME_KEY, "team_id", "player_id").agg(
+        first_action=pl.col("event_order").filter(pl.col("entering").is_null()).min(),
         first_in=pl.col("event_order").filter(pl.col("entering")).min(),
         first_out=pl.col("event_order").filter(~pl.col("entering")).min(),
     )
-    seen = _first_actions(pbp, teams).join(sub_firsts, on=[*GAME_KEY, "team_id", "player_id"], how="full", coalesce=True)
     before_entering = pl.min_horizontal("first_action", "first_out")
-    return seen.with_columns(
+    return seen.select(
+        *GAME_KEY, "team_id", "player_id",
         started=before_entering.is_not_null() & (pl.col("first_in").is_null() | (before_entering < pl.col("first_in"))),
         entered=pl.col("first_in").is_not_null() & (before_entering.is_null() | (pl.col("first_in") < before_entering)),
-    ).select(*GAME_KEY, "team_id", "player_id", "started", "entered")
+    ).collect(engine="in-memory")
 
 
-def _intervals(starters: pl.DataFrame, subs: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
-    """(game_id, period, segment, team_id, player_id) for every segment a player is on the floor."""
-    seg_of_event = segments.select("game_id", "event_order", "segment")
+def _intervals(starters: pl.DataFrame, subs: pl.DataFrame, segments: pl.DataFrame) -> pl.LazyFrame:
+    """(game_id, period, team_id, player_id, segment) for every segment a player is on the floor."""
+    seg_of_event = segments.lazy().select("game_id", "event_order", "segment")
     # A substitution takes effect in the segment after its batch.
     markers = pl.concat([
-        starters.select(*GAME_KEY, "team_id", "player_id", segment=pl.lit(0, pl.Int32), on=pl.lit(True), order=pl.lit(-1, pl.Int64)),
-        subs.join(seg_of_event, on=["game_id", "event_order"]).select(
+        starters.lazy().select(*GAME_KEY, "team_id", "player_id", segment=pl.lit(0, pl.Int32), on=pl.lit(True),
+                               order=pl.lit(-1, pl.Int64)),
+        subs.lazy().join(seg_of_event, on=["game_id", "event_order"]).select(
             *GAME_KEY, "team_id", "player_id", segment=pl.col("segment") + 1, on="entering",
             order=pl.col("event_order").cast(pl.Int64),
         ),
     ]).sort("order").unique([*GAME_KEY, "team_id", "player_id", "segment"], keep="last")
-    n_segments = segments.group_by(GAME_KEY).agg(last=pl.col("segment").max())
+    n_segments = segments.lazy().group_by(GAME_KEY).agg(last=pl.col("segment").max())
     # Each marker holds from its segment until the player's next marker (or the period's end):
     # the on ones give his stretches on the floor, segment by segment.
     player = [*GAME_KEY, "team_id", "player_id"]
@@ -138,12 +141,11 @@ def _intervals(starters: pl.DataFrame, subs: pl.DataFrame, segments: pl.DataFram
     end = pl.col("last") + 1
     until = pl.when(same_player).then(pl.min_horizontal(pl.col("segment").shift(-1), end)).otherwise(end)
     return (
-        markers.lazy().join(n_segments.lazy(), on=GAME_KEY).sort(*player, "segment")
+        markers.join(n_segments, on=GAME_KEY).sort(*player, "segment")
         .with_columns(until=until)
         .filter(pl.col("on") & (pl.col("until") > pl.col("segment")))
         .select(*player, segment=pl.int_ranges("segment", "until", dtype=pl.Int32))
         .explode("segment")
-        .collect(engine="in-memory")
     )
 
 
@@ -158,12 +160,12 @@ def period_starters(
     """
     teams = player_teams(pbp, box_players)
     evidence = _starter_evidence(pbp, subs, teams)
-    periods = segments.select(*GAME_KEY).unique().join(sides, on="game_id")
+    periods = segments.lazy().select(*GAME_KEY).unique().join(sides.lazy(), on="game_id")
     team_periods = pl.concat([
         periods.select(*GAME_KEY, team_id="home_team_id"), periods.select(*GAME_KEY, team_id="away_team_id"),
     ]).filter(pl.col("team_id").is_not_null())
 
-    box_starters = box_players.filter("starter").select("game_id", "team_id", "player_id")
+    box_starters = box_players.lazy().filter("starter").select("game_id", "team_id", "player_id")
     box_five = box_starters.group_by("game_id", "team_id").agg(n=pl.len()).filter(pl.col("n") == PLAYERS_PER_SIDE)
     first_period = (
         box_starters.join(box_five.drop("n"), on=["game_id", "team_id"])
@@ -171,15 +173,16 @@ def period_starters(
         .select(*GAME_KEY, "team_id", "player_id", how=pl.lit("box_score"))
     )
     inferred = (
-        evidence.filter("started")
+        evidence.lazy().filter("started")
         .join(first_period, on=[*GAME_KEY, "team_id"], how="anti")
         .select(*GAME_KEY, "team_id", "player_id", how=pl.lit("inferred"))
     )
-    known = pl.concat([first_period, inferred])
+    known = pl.concat([first_period, inferred]).collect(engine="in-memory")
     missing = (
-        team_periods.join(known.group_by(*GAME_KEY, "team_id").agg(n=pl.len()), on=[*GAME_KEY, "team_id"], how="left")
+        team_periods.join(known.lazy().group_by(*GAME_KEY, "team_id").agg(n=pl.len()), on=[*GAME_KEY, "team_id"], how="left")
         .with_columns(missing=PLAYERS_PER_SIDE - pl.col("n").fill_null(0))
         .filter(pl.col("missing") > 0).drop("n")
+        .collect(engine="in-memory")
     )
     if missing.is_empty():
         return known
@@ -194,7 +197,7 @@ def period_starters(
 
     # Seconds each player is on the floor with the starters known so far.
     timing = _segment_seconds(pbp, segments)
-    partial = _intervals(known, subs, segments).join(timing, on=[*GAME_KEY, "segment"])
+    partial = _intervals(known, subs, segments).join(timing.lazy(), on=[*GAME_KEY, "segment"]).collect(engine="in-memory")
     counted = partial.group_by("game_id", "player_id").agg(counted=pl.col("seconds").sum())
     ended_previous = (
         partial.join(partial.group_by(GAME_KEY).agg(pl.col("segment").max()), on=[*GAME_KEY, "segment"])
@@ -245,7 +248,7 @@ def build_players_on_court(pbp: pl.DataFrame, box_players: pl.DataFrame, sides: 
     segments = _segments_of(ordered.select("game_id", "event_order", "period", "event_type"))
     subs = substitutions(ordered)
     on_floor = _intervals(period_starters(ordered, box_players, subs, segments, sides), subs, segments)
-    lineups = on_floor.lazy().group_by(*GAME_KEY, "segment", "team_id").agg(player_ids=pl.col("player_id").sort())
+    lineups = on_floor.group_by(*GAME_KEY, "segment", "team_id").agg(player_ids=pl.col("player_id").sort())
     # Both lineups of each segment, then one join of the events to them.
     by_segment = (
         segments.lazy().select(*GAME_KEY, "segment").unique()
