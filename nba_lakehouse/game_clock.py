@@ -1,6 +1,10 @@
 """NBA game-clock rules shared by the silver audit and the gold game state."""
 
+from typing import TypeVar
+
 import polars as pl
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 REGULATION_PERIODS = 4
 REGULATION_PERIOD_SECONDS = 720.0  # 12 minutes
@@ -26,25 +30,27 @@ def seconds_elapsed(period: pl.Expr, clock_seconds: pl.Expr) -> pl.Expr:
     return period_start_elapsed(period) + period_length(period) - clock_seconds
 
 
-def spans(events: pl.DataFrame, key: str) -> pl.DataFrame:
+def spans(events: Frame, key: str) -> Frame:
     """Game time covered by consecutive runs of events: (game_id, period, ``key``, start, end).
 
     ``events`` has game_id, period, event_order, clock_seconds and ``key``, numbered in game
     order. A run ends at its last event (the substitution, the made basket...), or at the end of
     the period for the period's last run; the next run starts where the previous one ended.
     """
+    runs = events.group_by("game_id", "period", key).agg(last_clock=pl.col("clock_seconds").sort_by("event_order").last())
+    return run_spans(runs.sort("game_id", "period", key), key).select("game_id", "period", key, "start", "end")
+
+
+def run_spans(runs: Frame, key: str) -> Frame:
+    """``runs`` (one row per run: game_id, period, ``key`` and last_clock, the clock on its last
+    event; sorted by game and ``key``, which numbers the runs in game order) with the start and
+    end of each, as in ``spans``. Read from the neighbouring rows of the same period, not from
+    windows over periods, which cost more than the rest on one game."""
     period = pl.col("period")
-    is_last = pl.col(key) == pl.col(key).max().over("game_id", "period")
-    return (
-        events.group_by("game_id", "period", key)
-        .agg(last_clock=pl.col("clock_seconds").sort_by("event_order").last())
-        .with_columns(
-            end=pl.when(is_last).then(seconds_elapsed(period, pl.lit(0.0)))
-            .otherwise(seconds_elapsed(period, pl.col("last_clock")))
-        )
-        .with_columns(
-            start=pl.col("end").shift(1).over("game_id", "period", order_by=key)
-            .fill_null(period_start_elapsed(period))
-        )
-        .select("game_id", "period", key, "start", "end")
-    )
+
+    def same_period(offset: int) -> pl.Expr:
+        return pl.col("game_id").eq_missing(pl.col("game_id").shift(offset)) & period.eq_missing(period.shift(offset))
+
+    return runs.with_columns(
+        end=pl.when(same_period(-1)).then(seconds_elapsed(period, pl.col("last_clock"))).otherwise(seconds_elapsed(period, pl.lit(0.0)))
+    ).with_columns(start=pl.when(same_period(1)).then(pl.col("end").shift(1)).fill_null(period_start_elapsed(period)))

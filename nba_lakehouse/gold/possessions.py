@@ -11,12 +11,12 @@ over events.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import polars as pl
 
 from nba_lakehouse.frames import last_before_in_run
-from nba_lakehouse.game_clock import spans
+from nba_lakehouse.game_clock import run_spans
 from nba_lakehouse.silver.play_by_play import ONE_SHOT_FREE_THROW
 
 GAME_KEY = ["game_id", "period"]
@@ -32,47 +32,44 @@ def running_score(column: str) -> pl.Expr:
     return pl.col(column).forward_fill().over("game_id", order_by="event_order").fill_null(0)
 
 
-def _event_points(pbp: Frame) -> Frame:
-    """Home and away points scored on each event, from the forward-filled running score."""
-    by_game: dict[str, Any] = {"partition_by": "game_id", "order_by": "event_order"}
-    return pbp.with_columns(home_running=running_score("home_score"), away_running=running_score("away_score")).with_columns(
-        home_points=pl.col("home_running") - pl.col("home_running").shift(1).over(**by_game).fill_null(0),
-        away_points=pl.col("away_running") - pl.col("away_running").shift(1).over(**by_game).fill_null(0),
+def _event_points(ordered: Frame) -> Frame:
+    """Home and away points scored on each event, from the forward-filled running score, for rows
+    sorted by game and event order: ``running_score`` as fills and shifts that stop at the game's
+    first row, not as windows over games (on one game a window costs several times a shift)."""
+    game = pl.col("game_id").rle_id()
+    game_start = game.ne_missing(game.shift(1))
+
+    def running(column: str) -> pl.Expr:
+        score = pl.col(column)
+        scored_in_game = pl.when(score.is_not_null()).then(game).forward_fill() == game
+        return pl.when(scored_in_game).then(score.forward_fill()).otherwise(0)
+
+    return ordered.with_columns(home_running=running("home_score"), away_running=running("away_score")).with_columns(
+        home_points=pl.when(game_start).then("home_running").otherwise(pl.col("home_running") - pl.col("home_running").shift(1)),
+        away_points=pl.when(game_start).then("away_running").otherwise(pl.col("away_running") - pl.col("away_running").shift(1)),
     )
 
 
-def _free_throws(pbp: pl.DataFrame) -> pl.DataFrame:
-    """The free throws of ``pbp``, in its order: trip_index / trip_size (from the sub type, else
-    the description) and whether the throw keeps the ball with the shooting team. A G League
+def _on_rows(where: pl.Expr, values: pl.Expr) -> pl.Expr:
+    """``values``, worked out on the rows where ``where`` holds (an expression of
+    ``column.filter(where)``), put back on those rows; null elsewhere. (Keep ``values`` to
+    elementwise functions: polars 2.1 panics on a when/then over filtered columns.)"""
+    return values.gather(pl.when(where).then(where.cast(pl.Int64).cum_sum() - 1))
+
+
+def _free_throw_columns() -> dict[str, pl.Expr]:
+    """Each free throw's trip_index / trip_size (from the sub type, else the description) and
+    whether it keeps the ball with the shooting team (null / false on other events). A G League
     one-shot free throw ("Free Throw 2PT") is a trip of one: made, it ends the possession; missed,
-    the rebound decides. (The patterns run on these rows only: a tenth of the events.)"""
-    text = pl.concat_str([pl.col("event_subtype").fill_null(""), pl.col("description").fill_null("")], separator=" ")
-    one_shot = text.str.contains(ONE_SHOT_FREE_THROW)
-    return pbp.lazy().filter(pl.col("event_type") == "free_throw").select(
-        *GAME_KEY, "clock_seconds", "team_id",
-        trip_index=pl.when(one_shot).then(pl.lit(1, pl.Int8)).otherwise(text.str.extract(FREE_THROW_TRIP, 1).cast(pl.Int8)),
-        trip_size=pl.when(one_shot).then(pl.lit(1, pl.Int8)).otherwise(text.str.extract(FREE_THROW_TRIP, 2).cast(pl.Int8)),
-        keeps_ball=text.str.contains(KEEPS_BALL),
-    ).collect(engine="in-memory")
-
-
-def _spread(rows: pl.Series, where: pl.Expr) -> pl.Expr:
-    """``rows`` (one value per row of the frame where ``where`` holds, in order) on those rows, null elsewhere."""
-    if rows.is_empty():
-        return pl.lit(None, rows.dtype)
-    at = (where.cast(pl.Int64).cum_sum() - 1).clip(lower_bound=0)
-    return pl.when(where).then(pl.lit(rows).gather(at))
-
-
-def _free_throw_parts(pbp: pl.DataFrame, shots: pl.DataFrame) -> pl.DataFrame:
-    """``pbp`` with each free throw's trip_index / trip_size / keeps_ball (``shots``, the
-    ``_free_throws`` of ``pbp``)."""
+    the rebound decides. (The patterns run on the free throws only: a tenth of the events.)"""
     is_ft = pl.col("event_type") == "free_throw"
-    return pbp.with_columns(
-        trip_index=_spread(shots["trip_index"], is_ft),
-        trip_size=_spread(shots["trip_size"], is_ft),
-        keeps_ball=is_ft & _spread(shots["keeps_ball"], is_ft),
-    )
+    text = pl.concat_str([pl.col("event_subtype").fill_null(""), pl.col("description").fill_null("")], separator=" ").filter(is_ft)
+    one_shot = _on_rows(is_ft, text.str.contains(ONE_SHOT_FREE_THROW))
+
+    def trip(group: int) -> pl.Expr:
+        return pl.when(one_shot).then(pl.lit(1, pl.Int8)).otherwise(_on_rows(is_ft, text.str.extract(FREE_THROW_TRIP, group).cast(pl.Int8)))
+
+    return {"trip_index": trip(1), "trip_size": trip(2), "keeps_ball": is_ft & _on_rows(is_ft, text.str.contains(KEEPS_BALL))}
 
 
 def possession_events(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
@@ -87,35 +84,30 @@ def possession_events(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
     ~250,000 small groups costs seconds on a season. Only the columns they read, in one lazy query.
     """
     ordered = pbp.sort("game_id", "event_order")
-    return ordered.hstack(_possession_columns(ordered, sides.lazy()).collect(engine="in-memory"))
+    return ordered.hstack(_possession_columns(ordered.lazy(), sides.lazy()).select(ADDED).collect(engine="in-memory"))
 
 
-# The columns possession_events adds, in its order, and the ones it reads.
+# The columns possession_events adds, in its order.
 ADDED = ("home_running", "away_running", "home_points", "away_points", "trip_index", "trip_size", "keeps_ball",
          "home_team_id", "away_team_id", "ends", "possession_number", "start_type", "offense_team_id")
-READS = ("game_id", "event_order", "period", "clock_seconds", "team_id", "event_type", "event_subtype", "description",
-         "shot_made", "home_score", "away_score")
 
 
-def _possession_columns(ordered: pl.DataFrame, sides: pl.LazyFrame) -> pl.LazyFrame:
-    """``ADDED`` for ``ordered`` (sorted by game and event order)."""
+def _possession_columns(ordered: pl.LazyFrame, sides: pl.LazyFrame) -> pl.LazyFrame:
+    """``ordered`` (sorted by game and event order) with ``ADDED``: one plan, collected once, as
+    its fixed cost per step and per collect is most of the time on one game."""
     kind = pl.col("event_type")
     team = pl.col("team_id")
     game_start = pl.col("game_id").ne_missing(pl.col("game_id").shift(1))
     period_start = game_start | pl.col("period").ne_missing(pl.col("period").shift(1))
-    free_throws = _free_throws(ordered)
-    # An and-one: a made basket followed by a single free throw for the same team on the same clock.
+    # An and-one: a made basket followed by a single free throw for the same team on the same clock
+    # (a throw with a null key matches no basket, as in a join).
     and_one_keys = [*GAME_KEY, "clock_seconds", "team_id"]
-    and_ones = (
-        free_throws.filter((pl.col("trip_size") == 1) & ~pl.col("keeps_ball"))
-        .select(*and_one_keys, and_one=pl.lit(True)).unique()
-    )
+    key = pl.struct(and_one_keys)
+    and_one_throw = (pl.col("trip_size") == 1) & ~pl.col("keeps_ball") & pl.all_horizontal(pl.col(and_one_keys).is_not_null())
     is_make = kind == "made_shot"
-    makes = ordered.lazy().filter(is_make).select(and_one_keys).join(and_ones.lazy(), on=and_one_keys, how="left", maintain_order="left")
-    and_one = makes.select("and_one").collect(engine="in-memory")["and_one"]
     events = (
-        _event_points(_free_throw_parts(ordered.select(READS), free_throws).lazy())
-        .with_columns(and_one=_spread(and_one, is_make))
+        _event_points(ordered.with_columns(**_free_throw_columns()))
+        .with_columns(and_one=_on_rows(is_make, key.filter(is_make).is_in(key.filter(and_one_throw).implode())))
         .join(sides.select("game_id", "home_team_id", "away_team_id"), on="game_id", how="left", maintain_order="left")
     )
     is_shot = kind.is_in(["missed_shot", "made_shot"]) | ((kind == "free_throw") & ~pl.col("keeps_ball"))
@@ -132,7 +124,7 @@ def _possession_columns(ordered: pl.DataFrame, sides: pl.LazyFrame) -> pl.LazyFr
     no_turnover = pl.col("description").fill_null("").str.contains("(?i)no turnover")
     last_free_throw = (kind == "free_throw") & (pl.col("trip_index") == pl.col("trip_size")) & ~pl.col("keeps_ball")
     ends = (
-        ((kind == "made_shot") & pl.col("and_one").is_null())
+        ((kind == "made_shot") & ~pl.col("and_one"))
         | (last_free_throw & pl.col("shot_made").fill_null(False))
         | pl.col("defensive_rebound")
         | ((kind == "turnover") & team.is_not_null() & ~no_turnover)
@@ -201,13 +193,13 @@ def _possession_columns(ordered: pl.DataFrame, sides: pl.LazyFrame) -> pl.LazyFr
     events = events.with_columns(possession_number=pl.col("merged") - pl.when("game_start").then(pl.col("merged") - pl.col("changed")).forward_fill())
     merged_start = pl.when(pl.col("game_start") | (pl.col("possession_number") != pl.col("possession_number").shift(1))).then("row").forward_fill()
     # A possession's start type is the one on its first event (the others are null).
-    return events.with_columns(start_type=pl.col("start_type").gather(merged_start)).select(ADDED)
+    return events.with_columns(start_type=pl.col("start_type").gather(merged_start)).select(*ordered.collect_schema().names(), *ADDED)
 
 
 def build_possessions(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
     """One row per possession: (season, game_date, game_id, possession_number, period,
     offense/defense team, start and end event, start type, points, start/end/duration seconds)."""
-    events = possession_events(pbp, sides)
+    events = _possession_columns(pbp.lazy().sort("game_id", "event_order"), sides.lazy())
     offense_is_home = pl.col("offense_team_id") == pl.col("home_team_id")
     offense_is_away = pl.col("offense_team_id") == pl.col("away_team_id")
     rows = events.group_by("game_id", "possession_number").agg(
@@ -216,8 +208,10 @@ def build_possessions(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
         end_event_order=pl.col("event_order").max(),
         home_points=pl.col("home_points").sum(),
         away_points=pl.col("away_points").sum(),
-    ).join(spans(events, "possession_number"), on=["game_id", "period", "possession_number"])
-    return rows.select(
+        # A possession's rows are in event order (and in one period): its last is its last event.
+        last_clock=pl.col("clock_seconds").last(),
+    ).sort("game_id", "possession_number")
+    return run_spans(rows, "possession_number").select(
         "season", "game_date", "game_id", "possession_number", "period",
         "offense_team_id",
         defense_team_id=pl.when(offense_is_home).then("away_team_id").when(offense_is_away).then("home_team_id"),
@@ -229,7 +223,7 @@ def build_possessions(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
         start_seconds="start",
         end_seconds="end",
         duration_seconds=pl.col("end") - pl.col("start"),
-    ).sort("game_id", "possession_number")
+    ).collect(engine="in-memory")
 
 
 def with_possession(events: pl.DataFrame, possessions: pl.DataFrame, *columns: str) -> pl.DataFrame:
