@@ -226,7 +226,7 @@ def build_possessions(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
     ).collect(engine="in-memory")
 
 
-def with_possession(events: pl.DataFrame, possessions: pl.DataFrame, *columns: str) -> pl.DataFrame:
+def with_possession(events: Frame, possessions: Frame, *columns: str) -> Frame:
     """Add the given columns of each event's possession (gold possessions) to ``events``.
 
     Possessions cover each game's events without gaps, so the latest one started is the event's.
@@ -235,7 +235,7 @@ def with_possession(events: pl.DataFrame, possessions: pl.DataFrame, *columns: s
     return events.sort("game_id", "event_order").join_asof(starts, on="event_order", by="game_id", check_sortedness=False)
 
 
-def events_in_possessions(pbp: pl.DataFrame, possessions: pl.DataFrame) -> pl.DataFrame:
+def events_in_possessions(pbp: Frame, possessions: Frame) -> Frame:
     """Each event's points and possession, read back from the gold possessions table, so tables
     built after it (stints, clutch splits) need not infer possessions again."""
     points = _event_points(pbp.sort("game_id", "event_order")).select(

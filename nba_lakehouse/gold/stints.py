@@ -6,11 +6,9 @@ covered, the points each side scored and the possessions each side started.
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 
-from nba_lakehouse.game_clock import spans
+from nba_lakehouse.game_clock import run_spans
 from nba_lakehouse.gold.possessions import events_in_possessions
 
 
@@ -18,12 +16,18 @@ def build_stints(pbp: pl.DataFrame, on_court: pl.DataFrame, possessions: pl.Data
     """The stints table as the asset writes it: ``pbp`` silver play_by_play, ``on_court`` gold
     players_on_court and ``possessions`` gold possessions of the same games (each event's
     possession is read back from that table, not inferred again)."""
-    return stints_from_events(on_court, events_in_possessions(pbp, possessions))
+    return _stints(on_court.lazy(), events_in_possessions(pbp.lazy(), possessions.lazy())).collect(engine="in-memory")
 
 
 def stints_from_events(on_court: pl.DataFrame, possession_events: pl.DataFrame) -> pl.DataFrame:
     """``on_court`` is gold players_on_court, ``possession_events`` each event's points and
     possession (``possessions.possession_events`` or ``events_in_possessions``) for the same games."""
+    return _stints(on_court.lazy(), possession_events.lazy()).collect(engine="in-memory")
+
+
+def _stints(on_court: pl.LazyFrame, possession_events: pl.LazyFrame) -> pl.LazyFrame:
+    """``stints_from_events`` as one plan: on one game its fixed cost per step and per collect is
+    most of the time."""
     events = on_court.join(
         possession_events.select(
             "game_id", "event_order", "clock_seconds", "home_points", "away_points",
@@ -31,12 +35,16 @@ def stints_from_events(on_court: pl.DataFrame, possession_events: pl.DataFrame) 
         ),
         on=["game_id", "event_order"],
     ).sort("game_id", "event_order")
+    # The rows are in game and event order: each is compared with the row before, unless it is
+    # its game's first (shifts, not windows per game, which cost several times more).
+    game_start = pl.col("game_id").ne_missing(pl.col("game_id").shift(1))
     lineup = pl.struct("home_player_ids", "away_player_ids").hash()
-    by_game: dict[str, Any] = {"partition_by": "game_id", "order_by": "event_order"}
-    changed = (pl.col("period") != pl.col("period").shift(1).over(**by_game)) | (lineup != lineup.shift(1).over(**by_game))
-    events = events.with_columns(stint_number=changed.fill_null(True).cast(pl.Int32).cum_sum().over(**by_game))
-    starts_possession = pl.col("possession_number") != pl.col("possession_number").shift(1).over(**by_game)
-    events = events.with_columns(starts_possession=starts_possession.fill_null(True))
+    changed = game_start | (pl.col("period") != pl.col("period").shift(1)) | (lineup != lineup.shift(1))
+    starts_possession = game_start | (pl.col("possession_number") != pl.col("possession_number").shift(1))
+    in_frame = pl.col("changed").cum_sum()
+    events = events.with_columns(
+        game_start=game_start, changed=changed.fill_null(True).cast(pl.Int32), starts_possession=starts_possession.fill_null(True),
+    ).with_columns(stint_number=in_frame - pl.when("game_start").then(in_frame - pl.col("changed")).forward_fill())
     rows = events.group_by("game_id", "stint_number").agg(
         pl.col("season", "game_date", "period", "home_team_id", "away_team_id", "home_player_ids", "away_player_ids").first(),
         start_event_order=pl.col("event_order").min(),
@@ -45,15 +53,17 @@ def stints_from_events(on_court: pl.DataFrame, possession_events: pl.DataFrame) 
         away_points=pl.col("away_points").sum(),
         home_possessions=(pl.col("starts_possession") & (pl.col("offense_team_id") == pl.col("home_team_id"))).sum(),
         away_possessions=(pl.col("starts_possession") & (pl.col("offense_team_id") == pl.col("away_team_id"))).sum(),
-    ).join(spans(events, "stint_number"), on=["game_id", "period", "stint_number"])
-    return rows.select(
+        # A stint's rows are in event order (and in one period): its last is its last event.
+        last_clock=pl.col("clock_seconds").last(),
+    ).sort("game_id", "stint_number")
+    return run_spans(rows, "stint_number").select(
         "season", "game_date", "game_id", "stint_number", "period",
         "home_team_id", "away_team_id", "home_player_ids", "away_player_ids",
         "start_event_order", "end_event_order",
         start_seconds="start", end_seconds="end", duration_seconds=pl.col("end") - pl.col("start"),
         home_points="home_points", away_points="away_points",
         home_possessions="home_possessions", away_possessions="away_possessions",
-    ).sort("game_id", "stint_number")
+    )
 
 
 def player_stint_seconds(stints: pl.DataFrame) -> pl.DataFrame:
