@@ -11,6 +11,7 @@ over events.
 
 from __future__ import annotations
 
+import functools
 from typing import TypeVar
 
 import polars as pl
@@ -32,10 +33,28 @@ def running_score(column: str) -> pl.Expr:
     return pl.col(column).forward_fill().over("game_id", order_by="event_order").fill_null(0)
 
 
+# Steps of named expressions, added in turn (each reads the columns of the steps before). The
+# steps are built once: on one game, building the possession rules' ~450 polars expressions costs
+# about a third of running them.
+Steps = tuple[dict[str, pl.Expr], ...]
+
+
+def _apply(frame: Frame, steps: Steps) -> Frame:
+    for step in steps:
+        frame = frame.with_columns(**step)
+    return frame
+
+
 def _event_points(ordered: Frame) -> Frame:
     """Home and away points scored on each event, from the forward-filled running score, for rows
-    sorted by game and event order: ``running_score`` as fills and shifts that stop at the game's
-    first row, not as windows over games (on one game a window costs several times a shift)."""
+    sorted by game and event order."""
+    return _apply(ordered, _event_point_steps())
+
+
+@functools.cache
+def _event_point_steps() -> Steps:
+    """``running_score`` as fills and shifts that stop at the game's first row, not as windows
+    over games (on one game a window costs several times a shift), and its change on each row."""
     game = pl.col("game_id").rle_id()
     game_start = game.ne_missing(game.shift(1))
 
@@ -44,9 +63,12 @@ def _event_points(ordered: Frame) -> Frame:
         scored_in_game = pl.when(score.is_not_null()).then(game).forward_fill() == game
         return pl.when(scored_in_game).then(score.forward_fill()).otherwise(0)
 
-    return ordered.with_columns(home_running=running("home_score"), away_running=running("away_score")).with_columns(
-        home_points=pl.when(game_start).then("home_running").otherwise(pl.col("home_running") - pl.col("home_running").shift(1)),
-        away_points=pl.when(game_start).then("away_running").otherwise(pl.col("away_running") - pl.col("away_running").shift(1)),
+    return (
+        {"home_running": running("home_score"), "away_running": running("away_score")},
+        {
+            "home_points": pl.when(game_start).then("home_running").otherwise(pl.col("home_running") - pl.col("home_running").shift(1)),
+            "away_points": pl.when(game_start).then("away_running").otherwise(pl.col("away_running") - pl.col("away_running").shift(1)),
+        },
     )
 
 
@@ -95,6 +117,14 @@ ADDED = ("home_running", "away_running", "home_points", "away_points", "trip_ind
 def _possession_columns(ordered: pl.LazyFrame, sides: pl.LazyFrame) -> pl.LazyFrame:
     """``ordered`` (sorted by game and event order) with ``ADDED``: one plan, collected once, as
     its fixed cost per step and per collect is most of the time on one game."""
+    events = ordered.join(sides.select("game_id", "home_team_id", "away_team_id"), on="game_id", how="left", maintain_order="left")
+    return _apply(events, _possession_steps()).select(*ordered.collect_schema().names(), *ADDED)
+
+
+@functools.cache
+def _possession_steps() -> Steps:
+    """The possession rules, as steps (see ``Steps``) for rows sorted by game and event order, with
+    their game's home_team_id and away_team_id."""
     kind = pl.col("event_type")
     team = pl.col("team_id")
     game_start = pl.col("game_id").ne_missing(pl.col("game_id").shift(1))
@@ -105,22 +135,23 @@ def _possession_columns(ordered: pl.LazyFrame, sides: pl.LazyFrame) -> pl.LazyFr
     key = pl.struct(and_one_keys)
     and_one_throw = (pl.col("trip_size") == 1) & ~pl.col("keeps_ball") & pl.all_horizontal(pl.col(and_one_keys).is_not_null())
     is_make = kind == "made_shot"
-    events = (
-        _event_points(ordered.with_columns(**_free_throw_columns()))
-        .with_columns(and_one=_on_rows(is_make, key.filter(is_make).is_in(key.filter(and_one_throw).implode())))
-        .join(sides.select("game_id", "home_team_id", "away_team_id"), on="game_id", how="left", maintain_order="left")
-    )
+    steps = [
+        _free_throw_columns(),
+        *_event_point_steps(),
+        dict(and_one=_on_rows(is_make, key.filter(is_make).is_in(key.filter(and_one_throw).implode()))),
+    ]
     is_shot = kind.is_in(["missed_shot", "made_shot"]) | ((kind == "free_throw") & ~pl.col("keeps_ball"))
-    events = events.with_columns(period_start=period_start, game_start=game_start, shooter=pl.when(is_shot).then(team)).with_columns(
-        period_run=pl.col("period_start").cum_sum(),
-    )
+    steps += [
+        dict(period_start=period_start, game_start=game_start, shooter=pl.when(is_shot).then(team)),
+        dict(period_run=pl.col("period_start").cum_sum()),
+    ]
     # The team of the latest shot decides whether a rebound is offensive.
-    events = events.with_columns(last_shooter=last_before_in_run(pl.col("shooter"), "period_run"))
+    steps.append(dict(last_shooter=last_before_in_run(pl.col("shooter"), "period_run")))
     last_shooter = pl.col("last_shooter")
-    events = events.with_columns(
+    steps.append(dict(
         offensive_rebound=(kind == "rebound") & (team == last_shooter),
         defensive_rebound=(kind == "rebound") & team.is_not_null() & last_shooter.is_not_null() & (team != last_shooter),
-    )
+    ))
     no_turnover = pl.col("description").fill_null("").str.contains("(?i)no turnover")
     last_free_throw = (kind == "free_throw") & (pl.col("trip_index") == pl.col("trip_size")) & ~pl.col("keeps_ball")
     ends = (
@@ -134,7 +165,7 @@ def _possession_columns(ordered: pl.LazyFrame, sides: pl.LazyFrame) -> pl.LazyFr
         .then(team)
         .when("offensive_rebound").then(team)
     )
-    events = events.with_columns(ends=ends, reveals=reveals).with_columns(
+    steps += [dict(ends=ends, reveals=reveals), dict(
         ending_kind=pl.when("ends").then(
             pl.when("defensive_rebound").then(pl.lit("after_defensive_rebound"))
             .when(kind == "turnover").then(pl.lit("after_turnover"))
@@ -142,58 +173,62 @@ def _possession_columns(ordered: pl.LazyFrame, sides: pl.LazyFrame) -> pl.LazyFr
         ),
         # Pass 1: split after ending events; pass 2: also split where the acting offense changes.
         after_end=pl.col("ends").shift(1).fill_null(False) & ~pl.col("period_start"),
-    )
-    events = events.with_columns(first_pass=(pl.col("period_start") | pl.col("after_end")).cum_sum())
-    events = events.with_columns(earlier_offense=last_before_in_run(pl.col("reveals"), "first_pass"))
-    events = events.with_columns(
-        switched=pl.col("reveals").is_not_null() & pl.col("earlier_offense").is_not_null() & (pl.col("reveals") != pl.col("earlier_offense"))
-    )
+    )]
+    steps += [
+        dict(first_pass=(pl.col("period_start") | pl.col("after_end")).cum_sum()),
+        dict(earlier_offense=last_before_in_run(pl.col("reveals"), "first_pass")),
+        dict(switched=pl.col("reveals").is_not_null() & pl.col("earlier_offense").is_not_null() & (pl.col("reveals") != pl.col("earlier_offense"))),
+    ]
     new_possession = ((pl.col("period") != pl.col("period").shift(1)) | pl.col("after_end") | pl.col("switched")).fill_null(True).cast(pl.Int32)
     in_game = pl.col("new_possession").cum_sum()
-    events = events.with_columns(
+    steps += [dict(
         new_possession=new_possession,
         start_type=pl.when(pl.col("period_start")).then(pl.lit("period_start"))
         .when(pl.col("after_end")).then(pl.col("ending_kind").shift(1))
         .when("switched").then(pl.lit("change_of_offense")),
-    ).with_columns(
+    ), dict(
         possession_number=in_game - pl.when("game_start").then(in_game - pl.col("new_possession")).forward_fill(),
-    )
+    )]
     # Each possession's values sit on its first row and are spread over its rows by index; the
     # rows of a possession, of a merged possession and of a game are consecutive.
     starts = pl.col("game_start") | (pl.col("possession_number") != pl.col("possession_number").shift(1))
-    events = events.with_columns(starts=starts, row=pl.int_range(pl.len())).with_columns(
+    steps += [dict(starts=starts, row=pl.int_range(pl.len())), dict(
         first_row=pl.when("starts").then("row").forward_fill(),
         last_row=pl.when(pl.col("starts").shift(-1, fill_value=True)).then("row").backward_fill(),
         possession_run=pl.col("starts").cum_sum(),
-    )
+    )]
     # The first team that acted in each possession.
     acted = pl.when(pl.col("reveals").is_not_null()).then("possession_run").backward_fill()
     first_acted = pl.when(acted == pl.col("possession_run")).then(pl.col("reveals").backward_fill())
-    events = events.with_columns(acted=first_acted.gather(pl.col("first_row")))
+    steps.append(dict(acted=first_acted.gather(pl.col("first_row"))))
     # A possession where nobody acted (the ball changed hands, then the period ended) belongs to
     # the team that did not have the previous one (or, failing that, the next one).
     previous_last = (pl.col("first_row") - 1).clip(lower_bound=0)
     next_first = (pl.col("last_row") + 1).clip(upper_bound=pl.len() - 1)
     next_in_game = (pl.col("last_row") < pl.len() - 1) & (pl.col("game_id").gather(next_first) == pl.col("game_id"))
-    events = events.with_columns(
+    steps.append(dict(
         previous_acted=pl.when(~pl.col("game_start").gather(pl.col("first_row"))).then(pl.col("acted").gather(previous_last)),
         next_acted=pl.when(next_in_game).then(pl.col("acted").gather(next_first)),
-    )
+    ))
 
     def other_than(team: pl.Expr) -> pl.Expr:
         return pl.when(team == pl.col("home_team_id")).then("away_team_id").when(team == pl.col("away_team_id")).then("home_team_id")
 
-    events = events.with_columns(offense_team_id=pl.coalesce("acted", other_than(pl.col("previous_acted")), other_than(pl.col("next_acted"))))
+    steps.append(dict(offense_team_id=pl.coalesce("acted", other_than(pl.col("previous_acted")), other_than(pl.col("next_acted")))))
     # Two possessions in a row for one team in a period are one: the "end" between them kept the
     # ball with the offense (an away-from-play free throw, a rebound credited to the wrong side).
     # (Read on each possession's first row, where the row before is the previous possession's last.)
     previous_offense = pl.when(~pl.col("period_start")).then(pl.col("offense_team_id").shift(1))
     changed = pl.when("starts").then(pl.col("offense_team_id").ne_missing(previous_offense).cast(pl.Int32)).otherwise(0)
-    events = events.with_columns(changed=changed).with_columns(merged=pl.col("changed").cum_sum())
-    events = events.with_columns(possession_number=pl.col("merged") - pl.when("game_start").then(pl.col("merged") - pl.col("changed")).forward_fill())
+    steps += [
+        dict(changed=changed),
+        dict(merged=pl.col("changed").cum_sum()),
+        dict(possession_number=pl.col("merged") - pl.when("game_start").then(pl.col("merged") - pl.col("changed")).forward_fill()),
+    ]
     merged_start = pl.when(pl.col("game_start") | (pl.col("possession_number") != pl.col("possession_number").shift(1))).then("row").forward_fill()
     # A possession's start type is the one on its first event (the others are null).
-    return events.with_columns(start_type=pl.col("start_type").gather(merged_start)).select(*ordered.collect_schema().names(), *ADDED)
+    steps.append(dict(start_type=pl.col("start_type").gather(merged_start)))
+    return tuple(steps)
 
 
 def build_possessions(pbp: pl.DataFrame, sides: pl.DataFrame) -> pl.DataFrame:
