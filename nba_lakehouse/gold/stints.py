@@ -28,7 +28,12 @@ def stints_from_events(on_court: pl.DataFrame, possession_events: pl.DataFrame) 
 def _stints(on_court: pl.LazyFrame, possession_events: pl.LazyFrame) -> pl.LazyFrame:
     """``stints_from_events`` as one plan: on one game its fixed cost per step and per collect is
     most of the time."""
-    events = on_court.join(
+    # The lineups travel as one hash per event; each stint's two lists are joined back at the end
+    # (sorting and grouping a season's list columns is most of this table's memory).
+    lineup = pl.struct("home_player_ids", "away_player_ids").hash()
+    events = on_court.select(
+        "season", "game_date", "game_id", "event_order", "period", "home_team_id", "away_team_id", lineup=lineup,
+    ).join(
         possession_events.select(
             "game_id", "event_order", "clock_seconds", "home_points", "away_points",
             "possession_number", "offense_team_id",
@@ -38,15 +43,15 @@ def _stints(on_court: pl.LazyFrame, possession_events: pl.LazyFrame) -> pl.LazyF
     # The rows are in game and event order: each is compared with the row before, unless it is
     # its game's first (shifts, not windows per game, which cost several times more).
     game_start = pl.col("game_id").ne_missing(pl.col("game_id").shift(1))
-    lineup = pl.struct("home_player_ids", "away_player_ids").hash()
-    changed = game_start | (pl.col("period") != pl.col("period").shift(1)) | (lineup != lineup.shift(1))
+    lineup_changed = pl.col("lineup") != pl.col("lineup").shift(1)
+    changed = game_start | (pl.col("period") != pl.col("period").shift(1)) | lineup_changed
     starts_possession = game_start | (pl.col("possession_number") != pl.col("possession_number").shift(1))
     in_frame = pl.col("changed").cum_sum()
     events = events.with_columns(
         game_start=game_start, changed=changed.fill_null(True).cast(pl.Int32), starts_possession=starts_possession.fill_null(True),
     ).with_columns(stint_number=in_frame - pl.when("game_start").then(in_frame - pl.col("changed")).forward_fill())
     rows = events.group_by("game_id", "stint_number").agg(
-        pl.col("season", "game_date", "period", "home_team_id", "away_team_id", "home_player_ids", "away_player_ids").first(),
+        pl.col("season", "game_date", "period", "home_team_id", "away_team_id").first(),
         start_event_order=pl.col("event_order").min(),
         end_event_order=pl.col("event_order").max(),
         home_points=pl.col("home_points").sum(),
@@ -56,7 +61,10 @@ def _stints(on_court: pl.LazyFrame, possession_events: pl.LazyFrame) -> pl.LazyF
         # A stint's rows are in event order (and in one period): its last is its last event.
         last_clock=pl.col("clock_seconds").last(),
     ).sort("game_id", "stint_number")
-    return run_spans(rows, "stint_number").select(
+    players = on_court.select("game_id", "home_player_ids", "away_player_ids", start_event_order="event_order")
+    return run_spans(rows, "stint_number").join(
+        players, on=["game_id", "start_event_order"], how="left", maintain_order="left",
+    ).select(
         "season", "game_date", "game_id", "stint_number", "period",
         "home_team_id", "away_team_id", "home_player_ids", "away_player_ids",
         "start_event_order", "end_event_order",
