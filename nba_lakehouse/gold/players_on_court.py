@@ -99,10 +99,17 @@ def _starter_evidence(pbp: pl.DataFrame, subs: pl.DataFrame, teams: pl.DataFrame
     acts = pbp.lazy().filter(
         (pl.col("event_type") != "substitution")
         & ~on_bench.then(pl.col("description").fill_null("").str.contains(BENCH_ACTION)).otherwise(False)
-    ).select(*GAME_KEY, "event_order", *ON_FLOOR_ROLES, actor="player_id")
+    )
     # Every player an event involves, as one row each; substitutions are the rows with `entering`.
+    # (The other roles are empty on most events: only the events with one are unpivoted, which
+    # keeps a season's unpivot to a sixth of its rows.)
+    index = [*GAME_KEY, "event_order"]
+    others = (
+        acts.filter(pl.any_horizontal(pl.col(ON_FLOOR_ROLES).is_not_null())).select(*index, *ON_FLOOR_ROLES)
+        .unpivot(index=index, value_name="player_id").drop("variable")
+    )
     involved = (
-        acts.unpivot(index=[*GAME_KEY, "event_order"], value_name="player_id").drop("variable")
+        pl.concat([acts.select(*index, "player_id"), others])
         .filter(pl.col("player_id").is_not_null())
         .join(teams.lazy(), on=["game_id", "player_id"])
         .select(*GAME_KEY, "team_id", "player_id", "event_order", entering=pl.lit(None, pl.Boolean))
