@@ -81,7 +81,8 @@ def build_event_state(
         current_winning_team=pl.when(pl.col("point_differential") > 0).then(pl.lit(HOME, pl.Int8))
         .when(pl.col("point_differential") < 0).then(pl.lit(AWAY, pl.Int8)),
         final_winning_team=final_winner,
-    ).pipe(_with_possessions, possessions).pipe(_with_starters_on_court, on_court, box_players).sort("game_id", "event_order")
+    # (with_possession leaves the events in game and event order; the starter counts keep it.)
+    ).pipe(_with_possessions, possessions).pipe(_with_starters_on_court, on_court, box_players)
 
 
 def _with_possessions(state: pl.DataFrame, possessions: pl.DataFrame) -> pl.DataFrame:
@@ -112,4 +113,4 @@ def _with_starters_on_court(state: pl.DataFrame, on_court: pl.DataFrame | None, 
             for side in ("home", "away")
         },
     ).collect(engine="in-memory")
-    return state.join(counts, on=["game_id", "event_order"], how="left")
+    return state.join(counts, on=["game_id", "event_order"], how="left", maintain_order="left")
