@@ -39,6 +39,7 @@ and 0 otherwise (a MISS against the targets, or a skipped pbpstats comparison, i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import json
@@ -538,6 +539,26 @@ def ours_on_one_game(game_id: str, game_date: dt.date, replay_dir: Path, repeats
     }
 
 
+@contextmanager
+def every_thread_on_one_cpu():
+    """Every thread of the process (polars' pool included) on the first CPU it may use, then back.
+
+    On one game polars runs hundreds of small steps, each handed to its thread pool; on a virtual
+    machine whose other CPU is idle (halted), waking a thread there costs far more than the step.
+    On one CPU the hand-offs are plain context switches. Diagnostic only: targets use the free run.
+    """
+    cpus = os.sched_getaffinity(0)
+    threads = [int(t) for t in os.listdir("/proc/self/task")]
+    for thread in threads:
+        os.sched_setaffinity(thread, {min(cpus)})
+    try:
+        yield
+    finally:
+        for thread in threads:
+            with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+                os.sched_setaffinity(thread, cpus)
+
+
 def us(seconds: float) -> str:
     return f"{seconds * 1e6:,.1f} µs"
 
@@ -698,6 +719,12 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:
             compare["skipped"] = f"pbpstats failed on {COMPARE_GAME}: {exc!r}"
         compare["ours"] = ours_on_one_game(COMPARE_GAME, COMPARE_GAME_DATE, REPLAY_DIR, COMPARE_REPEATS)
+        if "pbpstats" in compare:
+            with every_thread_on_one_cpu():
+                compare["pinned"] = (
+                    pbpstats_game(COMPARE_GAME, REPLAY_DIR, repeats=COMPARE_REPEATS)["seconds"],
+                    ours_on_one_game(COMPARE_GAME, COMPARE_GAME_DATE, REPLAY_DIR, COMPARE_REPEATS)["seconds"],
+                )
 
     process_peak = meter.process_peak_mb()
     events = counts["pbp"]
@@ -840,6 +867,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    one game {one_game_ratio:.2f}x (target >= {ONE_GAME_TARGET:.0f}x): {'PASS' if one_game_ratio >= ONE_GAME_TARGET else 'MISS'}")
         print(f"    season per event {season_ratio:.2f}x (target >= {SEASON_PER_EVENT_TARGET:.0f}x): "
               f"{'PASS' if season_ratio >= SEASON_PER_EVENT_TARGET else 'MISS'}")
+        pinned_ps, pinned_ours = compare["pinned"]
+        print(f"    diagnostic, one game with every thread on one CPU (no wake-ups of an idle CPU): pbpstats "
+              f"{pinned_ps * 1000:.1f} ms, ours {pinned_ours * 1000:.1f} ms -> {pinned_ps / pinned_ours:.2f}x (not a target)")
 
     checks = {
         f"actions read == {EXPECTED_ACTIONS:,}": actions_read == EXPECTED_ACTIONS,
