@@ -47,13 +47,14 @@ def build_event_state(
         .when(pl.col("winner_team_id") == pl.col("home_team_id")).then(pl.lit(HOME, pl.Int8))
         .when(pl.col("winner_team_id") == pl.col("away_team_id")).then(pl.lit(AWAY, pl.Int8))
     )
-    # Only the columns read here: a full-width copy of the season's play-by-play is its largest allocation.
-    joined = pbp.select(
+    # One lazy plan over only the columns read here, so a season's intermediate frames are dropped
+    # as it goes (a full-width copy of the play-by-play was its largest allocation).
+    joined = pbp.lazy().select(
         "season", "game_date", "game_id", "event_order", "period", "event_type", "team_id", "source", "clock_seconds",
         "possession_team_id", "home_score", "away_score",
     ).join(
-        games.select("game_id", "home_team_id", "away_team_id", "status", "winner_team_id"),
-        on="game_id", how="left",
+        games.lazy().select("game_id", "home_team_id", "away_team_id", "status", "winner_team_id"),
+        on="game_id", how="left", maintain_order="left",
     )
     state = joined.with_columns(home_score=running_score("home_score"), away_score=running_score("away_score")).with_columns(
         point_differential=pl.col("home_score") - pl.col("away_score"),
@@ -82,10 +83,10 @@ def build_event_state(
         .when(pl.col("point_differential") < 0).then(pl.lit(AWAY, pl.Int8)),
         final_winning_team=final_winner,
     # (with_possession leaves the events in game and event order; the starter counts keep it.)
-    ).pipe(_with_possessions, possessions).pipe(_with_starters_on_court, on_court, box_players)
+    ).pipe(_with_possessions, possessions.lazy()).pipe(_with_starters_on_court, on_court, box_players).collect(engine="in-memory")
 
 
-def _with_possessions(state: pl.DataFrame, possessions: pl.DataFrame) -> pl.DataFrame:
+def _with_possessions(state: pl.LazyFrame, possessions: pl.LazyFrame) -> pl.LazyFrame:
     sides = possessions.with_columns(
         offense_side=pl.col("offense_side").replace_strict({"home": HOME, "away": AWAY}, default=None, return_dtype=pl.Int8)
     )
@@ -100,11 +101,10 @@ def _with_possessions(state: pl.DataFrame, possessions: pl.DataFrame) -> pl.Data
     ).drop("start_seconds", "feed_possession_side", "team_side", "source")
 
 
-def _with_starters_on_court(state: pl.DataFrame, on_court: pl.DataFrame | None, box_players: pl.DataFrame | None) -> pl.DataFrame:
+def _with_starters_on_court(state: pl.LazyFrame, on_court: pl.DataFrame | None, box_players: pl.DataFrame | None) -> pl.LazyFrame:
     if on_court is None or box_players is None:
         return state.with_columns(home_starters_on_court=pl.lit(None, pl.Int8), away_starters_on_court=pl.lit(None, pl.Int8))
     starters = box_players.filter("starter").group_by("game_id").agg(starter_ids=pl.col("player_id"))
-    # Lazy, so the lineups are not copied by the join before the counts replace them.
     counts = on_court.lazy().join(starters.lazy(), on="game_id", how="left").select(
         "game_id", "event_order",
         **{
@@ -112,5 +112,5 @@ def _with_starters_on_court(state: pl.DataFrame, on_court: pl.DataFrame | None, 
             .list.len().cast(pl.Int8)
             for side in ("home", "away")
         },
-    ).collect(engine="in-memory")
+    )
     return state.join(counts, on=["game_id", "event_order"], how="left", maintain_order="left")
