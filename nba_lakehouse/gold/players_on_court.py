@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from nba_lakehouse.frames import Frame
 from nba_lakehouse.game_clock import period_length, spans
 from nba_lakehouse.silver.names import BENCH_ACTION, PLAYERS_PER_SIDE
 from nba_lakehouse.silver.play_by_play import SECONDARY_COLUMNS
 
 GAME_KEY = ["game_id", "period"]
+AnyFrame = pl.DataFrame | pl.LazyFrame
 # Secondary players of an event who are on the floor while it happens: all but the substitutes.
 ON_FLOOR_ROLES = tuple(c for c in SECONDARY_COLUMNS if c not in ("sub_in_player_id", "sub_out_player_id"))
 # The play-by-play columns build_players_on_court reads.
@@ -30,7 +32,7 @@ READS = ("season", "game_date", "game_id", "event_order", "period", "clock_secon
 
 
 # ----------------------------------------------------------------------------- rosters
-def player_teams(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
+def player_teams(pbp: Frame, box_players: Frame) -> Frame:
     """(game_id, player_id, team_id): the box score's, else the team the player acted for."""
     from_pbp = (
         pbp.select("game_id", "player_id", "team_id").filter(pl.col("player_id").is_not_null() & pl.col("team_id").is_not_null())
@@ -40,7 +42,7 @@ def player_teams(pbp: pl.DataFrame, box_players: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([from_box, from_pbp.join(from_box, on=["game_id", "player_id"], how="anti")])
 
 
-def substitutions(pbp: pl.DataFrame) -> pl.DataFrame:
+def substitutions(pbp: Frame) -> Frame:
     """One row per player entering or leaving: (game_id, period, event_order, team_id, player_id, entering).
 
     From silver's ``sub_in_player_id`` / ``sub_out_player_id`` (V2 and V3 rows carry both, CDN
@@ -91,7 +93,7 @@ def _segments_of(ordered: pl.DataFrame) -> pl.DataFrame:
 
 
 # ----------------------------------------------------------------------------- starters
-def _starter_evidence(pbp: pl.DataFrame, subs: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
+def _starter_evidence(pbp: pl.DataFrame, subs: AnyFrame, teams: AnyFrame) -> pl.DataFrame:
     """Per game, period, team and player: whether he certainly started the period (acted or left
     before entering) or certainly did not (entered before doing anything)."""
     # (The description is only searched on the rows of those four types.)
@@ -128,7 +130,7 @@ def _starter_evidence(pbp: pl.DataFrame, subs: pl.DataFrame, teams: pl.DataFrame
     ).collect(engine="in-memory")
 
 
-def _intervals(starters: pl.DataFrame, subs: pl.DataFrame, segments: pl.DataFrame) -> pl.LazyFrame:
+def _intervals(starters: pl.DataFrame, subs: AnyFrame, segments: pl.DataFrame) -> pl.LazyFrame:
     """(game_id, period, team_id, player_id, segment) for every segment a player is on the floor."""
     seg_of_event = segments.lazy().select("game_id", "event_order", "segment")
     # A substitution takes effect in the segment after its batch.
@@ -157,7 +159,7 @@ def _intervals(starters: pl.DataFrame, subs: pl.DataFrame, segments: pl.DataFram
 
 
 def period_starters(
-    pbp: pl.DataFrame, box_players: pl.DataFrame, subs: pl.DataFrame, segments: pl.DataFrame, sides: pl.DataFrame
+    pbp: pl.DataFrame, box_players: pl.DataFrame, subs: AnyFrame, segments: pl.DataFrame, sides: pl.DataFrame
 ) -> pl.DataFrame:
     """(game_id, period, team_id, player_id, how): the five each team started each period with.
 
@@ -165,7 +167,8 @@ def period_starters(
     entering), box_minutes (silent all period, found from minutes nobody else explains) or
     previous_period (silent, on the floor when the previous period ended).
     """
-    teams = player_teams(pbp, box_players)
+    # Rosters stay a plan: on one game each eager step costs more than the rows it handles.
+    teams = player_teams(pbp.lazy(), box_players.lazy())
     evidence = _starter_evidence(pbp, subs, teams)
     periods = segments.lazy().select(*GAME_KEY).unique().join(sides.lazy(), on="game_id")
     team_periods = pl.concat([
@@ -195,7 +198,7 @@ def period_starters(
         return known
 
     # Candidates: players of the team who neither started nor entered the period by the evidence.
-    roster = teams.join(missing, on=["game_id", "team_id"])
+    roster = teams.join(missing.lazy(), on=["game_id", "team_id"]).collect(engine="in-memory")
     not_candidates = pl.concat([
         known.select(*GAME_KEY, "team_id", "player_id"),
         evidence.filter("entered").select(*GAME_KEY, "team_id", "player_id"),
@@ -253,7 +256,8 @@ def build_players_on_court(pbp: pl.DataFrame, box_players: pl.DataFrame, sides: 
     # Only the columns read here, sorted once.
     ordered = pbp.select(READS).sort("game_id", "event_order")
     segments = _segments_of(ordered.select("game_id", "event_order", "period", "event_type"))
-    subs = substitutions(ordered)
+    # A plan, run inside the queries that read it (it is a filter of a few hundred rows a game).
+    subs = substitutions(ordered.lazy())
     on_floor = _intervals(period_starters(ordered, box_players, subs, segments, sides), subs, segments)
     lineups = on_floor.group_by(*GAME_KEY, "segment", "team_id").agg(player_ids=pl.col("player_id").sort())
     # Both lineups of each segment, then one join of the events to them.
