@@ -1,10 +1,8 @@
 """NBA game-clock rules shared by the silver audit and the gold game state."""
 
-from typing import TypeVar
-
 import polars as pl
 
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+from nba_lakehouse.frames import Frame
 
 REGULATION_PERIODS = 4
 REGULATION_PERIOD_SECONDS = 720.0  # 12 minutes

@@ -12,16 +12,14 @@ over events.
 from __future__ import annotations
 
 import functools
-from typing import TypeVar
 
 import polars as pl
 
-from nba_lakehouse.frames import last_before_in_run
+from nba_lakehouse.frames import Frame, last_before_in_run
 from nba_lakehouse.game_clock import run_spans
 from nba_lakehouse.silver.play_by_play import ONE_SHOT_FREE_THROW
 
 GAME_KEY = ["game_id", "period"]
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 FREE_THROW_TRIP = r"(\d) of (\d)"
 # Free throws that leave possession where it was: technicals, and flagrant or clear-path trips
 # (the fouled team keeps the ball afterwards).
