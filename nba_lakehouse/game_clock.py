@@ -49,6 +49,9 @@ def run_spans(runs: Frame, key: str) -> Frame:
     def same_period(offset: int) -> pl.Expr:
         return pl.col("game_id").eq_missing(pl.col("game_id").shift(offset)) & period.eq_missing(period.shift(offset))
 
-    return runs.with_columns(
-        end=pl.when(same_period(-1)).then(seconds_elapsed(period, pl.col("last_clock"))).otherwise(seconds_elapsed(period, pl.lit(0.0)))
-    ).with_columns(start=pl.when(same_period(1)).then(pl.col("end").shift(1)).fill_null(period_start_elapsed(period)))
+    # seconds_elapsed at the run's last clock, or at 0:00 for the period's last run, with the
+    # period's part computed once (on a game's few hundred runs each expression node counts).
+    clock_at_end = pl.when(same_period(-1)).then(pl.col("last_clock")).otherwise(pl.lit(0.0))
+    return runs.with_columns(end=period_start_elapsed(period) + period_length(period) - clock_at_end).with_columns(
+        start=pl.when(same_period(1)).then(pl.col("end").shift(1)).fill_null(period_start_elapsed(period))
+    )
