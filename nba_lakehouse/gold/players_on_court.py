@@ -259,20 +259,16 @@ def build_players_on_court(pbp: pl.DataFrame, box_players: pl.DataFrame, sides: 
     # A plan, run inside the queries that read it (it is a filter of a few hundred rows a game).
     subs = substitutions(ordered.lazy())
     on_floor = _intervals(period_starters(ordered, box_players, subs, segments, sides), subs, segments)
-    lineups = on_floor.group_by(*GAME_KEY, "segment", "team_id").agg(player_ids=pl.col("player_id").sort())
-    # Both lineups of each segment, then one join of the events to them.
-    by_segment = (
-        segments.lazy().select(*GAME_KEY, "segment").unique()
-        .join(sides.lazy().select("game_id", "home_team_id", "away_team_id"), on="game_id", how="left")
+    # Both lineups of each segment in one grouping of who is on the floor, then one join of the events to them.
+    teams = sides.lazy().select("game_id", "home_team_id", "away_team_id")
+    lineups = on_floor.join(teams, on="game_id").group_by(*GAME_KEY, "segment").agg(
+        home_player_ids=pl.col("player_id").filter(pl.col("team_id") == pl.col("home_team_id")).sort(),
+        away_player_ids=pl.col("player_id").filter(pl.col("team_id") == pl.col("away_team_id")).sort(),
     )
-    for side in ("home", "away"):
-        by_segment = by_segment.join(
-            lineups.rename({"team_id": f"{side}_team_id", "player_ids": f"{side}_player_ids"}),
-            on=[*GAME_KEY, "segment", f"{side}_team_id"], how="left",
-        )
     events = (
         ordered.lazy().select("season", "game_date", "game_id", "event_order", "period", segment=pl.lit(segments["segment"]))
-        .join(by_segment, on=[*GAME_KEY, "segment"], how="left", maintain_order="left")
+        .join(teams, on="game_id", how="left", maintain_order="left")
+        .join(lineups, on=[*GAME_KEY, "segment"], how="left", maintain_order="left")
     )
     return events.with_columns(
         pl.col("home_player_ids", "away_player_ids").fill_null(pl.lit([], pl.List(pl.Int64))),
