@@ -187,13 +187,14 @@ def period_starters(
         .join(first_period, on=[*GAME_KEY, "team_id"], how="anti")
         .select(*GAME_KEY, "team_id", "player_id", how=pl.lit("inferred"))
     )
-    known = pl.concat([first_period, inferred]).collect(engine="in-memory")
-    missing = (
-        team_periods.join(known.lazy().group_by(*GAME_KEY, "team_id").agg(n=pl.len()), on=[*GAME_KEY, "team_id"], how="left")
+    known_plan = pl.concat([first_period, inferred])
+    missing_plan = (
+        team_periods.join(known_plan.group_by(*GAME_KEY, "team_id").agg(n=pl.len()), on=[*GAME_KEY, "team_id"], how="left")
         .with_columns(missing=PLAYERS_PER_SIDE - pl.col("n").fill_null(0))
         .filter(pl.col("missing") > 0).drop("n")
-        .collect(engine="in-memory")
     )
+    # One query for both, so the known starters are found once.
+    known, missing = pl.collect_all([known_plan, missing_plan], engine="in-memory")
     if missing.is_empty():
         return known
 
