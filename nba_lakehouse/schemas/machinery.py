@@ -84,13 +84,18 @@ class Table:
             raise SchemaError(
                 f"table {self.layer}.{self.name}: missing columns {missing}, undeclared columns {extra}"
             )
-        try:
-            out = df.select(pl.col(c.name).cast(c.dtype, strict=True) for c in self.columns)
-        except pl.exceptions.PolarsError as exc:
-            raise SchemaError(f"table {self.layer}.{self.name}: cannot cast to declared types: {exc}") from exc
+        schema = df.schema
+        if df.columns == self.column_names and all(schema[c.name].is_(c.dtype) for c in self.columns):
+            out = df  # already the declared columns, order and exact types: no query to run
+        else:
+            try:
+                out = df.select(pl.col(c.name).cast(c.dtype, strict=True) for c in self.columns)
+            except pl.exceptions.PolarsError as exc:
+                raise SchemaError(f"table {self.layer}.{self.name}: cannot cast to declared types: {exc}") from exc
         required = [c.name for c in self.columns if not c.nullable]
         if required and out.height:
-            nulls = out.select(pl.col(required).null_count()).row(0, named=True)
+            # (A column's null count is kept with it: reading it runs no query.)
+            nulls = {c: out.get_column(c).null_count() for c in required}
             bad = {k: v for k, v in nulls.items() if v}
             if bad:
                 raise SchemaError(f"table {self.layer}.{self.name}: nulls in non-nullable columns {bad}")
