@@ -18,6 +18,20 @@ def with_values_per_distinct(frame: Frame, column: str, values: dict[str, pl.Exp
     return frame.join(table, on=column, how="left", nulls_equal=True, maintain_order="left")
 
 
+def starts_run(*columns: str) -> pl.Expr:
+    """True on the first row of each run of equal ``columns`` (a game, a period), for a frame
+    whose runs are consecutive rows: the row differs from the one before, or has none. Read from
+    the neighbouring row, not from a window per group, which costs more than the rest on one game."""
+    return pl.any_horizontal(pl.col(c).ne_missing(pl.col(c).shift(1)) for c in columns)
+
+
+def cum_sum_in_run(value: pl.Expr, starts: pl.Expr) -> pl.Expr:
+    """``value.cum_sum().over(run)`` for consecutive runs whose first rows ``starts`` marks: the
+    running sum over the frame less what it had reached before the run began."""
+    total = value.cum_sum()
+    return total - pl.when(starts).then(total - value).forward_fill()
+
+
 def last_before_in_run(value: pl.Expr, run: str) -> pl.Expr:
     """``value.forward_fill().shift(1).over(run)`` for a frame whose rows of each ``run`` are
     consecutive: the latest non-null ``value`` on an earlier row of the same run, null when there

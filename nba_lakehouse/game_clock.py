@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from nba_lakehouse.frames import Frame
+from nba_lakehouse.frames import Frame, starts_run
 
 REGULATION_PERIODS = 4
 REGULATION_PERIOD_SECONDS = 720.0  # 12 minutes
@@ -45,13 +45,10 @@ def run_spans(runs: Frame, key: str) -> Frame:
     end of each, as in ``spans``. Read from the neighbouring rows of the same period, not from
     windows over periods, which cost more than the rest on one game."""
     period = pl.col("period")
-
-    def same_period(offset: int) -> pl.Expr:
-        return pl.col("game_id").eq_missing(pl.col("game_id").shift(offset)) & period.eq_missing(period.shift(offset))
-
+    first_in_period = starts_run("game_id", "period")
     # seconds_elapsed at the run's last clock, or at 0:00 for the period's last run, with the
     # period's part computed once (on a game's few hundred runs each expression node counts).
-    clock_at_end = pl.when(same_period(-1)).then(pl.col("last_clock")).otherwise(pl.lit(0.0))
+    clock_at_end = pl.when(first_in_period.shift(-1, fill_value=True)).then(pl.lit(0.0)).otherwise(pl.col("last_clock"))
     return runs.with_columns(end=period_start_elapsed(period) + period_length(period) - clock_at_end).with_columns(
-        start=pl.when(same_period(1)).then(pl.col("end").shift(1)).fill_null(period_start_elapsed(period))
+        start=pl.when(~first_in_period).then(pl.col("end").shift(1)).fill_null(period_start_elapsed(period))
     )

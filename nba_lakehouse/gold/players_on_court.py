@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from nba_lakehouse.frames import Frame
+from nba_lakehouse.frames import Frame, cum_sum_in_run, starts_run
 from nba_lakehouse.game_clock import period_length, spans
 from nba_lakehouse.silver.names import BENCH_ACTION, PLAYERS_PER_SIDE
 from nba_lakehouse.silver.play_by_play import SECONDARY_COLUMNS
@@ -83,12 +83,11 @@ def _segments_of(ordered: pl.DataFrame) -> pl.DataFrame:
     # Shifts over the sorted rows with a mask at each period's first row, not windows per period:
     # the same result without grouping (event_type is never null in silver).
     is_sub = pl.col("event_type") == "substitution"
-    period_start = pl.col("game_id").ne_missing(pl.col("game_id").shift(1)) | pl.col("period").ne_missing(pl.col("period").shift(1))
-    closes_batch = is_sub & (period_start.shift(-1, fill_value=True) | ~is_sub.shift(-1, fill_value=False))
-    closed_before = closes_batch.cast(pl.Int32).cum_sum().shift(1, fill_value=0)
+    period_start = starts_run("game_id", "period")
+    closes_batch = (is_sub & (period_start.shift(-1, fill_value=True) | ~is_sub.shift(-1, fill_value=False))).cast(pl.Int32)
+    # The batches closed on earlier rows of the period.
     return ordered.select(
-        "game_id", "event_order", "period",
-        segment=closed_before - pl.when(period_start).then(closed_before).forward_fill(),
+        "game_id", "event_order", "period", segment=cum_sum_in_run(closes_batch, period_start) - closes_batch,
     )
 
 
@@ -146,7 +145,7 @@ def _intervals(starters: pl.DataFrame, subs: AnyFrame, segments: pl.DataFrame) -
     # Each marker holds from its segment until the player's next marker (or the period's end):
     # the on ones give his stretches on the floor, segment by segment.
     player = [*GAME_KEY, "team_id", "player_id"]
-    same_player = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(-1)) for c in player)
+    same_player = ~starts_run(*player).shift(-1, fill_value=True)
     end = pl.col("last") + 1
     until = pl.when(same_player).then(pl.min_horizontal(pl.col("segment").shift(-1), end)).otherwise(end)
     return (

@@ -15,7 +15,7 @@ import functools
 
 import polars as pl
 
-from nba_lakehouse.frames import Frame, last_before_in_run
+from nba_lakehouse.frames import Frame, cum_sum_in_run, last_before_in_run, starts_run
 from nba_lakehouse.game_clock import run_spans
 from nba_lakehouse.silver.play_by_play import ONE_SHOT_FREE_THROW
 
@@ -54,7 +54,7 @@ def _event_point_steps() -> Steps:
     """``running_score`` as fills and shifts that stop at the game's first row, not as windows
     over games (on one game a window costs several times a shift), and its change on each row."""
     game = pl.col("game_id").rle_id()
-    game_start = game.ne_missing(game.shift(1))
+    game_start = starts_run("game_id")
 
     def running(column: str) -> pl.Expr:
         score = pl.col(column)
@@ -125,8 +125,8 @@ def _possession_steps() -> Steps:
     their game's home_team_id and away_team_id."""
     kind = pl.col("event_type")
     team = pl.col("team_id")
-    game_start = pl.col("game_id").ne_missing(pl.col("game_id").shift(1))
-    period_start = game_start | pl.col("period").ne_missing(pl.col("period").shift(1))
+    game_start = starts_run("game_id")
+    period_start = starts_run("game_id", "period")
     # An and-one: a made basket followed by a single free throw for the same team on the same clock
     # (a throw with a null key matches no basket, as in a join).
     and_one_keys = [*GAME_KEY, "clock_seconds", "team_id"]
@@ -178,14 +178,13 @@ def _possession_steps() -> Steps:
         dict(switched=pl.col("reveals").is_not_null() & pl.col("earlier_offense").is_not_null() & (pl.col("reveals") != pl.col("earlier_offense"))),
     ]
     new_possession = ((pl.col("period") != pl.col("period").shift(1)) | pl.col("after_end") | pl.col("switched")).fill_null(True).cast(pl.Int32)
-    in_game = pl.col("new_possession").cum_sum()
     steps += [dict(
         new_possession=new_possession,
         start_type=pl.when(pl.col("period_start")).then(pl.lit("period_start"))
         .when(pl.col("after_end")).then(pl.col("ending_kind").shift(1))
         .when("switched").then(pl.lit("change_of_offense")),
     ), dict(
-        possession_number=in_game - pl.when("game_start").then(in_game - pl.col("new_possession")).forward_fill(),
+        possession_number=cum_sum_in_run(pl.col("new_possession"), pl.col("game_start")),
     )]
     # Each possession's values sit on its first row and are spread over its rows by index; the
     # rows of a possession, of a merged possession and of a game are consecutive.
@@ -220,8 +219,7 @@ def _possession_steps() -> Steps:
     changed = pl.when("starts").then(pl.col("offense_team_id").ne_missing(previous_offense).cast(pl.Int32)).otherwise(0)
     steps += [
         dict(changed=changed),
-        dict(merged=pl.col("changed").cum_sum()),
-        dict(possession_number=pl.col("merged") - pl.when("game_start").then(pl.col("merged") - pl.col("changed")).forward_fill()),
+        dict(possession_number=cum_sum_in_run(pl.col("changed"), pl.col("game_start"))),
     ]
     merged_start = pl.when(pl.col("game_start") | (pl.col("possession_number") != pl.col("possession_number").shift(1))).then("row").forward_fill()
     # A possession's start type is the one on its first event (the others are null).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from nba_lakehouse.frames import cum_sum_in_run, starts_run
 from nba_lakehouse.game_clock import run_spans
 from nba_lakehouse.gold.possessions import events_in_possessions
 
@@ -42,14 +43,13 @@ def _stints(on_court: pl.LazyFrame, possession_events: pl.LazyFrame) -> pl.LazyF
     ).sort("game_id", "event_order")
     # The rows are in game and event order: each is compared with the row before, unless it is
     # its game's first (shifts, not windows per game, which cost several times more).
-    game_start = pl.col("game_id").ne_missing(pl.col("game_id").shift(1))
+    game_start = starts_run("game_id")
     lineup_changed = pl.col("lineup") != pl.col("lineup").shift(1)
     changed = game_start | (pl.col("period") != pl.col("period").shift(1)) | lineup_changed
     starts_possession = game_start | (pl.col("possession_number") != pl.col("possession_number").shift(1))
-    in_frame = pl.col("changed").cum_sum()
     events = events.with_columns(
         game_start=game_start, changed=changed.fill_null(True).cast(pl.Int32), starts_possession=starts_possession.fill_null(True),
-    ).with_columns(stint_number=in_frame - pl.when("game_start").then(in_frame - pl.col("changed")).forward_fill())
+    ).with_columns(stint_number=cum_sum_in_run(pl.col("changed"), pl.col("game_start")))
     rows = events.group_by("game_id", "stint_number").agg(
         pl.col("season", "game_date", "period", "home_team_id", "away_team_id").first(),
         start_event_order=pl.col("event_order").min(),
