@@ -52,7 +52,7 @@ def build_event_state(
     joined = pbp.lazy().select(
         "season", "game_date", "game_id", "event_order", "period", "event_type", "team_id", "source", "clock_seconds",
         "possession_team_id", "home_score", "away_score",
-    ).join(
+    ).sort("game_id", "event_order").join(
         games.lazy().select("game_id", "home_team_id", "away_team_id", "status", "winner_team_id"),
         on="game_id", how="left", maintain_order="left",
     )

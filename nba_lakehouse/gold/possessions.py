@@ -27,8 +27,14 @@ KEEPS_BALL = r"(?i)technical|flagrant|clear path"
 
 
 def running_score(column: str) -> pl.Expr:
-    """A side's score after every event: the feeds give it on scoring rows only."""
-    return pl.col(column).forward_fill().over("game_id", order_by="event_order").fill_null(0)
+    """A side's score after every event (the feeds give it on scoring rows only), for rows sorted
+    by game and event order: the latest score given earlier in the same game, else 0. Fills that
+    stop at the game's first row, not a window per game (on one game a window costs several
+    times a fill)."""
+    game = pl.col("game_id").rle_id()
+    score = pl.col(column)
+    scored_in_game = pl.when(score.is_not_null()).then(game).forward_fill() == game
+    return pl.when(scored_in_game).then(score.forward_fill()).otherwise(0)
 
 
 # Steps of named expressions, added in turn (each reads the columns of the steps before). The
@@ -51,18 +57,10 @@ def _event_points(ordered: Frame) -> Frame:
 
 @functools.cache
 def _event_point_steps() -> Steps:
-    """``running_score`` as fills and shifts that stop at the game's first row, not as windows
-    over games (on one game a window costs several times a shift), and its change on each row."""
-    game = pl.col("game_id").rle_id()
+    """Each side's ``running_score`` and its change on each row (rows sorted by game and event order)."""
     game_start = starts_run("game_id")
-
-    def running(column: str) -> pl.Expr:
-        score = pl.col(column)
-        scored_in_game = pl.when(score.is_not_null()).then(game).forward_fill() == game
-        return pl.when(scored_in_game).then(score.forward_fill()).otherwise(0)
-
     return (
-        {"home_running": running("home_score"), "away_running": running("away_score")},
+        {"home_running": running_score("home_score"), "away_running": running_score("away_score")},
         {
             "home_points": pl.when(game_start).then("home_running").otherwise(pl.col("home_running") - pl.col("home_running").shift(1)),
             "away_points": pl.when(game_start).then("away_running").otherwise(pl.col("away_running") - pl.col("away_running").shift(1)),
