@@ -68,14 +68,13 @@ def granted_turns(url: str) -> Iterator[dict[str, list[int]]]:
     failures: list[BaseException] = []
 
     def record() -> None:
+        # No socket timeout: redis-py closes a connection whose read timed out, so a quiet second
+        # on a busy machine would end MONITOR. The block's end wakes the read with a PING instead.
         try:
-            with redis.Redis.from_url(url, socket_timeout=1).monitor() as monitor:
+            with redis.Redis.from_url(url).monitor() as monitor:
                 listening.set()
                 while not done.is_set():
-                    try:
-                        command = monitor.next_command()["command"]
-                    except redis.TimeoutError:
-                        continue
+                    command = monitor.next_command()["command"]
                     if command.startswith(prefix):
                         host, _, next_start = command[len(prefix):].split()
                         turns.setdefault(host, []).append(int(next_start))
@@ -90,7 +89,10 @@ def granted_turns(url: str) -> Iterator[dict[str, list[int]]]:
         yield turns
     finally:
         done.set()
+        with redis.Redis.from_url(url) as waker:
+            waker.ping()
         recorder.join(timeout=30)
+    assert not recorder.is_alive(), f"redis MONITOR on {url} did not stop within 30s of a PING"
     assert not failures, f"recording the limiter's turns failed: {failures[0]!r}"
 
 
