@@ -6,12 +6,16 @@ The images, the compose file and Kubernetes are not run here (deploy/README.md, 
 
 from __future__ import annotations
 
+import importlib
 import re
 import shlex
 from pathlib import Path
 
 import dagster as dg
 import yaml
+
+from nba_lakehouse import instance_storage
+from nba_lakehouse.instance_storage import PoolSafePostgresEventLogStorage
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEPLOY = PROJECT / "deploy"
@@ -88,8 +92,10 @@ def test_instance_and_worker_settings_load_in_dagsters_parsers(tmp_path, monkeyp
     from dagster_celery.cli import get_validated_config
 
     settings = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())
-    storage = settings.pop("storage")
-    assert storage["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
+    storages = {name: settings.pop(name) for name in ("run_storage", "event_log_storage", "schedule_storage")}
+    assert {s["config"]["postgres_db"]["scheme"] for s in storages.values()} == {"postgresql+psycopg2"}
+    assert storages["event_log_storage"]["class"] == PoolSafePostgresEventLogStorage.__name__
+    assert importlib.import_module(storages["event_log_storage"]["module"]) is instance_storage
     # Everything but the Postgres storage (no server here) through Dagster's instance loader.
     (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(settings))
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:

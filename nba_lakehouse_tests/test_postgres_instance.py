@@ -7,7 +7,8 @@
   MONITORING daemon is required, its settings are the files', and resuming stays off since the
   default run launcher cannot check or resume a worker.
 * Pools hold across processes on Postgres: two runs in two processes, one step each in the
-  ``nba_api`` pool, never inside their steps at the same time.
+  ``nba_api`` pool, never inside their steps at the same time; eight claims made at the same moment
+  on a pool of one give it to one of them (``instance_storage``'s lock; without it, several).
 * A daemon-launched run worker killed with SIGKILL is marked failed and its pool slot freed by
   Dagster alone: a real ``dagster-daemon`` (its queue launches the run in its code server, its
   monitoring frees the slot) on the Postgres instance, with the file's monitoring timings shortened.
@@ -21,13 +22,16 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
 import pytest
 import yaml
 
+from nba_lakehouse.instance_storage import PoolSafePostgresEventLogStorage
 from nba_lakehouse.lake import PROJECT_ROOT
 from nba_lakehouse_tests.service_postgres import postgres_home, postgres_server  # noqa: F401
 
@@ -43,7 +47,8 @@ def test_dagster_postgres_yaml_loads_on_postgres(postgres_home):
     with dg.DagsterInstance.from_config(str(postgres_home)) as instance:
         storages = {type(s).__module__.split(".")[0] for s in
                     (instance.run_storage, instance.event_log_storage, instance.schedule_storage)}
-        assert storages == {"dagster_postgres"}, storages
+        assert storages == {"dagster_postgres", "nba_lakehouse"}, storages
+        assert isinstance(instance.event_log_storage, PoolSafePostgresEventLogStorage)
         run = instance.add_run(dg.DagsterRun(job_name="game_date_job", run_id="a" * 32, tags={"k": "v"}))
         assert instance.event_log_storage.supports_global_concurrency_limits
         assert instance.global_op_concurrency_default_limit == _file_config("dagster.postgres.yaml")["concurrency"]["pools"]["default_limit"]
@@ -51,7 +56,8 @@ def test_dagster_postgres_yaml_loads_on_postgres(postgres_home):
         assert instance.get_run_by_id(run.run_id).tags == {"k": "v"}
 
     config = _file_config("dagster.postgres.yaml")
-    del config["storage"]["postgres"]["postgres_db"]["scheme"]
+    for storage in ("run_storage", "event_log_storage", "schedule_storage"):  # one block behind an anchor
+        config[storage]["config"]["postgres_db"].pop("scheme", None)
     (postgres_home / "dagster.yaml").write_text(yaml.safe_dump(config))
     with pytest.raises(ModuleNotFoundError, match="psycopg"):
         with dg.DagsterInstance.from_config(str(postgres_home)) as instance:
@@ -122,6 +128,31 @@ def test_the_nba_api_pool_holds_across_processes_on_postgres(postgres_home, tmp_
     assert b_start >= a_end, f"two nba_api steps ran at once: {windows}"
 
 
+def test_simultaneous_claims_on_a_pool_of_one_give_it_to_one_step(postgres_home):
+    """Rounds of eight claims released at once by a barrier, each on its own connection as separate
+    processes' would be; dagster-postgres' autocommit claim hands the one slot to several of them
+    in most rounds. After each round every claimer's run frees what it holds."""
+    claimers, rounds = 8, 10
+    with dg.DagsterInstance.from_config(str(postgres_home)) as instance:
+        storage = instance.event_log_storage
+        storage.initialize_concurrency_limit_to_default("nba_api")
+        assert storage.get_concurrency_info("nba_api").slot_count == 1
+        start = threading.Barrier(claimers)
+
+        def claim(run_id: str) -> bool:
+            start.wait(timeout=WAIT_S)
+            return storage.claim_concurrency_slot("nba_api", run_id=run_id, step_key="fetch").is_claimed
+
+        with ThreadPoolExecutor(claimers) as pool:
+            for round_ in range(rounds):
+                run_ids = [f"{round_:016x}{i:016x}" for i in range(claimers)]
+                claimed = list(pool.map(claim, run_ids))
+                assert claimed.count(True) == 1, f"round {round_}: {claimed}"
+                assert len(storage.get_concurrency_info("nba_api").claimed_slots) == 1
+                for run_id in run_ids:
+                    storage.free_concurrency_slots_for_run(run_id)
+
+
 # --------------------------------------------------------------------------- the daemon
 DAEMON_DEFS = textwrap.dedent("""
     import pathlib, time
@@ -138,6 +169,15 @@ DAEMON_DEFS = textwrap.dedent("""
 """)
 
 
+def _signal_group(pid: int, sig: int) -> None:
+    """Signal a process group; a group already gone (the daemon died on its own) is no error, so
+    the test's own failure is the one reported."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 def test_a_daemon_launched_worker_killed_with_sigkill_is_failed_and_its_slot_freed(postgres_home, tmp_path):
     config = _file_config("dagster.postgres.yaml")
     # The file's settings, with its waits shortened so the test takes seconds, not minutes.
@@ -146,6 +186,8 @@ def test_a_daemon_launched_worker_killed_with_sigkill_is_failed_and_its_slot_fre
     defs = tmp_path / "defs" / "slow_fetch.py"
     defs.parent.mkdir()
     defs.write_text(DAEMON_DEFS)
+    with dg.DagsterInstance.from_config(str(postgres_home)) as instance:  # the schema once, before the processes race
+        instance.event_log_storage.initialize_concurrency_limit_to_default("nba_api")
     env = {**os.environ, "DAGSTER_HOME": str(postgres_home)}
     log = (tmp_path / "daemon.log").open("wb")
     daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-f", str(defs)], env=env, cwd=tmp_path,
@@ -173,10 +215,10 @@ def test_a_daemon_launched_worker_killed_with_sigkill_is_failed_and_its_slot_fre
                 assert time.monotonic() < until, (status, held, (tmp_path / "daemon.log").read_text()[-3000:])
                 time.sleep(0.2)
     finally:
-        os.killpg(daemon.pid, signal.SIGTERM)
+        _signal_group(daemon.pid, signal.SIGTERM)
         try:
             daemon.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
+            _signal_group(daemon.pid, signal.SIGKILL)
             daemon.wait(timeout=30)
         log.close()
