@@ -53,6 +53,15 @@ def _reset_signals() -> None:  # in the child, before exec
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def signal_group(pgid: int, sig: int) -> None:
+    """Signal a process group; a group already gone (its processes ended on their own) is no
+    error, so a test's own failure is the one reported."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
 def _group_alive(pgid: int) -> list[int]:
     """Processes of the group that are not zombies (a zombie is gone, only not reaped yet)."""
     proc = Path("/proc")
@@ -132,18 +141,12 @@ class DagsterDev:
         if self.proc is None:
             return []
         pgid = self.proc.pid  # leader of its own session and group
-        try:
-            os.killpg(pgid, signal.SIGINT)
-        except ProcessLookupError:
-            pass
+        signal_group(pgid, signal.SIGINT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and (self.proc.poll() is None or _group_alive(pgid)):
             time.sleep(0.2)
         if self.proc.poll() is None or _group_alive(pgid):
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            signal_group(pgid, signal.SIGKILL)
             self.proc.wait(timeout=10)
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and _group_alive(pgid):

@@ -33,6 +33,7 @@ import yaml
 
 from nba_lakehouse.instance_storage import PoolSafePostgresEventLogStorage
 from nba_lakehouse.lake import PROJECT_ROOT
+from nba_lakehouse_tests.dagster_ui import signal_group
 from nba_lakehouse_tests.service_postgres import postgres_home, postgres_server  # noqa: F401
 
 WAIT_S = 120  # a busy 2-core machine
@@ -169,15 +170,6 @@ DAEMON_DEFS = textwrap.dedent("""
 """)
 
 
-def _signal_group(pid: int, sig: int) -> None:
-    """Signal a process group; a group already gone (the daemon died on its own) is no error, so
-    the test's own failure is the one reported."""
-    try:
-        os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
-
-
 def test_a_daemon_launched_worker_killed_with_sigkill_is_failed_and_its_slot_freed(postgres_home, tmp_path):
     config = _file_config("dagster.postgres.yaml")
     # The file's settings, with its waits shortened so the test takes seconds, not minutes.
@@ -215,10 +207,10 @@ def test_a_daemon_launched_worker_killed_with_sigkill_is_failed_and_its_slot_fre
                 assert time.monotonic() < until, (status, held, (tmp_path / "daemon.log").read_text()[-3000:])
                 time.sleep(0.2)
     finally:
-        _signal_group(daemon.pid, signal.SIGTERM)
+        signal_group(daemon.pid, signal.SIGTERM)
         try:
             daemon.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            _signal_group(daemon.pid, signal.SIGKILL)
+            signal_group(daemon.pid, signal.SIGKILL)
             daemon.wait(timeout=30)
         log.close()
