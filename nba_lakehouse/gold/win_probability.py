@@ -7,6 +7,7 @@ import lightgbm as lgb
 import numpy as np
 import polars as pl
 
+from nba_lakehouse.frames import starts_run
 from nba_lakehouse.game_clock import REGULATION_PERIODS
 from nba_lakehouse.gold.win_probability_model import (
     WinProbabilityModel,
@@ -32,22 +33,23 @@ def build_win_probability(event_state: pl.DataFrame, strength: pl.DataFrame, mod
     the opening probability.
     """
     booster = model.booster()
-    features = event_features(event_state, strength)
-    results = game_results(event_state).select("game_id", "last_event_order", "over", "home_won")
-    opening = opening_features(strength.filter(pl.col("game_id").is_in(event_state.get_column("game_id").unique().implode())))
+    # In game and event order, the order event_features returns its rows in: each event's model
+    # probability is put on it by position, not joined back on the key (a season's largest join).
+    ordered = event_state.sort("game_id", "event_order")
+    features = event_features(ordered, strength)
+    results = game_results(ordered).select("game_id", "last_event_order", "over", "home_won")
+    opening = opening_features(strength.filter(pl.col("game_id").is_in(ordered.get_column("game_id").unique().implode())))
     opening = opening.select("game_id", opening_probability=pl.Series(_predict(model, booster, opening)))
-    after = features.select("game_id", "event_order", model_probability=pl.Series(_predict(model, booster, features)))
     scored = (
-        event_state.sort("game_id", "event_order")
-        .join(after, on=["game_id", "event_order"], how="left")
-        .join(results, on="game_id", how="left")
-        .join(opening, on="game_id", how="left")
+        ordered.with_columns(model_probability=pl.Series(_predict(model, booster, features), dtype=pl.Float64))
+        .join(results, on="game_id", how="left", maintain_order="left")
+        .join(opening, on="game_id", how="left", maintain_order="left")
         .with_columns(game_over=pl.col("over") & (pl.col("event_order") == pl.col("last_event_order")))
         .with_columns(
             home_win_probability=pl.when("game_over").then(pl.col("home_won").cast(pl.Float64)).otherwise("model_probability"),
         )
         .with_columns(
-            home_win_probability_before=pl.col("home_win_probability").shift(1).over("game_id", order_by="event_order")
+            home_win_probability_before=pl.when(~starts_run("game_id")).then(pl.col("home_win_probability").shift(1))
             .fill_null(pl.col("opening_probability")),
         )
     )
@@ -59,7 +61,7 @@ def build_win_probability(event_state: pl.DataFrame, strength: pl.DataFrame, mod
         home_wpa=pl.col("home_win_probability") - pl.col("home_win_probability_before"),
         game_over="game_over",
         model_id=pl.lit(model_id),
-    ).sort("game_id", "event_order")
+    )
 
 
 def _predict(model: WinProbabilityModel, booster: lgb.Booster, features: pl.DataFrame) -> np.ndarray:

@@ -189,11 +189,12 @@ def event_features(event_state: pl.DataFrame, strength: pl.DataFrame) -> pl.Data
     """The model's inputs for the state after every event of ``event_state``.
 
     ``home_ball`` is who has the ball after the event: the possession side of the game's next
-    event (+1 home, -1 away, 0 unknown or the game's last event).
+    event (+1 home, -1 away, 0 unknown or the game's last event). The rows come in game and
+    event order (``build_win_probability`` puts the predictions back on the events by position).
     """
     ordered = event_state.sort("game_id", "event_order")
     next_side = pl.col("possession_side").shift(-1).over("game_id", order_by="event_order")
-    return ordered.join(strength, on="game_id", how="left").select(
+    return ordered.join(strength, on="game_id", how="left", maintain_order="left").select(
         "game_id", "event_order",
         point_differential=pl.col("point_differential").cast(pl.Float64),
         seconds_remaining_game=pl.col("seconds_remaining_game"),
