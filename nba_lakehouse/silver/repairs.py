@@ -92,6 +92,8 @@ def _team_sides(pbp: pl.DataFrame) -> pl.DataFrame:
     V2 and V3 rows say their side (``location``). Games without it (CDN) are voted: a team's side
     is the score that goes up on its made shots, most often.
     """
+    # Only the columns read here: each filter below would copy every column of the rows it keeps.
+    pbp = pbp.select("game_id", "event_order", "team_id", "location", "shot_made", "home_score", "away_score")
     located = (
         pbp.filter(pl.col("team_id").is_not_null() & pl.col("location").is_in(SIDES))
         .group_by("game_id", "team_id")

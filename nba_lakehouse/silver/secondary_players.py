@@ -29,6 +29,9 @@ ROLE_COLUMNS = {
 }
 # The silver columns a resolved role fills directly ("jumper" is placed on a side afterwards).
 RESOLVED_COLUMNS = [c for c in ROLE_COLUMNS.values() if c in SECONDARY_COLUMNS]
+# The play-by-play columns resolve_description_players reads.
+RESOLVER_READS = ("game_id", "game_date", "event_order", "period", "event_type", "team_id", "player_id", "player_name",
+                  "source", "description", "sub_out_player_id")
 UNRESOLVED_SCHEMA = pl.Schema({"game_id": pl.String, "event_order": pl.Int32, "role": pl.String, "name": pl.String})
 
 
@@ -95,7 +98,8 @@ def with_v3_secondary_players(pbp: pl.DataFrame, box_players: pl.DataFrame) -> t
 
     ``box_players`` is silver box_score_players of the same games (may be empty).
     """
-    v3 = pbp.filter(pl.col("source") == "v3")
+    # Only the columns the resolver reads: its filters would copy every column of the rows they keep.
+    v3 = pbp.select(RESOLVER_READS).filter(pl.col("source") == "v3")
     if v3.is_empty():
         return pbp, pl.DataFrame(schema=UNRESOLVED_SCHEMA)
     resolved, unresolved = resolve_description_players(v3, box_players)
