@@ -1,4 +1,5 @@
-"""The lake module on a non-local filesystem: the same calls work on an object store's URI.
+"""The lake module's table and bronze calls, locally and on a non-local filesystem (the same calls
+work on an object store's URI).
 
 pyarrow's in-memory ``mock://`` filesystem stands in for S3 here; it has no rename, so writes
 take the object-store path (a direct PUT) rather than temp-file-and-rename.
@@ -35,6 +36,22 @@ def test_tables_round_trip_on_an_object_store_uri(sample_frames):
     assert lake.table_glob(PLAY_BY_PLAY) == "mock://bucket/lake/silver/play_by_play/*/*/part-0.parquet"
     lake.write_table(PLAY_BY_PLAY, pbp.filter(pl.col("game_date") != one), dates=[one])
     assert lake.read_table(PLAY_BY_PLAY, game_dates=[one]).is_empty()
+
+
+@pytest.mark.parametrize("order", ["by date", "dates interleaved"])
+def test_each_partition_file_holds_its_rows_in_the_order_written(tmp_path, sample_frames, order):
+    """A partition whose rows are consecutive is written from a slice, one whose rows are spread
+    over the frame from a gather; the frame is in two chunks, the cut inside a partition."""
+    pbp = sample_frames["play_by_play"]
+    dates = pbp["game_date"].unique().sort().to_list()
+    frame = pbp.sort("game_date", "game_id", "event_order") if order == "by date" else pbp.sort("event_order", "game_id")
+    cut = frame.height // 2 + 7
+    frame = pl.concat([frame.head(cut), frame.tail(frame.height - cut)], rechunk=False)
+    assert frame.n_chunks() == 2 and len(dates) > 1
+    lake = Lake(str(tmp_path / "lake"))
+    lake.write_table(PLAY_BY_PLAY, frame, dates=dates)
+    for date in dates:
+        assert lake.read_table(PLAY_BY_PLAY, game_dates=[date]).equals(frame.filter(pl.col("game_date") == date)), date
 
 
 def _archive_one(kind: str, feed: str, game_id: str, game_date: dt.date):
