@@ -846,6 +846,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{ps['seconds'] * 1000:.1f} ms = {us(ps['seconds_per_event'])}/event "
               "(loading + parsing the files, period starters, possessions;\n"
               "    its per-event lineups are resolved lazily on access, outside this time)")
+        print(f"    then reading every event's lineup once (what players_on_court holds): "
+              f"{ps['lineup_seconds'] * 1000:.1f} ms more")
         print(f"    possessions by team: {ps['possessions_by_team']}")
     if "ours" in compare:
         ours = compare["ours"]
@@ -867,6 +869,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    one game {one_game_ratio:.2f}x (target >= {ONE_GAME_TARGET:.0f}x): {'PASS' if one_game_ratio >= ONE_GAME_TARGET else 'MISS'}")
         print(f"    season per event {season_ratio:.2f}x (target >= {SEASON_PER_EVENT_TARGET:.0f}x): "
               f"{'PASS' if season_ratio >= SEASON_PER_EVENT_TARGET else 'MISS'}")
+        ps = compare["pbpstats"]
+        with_lineups = ps["seconds"] + ps["lineup_seconds"]
+        per_event = with_lineups / ps["events"]
+        print("    information, not targets (the target keeps the issue's definition, above): pbpstats with every event's "
+              f"lineup read, {with_lineups * 1000:.1f} ms,\n"
+              f"      against ours {per_event / (ours['seconds'] / n):.2f}x; against ours with both JSON files -> silver "
+              f"{per_event / (ours['with_parse'] / n):.2f}x (both sides then parse and find possessions and lineups)")
         pinned_ps, pinned_ours = compare["pinned"]
         print(f"    diagnostic, one game with every thread on one CPU (no wake-ups of an idle CPU): pbpstats "
               f"{pinned_ps * 1000:.1f} ms, ours {pinned_ours * 1000:.1f} ms -> {pinned_ps / pinned_ours:.2f}x (not a target)")

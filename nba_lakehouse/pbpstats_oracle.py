@@ -128,29 +128,33 @@ def pbpstats_game(game_id: str, replay_dir: Path, *, repeats: int = 5) -> dict:
     Returns ``frame`` (one row per pbpstats event, :data:`EVENT_SCHEMA`), ``possessions_by_team``
     ({offense team id: possessions}), ``possessions_total``, ``events`` (events pbpstats parsed),
     ``seconds`` (best of ``repeats`` wall times of loading + parsing the game, perf_counter),
-    ``seconds_per_event``, ``home_team_id``, ``away_team_id``, ``repeats``, ``pbpstats_version``.
+    ``seconds_per_event``, ``lineup_seconds`` (best wall time of then reading every event's
+    lineup, which pbpstats resolves only on access), ``home_team_id``, ``away_team_id``,
+    ``repeats``, ``pbpstats_version``.
     """
     import pbpstats
     from pbpstats.data_loader import LiveBoxscoreFileLoader, LiveBoxscoreLoader
 
     with no_network(), pbpstats_data_dir(game_id, Path(replay_dir)) as data_dir:
-        timings = []
+        timings, lineup_timings = [], []
         for _ in range(max(1, repeats)):
             start = time.perf_counter()
             loader = _parse(game_id, data_dir)
-            timings.append(time.perf_counter() - start)
+            parsed = time.perf_counter()
+            # current_players walks back to the period start on every access: read it once per event.
+            lineups = [event.current_players for event in loader.events]
+            timings.append(parsed - start)
+            lineup_timings.append(time.perf_counter() - parsed)
         box = LiveBoxscoreLoader(game_id, LiveBoxscoreFileLoader(str(data_dir))).data
         home_team_id = int(box["homeTeam"]["teamId"])
         away_team_id = int(box["awayTeam"]["teamId"])
 
-        # current_players walks back to the period start on every access: read it once per event.
         possession_of: dict[int, tuple[int | None, int | None]] = {}
         for number, possession in enumerate(loader.items, start=1):
             for event in possession.events:
                 possession_of[id(event)] = (number, int(possession.offense_team_id))
         rows = []
-        for event in loader.events:
-            players = event.current_players
+        for event, players in zip(loader.events, lineups, strict=True):
             unexpected = set(players) - {home_team_id, away_team_id}
             if unexpected:
                 raise ValueError(f"event {event.event_num}: team ids {unexpected} are not in the box score")
@@ -178,6 +182,7 @@ def pbpstats_game(game_id: str, replay_dir: Path, *, repeats: int = 5) -> dict:
         "events": len(loader.events),
         "seconds": seconds,
         "seconds_per_event": seconds / len(loader.events) if loader.events else float("nan"),
+        "lineup_seconds": min(lineup_timings),
         "home_team_id": home_team_id,
         "away_team_id": away_team_id,
         "repeats": len(timings),
