@@ -113,6 +113,7 @@ def test_possessions_follow_the_recorded_possession_field(oracle, recorded):
     assert by_team == runs
     assert oracle["frame"]["possession_number"].max() == oracle["possessions_total"]
     assert 0 < oracle["seconds"] < 10
+    assert 0 < oracle["lineup_seconds"] < 10
 
 
 def test_oracle_needs_only_the_two_replay_files_and_no_network(tmp_path):
